@@ -1,0 +1,26 @@
+/* cpg: a PostgreSQL connection that reconnects by itself, at most once a
+ * second, so a database that is down costs callers nothing but a NULL. */
+#ifndef COMMON_CPG_H
+#define COMMON_CPG_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+struct cpg;
+
+/* url is a libpq connection URI or key=value string; copied. */
+struct cpg *cpg_new(const char *url);
+void cpg_free(struct cpg *pg);
+
+/* Run one parameterized statement (text parameters, NULL entries are SQL
+ * NULL). Returns the result (caller PQclear()s) when the server answered,
+ * even with an SQL error; NULL when the database is unreachable. */
+PGresult *cpg_exec(struct cpg *pg, const char *sql, int nparams, const char *const *params);
+/* 1 when the result is a success (command ok or rows). */
+int cpg_ok(const PGresult *res);
+int cpg_up(const struct cpg *pg);
+
+/* admin_check_fn over a URL string: its own connection and SELECT 1. */
+int cpg_check(void *url, char *detail, size_t len);
+
+#endif

@@ -1,0 +1,52 @@
+# shellcheck shell=bash
+# Shared settings for the local stack. Sourced (not executed) by deploy/*.sh.
+# Every value is a default: anything already set in the environment wins,
+# so e.g. `KAFKA_BROKERS=host:9092 LOCAL_INFRA=0 make run` points at existing infra.
+
+DEPLOY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(cd "$DEPLOY_DIR/.." && pwd)"
+export DEPLOY_DIR REPO_DIR
+
+# --- where things live
+: "${RUN_DIR:=$REPO_DIR/.run}"          # pids/, logs/, kafka/, redis/, pg/
+: "${BIN_DIR:=$REPO_DIR/build/bin}"     # service binaries and chatctl (built by make)
+
+# --- infrastructure
+: "${LOCAL_INFRA:=1}"                   # 1: stack.sh runs Kafka/Redis/PostgreSQL; 0: use the URLs below
+: "${KAFKA_BROKERS:=127.0.0.1:9092}"
+: "${KAFKA_CONTROLLER_PORT:=9093}"
+: "${KAFKA_HEAP:=1g}"
+: "${TOPIC_PARTITIONS:=6}"
+: "${REDIS_URL:=redis://127.0.0.1:6379/0}"
+: "${REDIS_PORT:=6379}"
+: "${PG_PORT:=5432}"
+: "${DATABASE_URL:=postgresql://chat:chat@127.0.0.1:5432/chat}"
+
+# --- gateway public ports
+: "${GATEWAY_HTTP_PORT:=8080}"          # widget + REST
+: "${GATEWAY_WS_PORT:=8081}"            # WebSocket
+
+export RUN_DIR BIN_DIR LOCAL_INFRA KAFKA_BROKERS KAFKA_CONTROLLER_PORT KAFKA_HEAP \
+       TOPIC_PARTITIONS REDIS_URL REDIS_PORT PG_PORT DATABASE_URL \
+       GATEWAY_HTTP_PORT GATEWAY_WS_PORT
+
+# --- services, in start order. Each reads its admin port (/healthz, /readyz)
+# from ADMIN_PORT; stack.sh sets it per process from this table.
+# shellcheck disable=SC2034  # used by the scripts that source this file
+SERVICES=(gateway intent-classifier orchestrator retriever llm-caller guardrail formatter ingestion handoff)
+# shellcheck disable=SC2034
+declare -gA SERVICE_ADMIN_PORT=(
+    [gateway]=9101
+    [intent-classifier]=9102
+    [orchestrator]=9103
+    [retriever]=9104
+    [llm-caller]=9105
+    [guardrail]=9106
+    [formatter]=9107
+    [ingestion]=9108
+    [handoff]=9109
+)
+
+# Port part of the first broker in KAFKA_BROKERS (the one a local broker listens on).
+KAFKA_PORT="${KAFKA_BROKERS%%,*}"
+KAFKA_PORT="${KAFKA_PORT##*:}"

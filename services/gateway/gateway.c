@@ -1,0 +1,444 @@
+/* gateway: session and reply bookkeeping. */
+#include "gateway.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hmap.h"
+#include "log.h"
+#include "metrics.h"
+#include "util.h"
+
+struct gw_event {
+	uint64_t seq;
+	char *turn_id;
+	char *json;
+};
+
+struct gw_session {
+	uint64_t next_seq;         /* seq of the last event, 0 before any */
+	struct gw_event *ring;     /* the last events_per_session events */
+	int head, count;
+	int waiters;
+	int64_t last_active_us;
+	pthread_cond_t cond;
+};
+
+struct gw {
+	struct gw_conf conf;
+	pthread_mutex_t lock;
+	struct hmap *sessions;
+	struct hmap *delivered;    /* turn_id -> (void *)1 */
+	char **delivered_fifo;     /* eviction order of delivered */
+	long fifo_head;
+	int stopping;
+	struct metric *m_replies, *m_dupes, *m_latency, *m_sessions;
+};
+
+struct gw *gw_new(const struct gw_conf *conf)
+{
+	struct gw *gw = xcalloc(1, sizeof(*gw));
+	gw->conf = *conf;
+	pthread_mutex_init(&gw->lock, NULL);
+	gw->sessions = hmap_new(1024);
+	gw->delivered = hmap_new((size_t)conf->dedupe_capacity);
+	gw->delivered_fifo = xcalloc((size_t)conf->dedupe_capacity, sizeof(char *));
+	gw->m_replies = metrics_counter("gateway_replies_total", "Replies delivered to sessions", "");
+	gw->m_dupes = metrics_counter("gateway_duplicate_replies_total", "Replayed replies dropped", "");
+	gw->m_latency = metrics_histogram("gateway_turn_seconds", "Gateway-to-gateway time of a turn", "");
+	gw->m_sessions = metrics_gauge("gateway_sessions", "Sessions held in memory", "");
+	return gw;
+}
+
+static void session_free(struct gw *gw, struct gw_session *s)
+{
+	for (int i = 0; i < s->count; i++) {
+		struct gw_event *e = &s->ring[(s->head + i) % gw->conf.events_per_session];
+		free(e->turn_id);
+		free(e->json);
+	}
+	free(s->ring);
+	pthread_cond_destroy(&s->cond);
+	free(s);
+}
+
+static int free_session_cb(void *arg, const char *key, void *value)
+{
+	(void)key;
+	session_free(arg, value);
+	return 1;
+}
+
+void gw_free(struct gw *gw)
+{
+	if (!gw)
+		return;
+	hmap_sweep(gw->sessions, free_session_cb, gw);
+	hmap_free(gw->sessions);
+	hmap_free(gw->delivered);
+	for (long i = 0; i < gw->conf.dedupe_capacity; i++)
+		free(gw->delivered_fifo[i]);
+	free(gw->delivered_fifo);
+	pthread_mutex_destroy(&gw->lock);
+	free(gw);
+}
+
+static int all_space(const char *s)
+{
+	for (; *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			return 0;
+	return 1;
+}
+
+int gw_parse_message(const char *body, size_t len, struct gw_msg *msg, char *errstr, size_t errlen)
+{
+	json_error_t jerr;
+	memset(msg, 0, sizeof(*msg));
+	msg->channel = CHAT__CHANNEL__CHANNEL_API;
+	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	int rc = -1;
+	if (!root) {
+		snprintf(errstr, errlen, "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+		return -1;
+	}
+	if (!json_is_object(root)) {
+		snprintf(errstr, errlen, "the body must be a JSON object");
+		goto out;
+	}
+	json_t *text = json_object_get(root, "text");
+	if (!json_is_string(text)) {
+		snprintf(errstr, errlen, "\"text\" is required and must be a string");
+		goto out;
+	}
+	size_t tl = json_string_length(text);
+	if (tl == 0 || all_space(json_string_value(text))) {
+		snprintf(errstr, errlen, "\"text\" is empty");
+		goto out;
+	}
+	if (tl > TURN_MAX_TEXT || memchr(json_string_value(text), '\0', tl)) {
+		snprintf(errstr, errlen, "\"text\" must be at most %d bytes without NUL characters", TURN_MAX_TEXT);
+		goto out;
+	}
+	json_t *cmid = json_object_get(root, "client_msg_id");
+	if (cmid && !json_is_null(cmid)) {
+		if (!json_is_string(cmid) || !util_valid_id(json_string_value(cmid), GW_MAX_CLIENT_MSG_ID)) {
+			snprintf(errstr, errlen,
+				 "\"client_msg_id\" must be 1..%d characters of letters, digits and . _ : -",
+				 GW_MAX_CLIENT_MSG_ID);
+			goto out;
+		}
+		msg->client_msg_id = xstrdup(json_string_value(cmid));
+	}
+	json_t *ch = json_object_get(root, "channel");
+	if (ch && !json_is_null(ch)) {
+		const char *c = json_string_value(ch);
+		if (c && !strcmp(c, "web"))
+			msg->channel = CHAT__CHANNEL__CHANNEL_WEB;
+		else if (c && !strcmp(c, "mobile"))
+			msg->channel = CHAT__CHANNEL__CHANNEL_MOBILE;
+		else if (c && !strcmp(c, "api"))
+			msg->channel = CHAT__CHANNEL__CHANNEL_API;
+		else {
+			snprintf(errstr, errlen, "\"channel\" must be \"web\", \"mobile\" or \"api\"");
+			free(msg->client_msg_id);
+			msg->client_msg_id = NULL;
+			goto out;
+		}
+	}
+	msg->text = xstrndup(json_string_value(text), tl);
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+void gw_msg_release(struct gw_msg *msg)
+{
+	free(msg->text);
+	free(msg->client_msg_id);
+	memset(msg, 0, sizeof(*msg));
+}
+
+/* A UUID-shaped id from SHA-256 of the parts, so the same client message
+ * always names the same turn. */
+static void derived_id(const char *a, const char *b, const char *c, char out[37])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	char *in = xasprintf("%s\x1f%s\x1f%s", a, b, c);
+	EVP_Digest(in, strlen(in), md, &mdlen, EVP_sha256(), NULL);
+	free(in);
+	static const char hex[] = "0123456789abcdef";
+	char *p = out;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = hex[md[i] >> 4];
+		*p++ = hex[md[i] & 15];
+	}
+	*p = '\0';
+}
+
+Chat__Turn *gw_build_turn(struct gw *gw, const char *sid, const struct gw_msg *msg)
+{
+	Chat__Turn *turn = turn_new();
+	char id[37], trace[37];
+	if (msg->client_msg_id)
+		derived_id(gw->conf.tenant_id, sid, msg->client_msg_id, id);
+	else
+		util_uuid(id);
+	util_uuid(trace);
+	turn_set_str(&turn->tenant_id, gw->conf.tenant_id);
+	turn_set_str(&turn->session_id, sid);
+	turn_set_str(&turn->turn_id, id);
+	turn_set_str(&turn->trace_id, trace);
+	turn_set_str(&turn->text, msg->text);
+	turn_set_str(&turn->client_msg_id, msg->client_msg_id ? msg->client_msg_id : "");
+	turn->channel = msg->channel;
+	turn->reply_partition = gw->conf.ordinal;
+	turn->received_at_us = util_now_us();
+	turn->customer = xmalloc(sizeof(*turn->customer));
+	chat__customer__init(turn->customer);
+	turn_stamp(turn, "gateway");
+	return turn;
+}
+
+struct sweep_arg {
+	struct gw *gw;
+	int64_t cutoff;
+	size_t removed;
+};
+
+static int sweep_cb(void *arg, const char *key, void *value)
+{
+	struct sweep_arg *a = arg;
+	struct gw_session *s = value;
+	(void)key;
+	if (s->waiters || s->last_active_us > a->cutoff)
+		return 0;
+	session_free(a->gw, s);
+	a->removed++;
+	return 1;
+}
+
+/* Caller holds the lock. */
+static size_t sweep_locked(struct gw *gw, int64_t cutoff)
+{
+	struct sweep_arg a = { gw, cutoff, 0 };
+	hmap_sweep(gw->sessions, sweep_cb, &a);
+	metrics_set(gw->m_sessions, (int64_t)hmap_len(gw->sessions));
+	return a.removed;
+}
+
+/* Caller holds the lock. */
+static struct gw_session *session_get(struct gw *gw, const char *sid, int create)
+{
+	struct gw_session *s = hmap_get(gw->sessions, sid);
+	if (s || !create)
+		return s;
+	if ((long)hmap_len(gw->sessions) >= gw->conf.max_sessions)
+		sweep_locked(gw, util_now_us()); /* full: drop every idle session now */
+	s = xcalloc(1, sizeof(*s));
+	s->ring = xcalloc((size_t)gw->conf.events_per_session, sizeof(*s->ring));
+	pthread_cond_init(&s->cond, NULL);
+	s->last_active_us = util_now_us();
+	hmap_put(gw->sessions, sid, s);
+	metrics_set(gw->m_sessions, (int64_t)hmap_len(gw->sessions));
+	return s;
+}
+
+void gw_touch_session(struct gw *gw, const char *sid)
+{
+	pthread_mutex_lock(&gw->lock);
+	struct gw_session *s = session_get(gw, sid, 1);
+	s->last_active_us = util_now_us();
+	pthread_mutex_unlock(&gw->lock);
+}
+
+/* Caller holds the lock. */
+static int remember_delivered(struct gw *gw, const char *turn_id)
+{
+	if (hmap_get(gw->delivered, turn_id))
+		return 0;
+	long slot = gw->fifo_head;
+	if (gw->delivered_fifo[slot]) {
+		hmap_del(gw->delivered, gw->delivered_fifo[slot]);
+		free(gw->delivered_fifo[slot]);
+	}
+	gw->delivered_fifo[slot] = xstrdup(turn_id);
+	gw->fifo_head = (slot + 1) % gw->conf.dedupe_capacity;
+	hmap_put(gw->delivered, turn_id, (void *)1);
+	return 1;
+}
+
+static char *event_json(const Chat__Turn *turn, uint64_t seq)
+{
+	json_error_t jerr;
+	json_t *ev = json_loadb((const char *)turn->rendered->payload.data, turn->rendered->payload.len, 0, &jerr);
+	if (!json_is_object(ev)) {
+		json_decref(ev);
+		ev = json_pack("{s:s,s:s,s:s}", "type", "final", "turn_id", turn->turn_id, "text",
+			       "Sorry, something went wrong with this reply.");
+	}
+	json_object_set_new(ev, "seq", json_integer((json_int_t)seq));
+	json_object_set_new(ev, "trace_id", json_string(turn->trace_id));
+	json_t *st = json_array();
+	for (size_t i = 0; i < turn->n_stage_times; i++)
+		json_array_append_new(st, json_pack("{s:s,s:I}", "stage", turn->stage_times[i]->stage, "at_us",
+						    (json_int_t)turn->stage_times[i]->at_us));
+	json_object_set_new(ev, "stage_times", st);
+	char *s = json_dumps(ev, JSON_COMPACT);
+	json_decref(ev);
+	return s;
+}
+
+int gw_deliver(struct gw *gw, Chat__Turn *turn)
+{
+	if (!turn->rendered || !turn->rendered->payload.len)
+		return -1;
+	turn_stamp(turn, "gateway.out");
+	pthread_mutex_lock(&gw->lock);
+	if (!remember_delivered(gw, turn->turn_id)) {
+		pthread_mutex_unlock(&gw->lock);
+		metrics_inc(gw->m_dupes, 1);
+		return 0;
+	}
+	struct gw_session *s = session_get(gw, turn->session_id, 1);
+	uint64_t seq = ++s->next_seq;
+	char *json = event_json(turn, seq);
+	int cap = gw->conf.events_per_session;
+	struct gw_event *slot;
+	if (s->count == cap) {
+		slot = &s->ring[s->head];
+		free(slot->turn_id);
+		free(slot->json);
+		s->head = (s->head + 1) % cap;
+	} else {
+		slot = &s->ring[(s->head + s->count) % cap];
+		s->count++;
+	}
+	slot->seq = seq;
+	slot->turn_id = xstrdup(turn->turn_id);
+	slot->json = json;
+	s->last_active_us = util_now_us();
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&gw->lock);
+	metrics_inc(gw->m_replies, 1);
+	if (turn->received_at_us > 0)
+		metrics_observe_us(gw->m_latency, util_now_us() - turn->received_at_us);
+	return 1;
+}
+
+static void deadline_in(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Caller holds the lock. */
+static const struct gw_event *find_event(const struct gw *gw, const struct gw_session *s, const char *turn_id)
+{
+	for (int i = 0; i < s->count; i++) {
+		const struct gw_event *e = &s->ring[(s->head + i) % gw->conf.events_per_session];
+		if (!strcmp(e->turn_id, turn_id))
+			return e;
+	}
+	return NULL;
+}
+
+int gw_wait_reply(struct gw *gw, const char *sid, const char *turn_id, int timeout_ms, char **event_json_out)
+{
+	struct timespec dl;
+	deadline_in(&dl, timeout_ms);
+	int rc = -1;
+	pthread_mutex_lock(&gw->lock);
+	struct gw_session *s = session_get(gw, sid, 1);
+	s->waiters++;
+	for (;;) {
+		const struct gw_event *e = find_event(gw, s, turn_id);
+		if (e) {
+			*event_json_out = xstrdup(e->json);
+			rc = 0;
+			break;
+		}
+		if (gw->stopping || pthread_cond_timedwait(&s->cond, &gw->lock, &dl) == ETIMEDOUT)
+			break;
+	}
+	s->waiters--;
+	s->last_active_us = util_now_us();
+	pthread_mutex_unlock(&gw->lock);
+	return rc;
+}
+
+int gw_events(struct gw *gw, const char *sid, uint64_t after, int wait_ms, char **json)
+{
+	struct timespec dl;
+	deadline_in(&dl, wait_ms);
+	pthread_mutex_lock(&gw->lock);
+	struct gw_session *s = session_get(gw, sid, 0);
+	if (!s) {
+		pthread_mutex_unlock(&gw->lock);
+		return -1;
+	}
+	s->waiters++;
+	while (s->next_seq <= after && !gw->stopping && wait_ms > 0)
+		if (pthread_cond_timedwait(&s->cond, &gw->lock, &dl) == ETIMEDOUT)
+			break;
+	json_t *events = json_array();
+	for (int i = 0; i < s->count; i++) {
+		const struct gw_event *e = &s->ring[(s->head + i) % gw->conf.events_per_session];
+		if (e->seq > after)
+			json_array_append_new(events, json_loads(e->json, 0, NULL));
+	}
+	json_t *doc = json_pack("{s:s,s:o,s:I}", "session_id", sid, "events", events, "next",
+				(json_int_t)(s->next_seq > after ? s->next_seq : after));
+	s->waiters--;
+	s->last_active_us = util_now_us();
+	pthread_mutex_unlock(&gw->lock);
+	*json = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	return 0;
+}
+
+size_t gw_sweep(struct gw *gw, int64_t now_us)
+{
+	pthread_mutex_lock(&gw->lock);
+	size_t n = sweep_locked(gw, now_us - gw->conf.session_ttl_s * 1000000LL);
+	pthread_mutex_unlock(&gw->lock);
+	return n;
+}
+
+size_t gw_session_count(struct gw *gw)
+{
+	pthread_mutex_lock(&gw->lock);
+	size_t n = hmap_len(gw->sessions);
+	pthread_mutex_unlock(&gw->lock);
+	return n;
+}
+
+static int wake_cb(void *arg, const char *key, void *value)
+{
+	(void)arg;
+	(void)key;
+	pthread_cond_broadcast(&((struct gw_session *)value)->cond);
+	return 0;
+}
+
+void gw_shutdown(struct gw *gw)
+{
+	pthread_mutex_lock(&gw->lock);
+	gw->stopping = 1;
+	hmap_sweep(gw->sessions, wake_cb, NULL);
+	pthread_mutex_unlock(&gw->lock);
+}

@@ -1,0 +1,77 @@
+/* gateway: the customers' edge. It turns each incoming message into a Turn
+ * for chat.inbound.v1 and keeps, per session, the replies that came back on
+ * this instance's partition of chat.outbound.v1, delivering each turn's
+ * reply exactly once however often the pipeline replays it. This file is
+ * the session and reply bookkeeping; http.c is the REST surface and main.c
+ * the Kafka wiring. */
+#ifndef SERVICES_GATEWAY_H
+#define SERVICES_GATEWAY_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "turn.h"
+
+#define GW_MAX_SESSION_ID 128
+#define GW_MAX_CLIENT_MSG_ID 64
+
+struct gw_conf {
+	const char *tenant_id;
+	int ordinal;          /* reply partition this instance owns */
+	int events_per_session;
+	long max_sessions;
+	long session_ttl_s;
+	long dedupe_capacity; /* turn ids remembered as delivered */
+};
+
+/* A customer message as the REST body carries it. */
+struct gw_msg {
+	char *text;
+	char *client_msg_id; /* may be NULL */
+	Chat__Channel channel;
+};
+
+struct gw;
+
+struct gw *gw_new(const struct gw_conf *conf);
+void gw_free(struct gw *gw);
+
+/* Parse and validate a message body: a JSON object with "text" (1..8192
+ * bytes of UTF-8, not only white space), optional "client_msg_id" (an id of
+ * at most 64 characters of [A-Za-z0-9._:-]) and "channel" ("web", "mobile",
+ * "api"). 0, or -1 with errstr saying what is wrong. Free with
+ * gw_msg_release. */
+int gw_parse_message(const char *body, size_t len, struct gw_msg *msg, char *errstr, size_t errlen);
+void gw_msg_release(struct gw_msg *msg);
+
+/* A new Turn for msg in session sid, stamped "gateway". Its turn_id is
+ * derived from (tenant, session, client_msg_id) when the client gave one,
+ * so a retried POST names the same turn; else random. Caller frees. */
+Chat__Turn *gw_build_turn(struct gw *gw, const char *sid, const struct gw_msg *msg);
+
+/* Make sure session sid exists (a message creates it). */
+void gw_touch_session(struct gw *gw, const char *sid);
+
+/* A reply arrived from chat.outbound.v1: stamp it, and append it to its
+ * session's events unless this turn was delivered already. Returns 1 when
+ * delivered, 0 for a duplicate, -1 when the turn has no rendered reply. */
+int gw_deliver(struct gw *gw, Chat__Turn *turn);
+
+/* Wait up to timeout_ms for the reply of turn_id in session sid. 0 with a
+ * heap copy of the event JSON, -1 on timeout or shutdown. */
+int gw_wait_reply(struct gw *gw, const char *sid, const char *turn_id, int timeout_ms, char **event_json);
+
+/* Events of session sid after seq `after`, waiting up to wait_ms for at
+ * least one. 0 with a heap JSON document {"session_id","events":[...],
+ * "next":N}, -1 when the session is unknown. */
+int gw_events(struct gw *gw, const char *sid, uint64_t after, int wait_ms, char **json);
+
+/* Forget sessions idle longer than the TTL with nobody waiting. Returns the
+ * number removed. */
+size_t gw_sweep(struct gw *gw, int64_t now_us);
+size_t gw_session_count(struct gw *gw);
+
+/* Wake every waiter; later waits return at once. */
+void gw_shutdown(struct gw *gw);
+
+#endif

@@ -1,0 +1,290 @@
+/* gateway: REST -> chat.inbound.v1; chat.outbound.v1 (own partition) -> sessions. */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin.h"
+#include "gateway.h"
+#include "http.h"
+#include "kstage.h"
+#include "log.h"
+#include "metrics.h"
+#include "svc.h"
+#include "topics.h"
+#include "util.h"
+
+static struct svc_base base;
+static const char *http_addr, *tenant_id;
+static long http_port, ordinal, max_body, max_wait_ms, max_conns, events_per_session, max_sessions,
+    session_ttl_s, dedupe_capacity;
+static const struct cfg_entry cfg[] = {
+	SVC_BASE_CFG(base, "9101", "gateway"),
+	{ "GATEWAY_HTTP_ADDR", CFG_STR, "127.0.0.1", 0, 0, "address of the REST API", &http_addr },
+	{ "GATEWAY_HTTP_PORT", CFG_INT, "8080", 1, 65535, "port of the REST API", &http_port },
+	{ "GATEWAY_ORDINAL", CFG_INT, "0", 0, 1023,
+	  "this instance's partition of chat.outbound.v1 (its StatefulSet ordinal)", &ordinal },
+	{ "GATEWAY_TENANT_ID", CFG_STR, "demo", 0, 0, "retailer served by this gateway", &tenant_id },
+	{ "GATEWAY_MAX_BODY", CFG_INT, "16384", 256, 1048576, "largest request body in bytes", &max_body },
+	{ "GATEWAY_MAX_WAIT_MS", CFG_INT, "30000", 0, 120000, "longest a request may wait for a reply",
+	  &max_wait_ms },
+	{ "GATEWAY_MAX_CONNECTIONS", CFG_INT, "1024", 16, 65536, "concurrent REST connections", &max_conns },
+	{ "GATEWAY_SESSION_EVENTS", CFG_INT, "64", 4, 4096, "replies kept per session for polling",
+	  &events_per_session },
+	{ "GATEWAY_MAX_SESSIONS", CFG_INT, "100000", 16, 10000000, "sessions held in memory", &max_sessions },
+	{ "GATEWAY_SESSION_TTL_S", CFG_INT, "1800", 10, 86400, "idle time after which a session is forgotten",
+	  &session_ttl_s },
+	{ "GATEWAY_DEDUPE_CAPACITY", CFG_INT, "200000", 1000, 10000000,
+	  "turn ids remembered as delivered (replayed replies are dropped)", &dedupe_capacity },
+};
+
+/* One enqueue waiting for the broker's acknowledgement. */
+struct pending {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int done;
+	rd_kafka_resp_err_t err;
+};
+
+struct gateway {
+	struct gw *gw;
+	rd_kafka_t *producer;
+	rd_kafka_t *consumer;
+	volatile sig_atomic_t stop_threads;
+	pthread_t poll_tid, consume_tid;
+	struct metric *m_turns, *m_poison, *m_chunks;
+};
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
+{
+	struct pending *p = rkm->_private;
+	(void)rk;
+	(void)opaque;
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->err = rkm->err;
+	p->done = 1;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static int enqueue(void *arg, const Chat__Turn *turn, char *errstr, size_t errlen)
+{
+	struct gateway *g = arg;
+	struct pending p = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+	size_t len;
+	void *buf = turn_encode(turn, &len);
+	rd_kafka_resp_err_t err = rd_kafka_producev(
+	    g->producer, RD_KAFKA_V_TOPIC(TOPIC_INBOUND), RD_KAFKA_V_KEY(turn->session_id, strlen(turn->session_id)),
+	    RD_KAFKA_V_VALUE(buf, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_OPAQUE(&p),
+	    RD_KAFKA_V_END);
+	if (err) {
+		free(buf);
+		snprintf(errstr, errlen, "cannot produce to %s: %s", TOPIC_INBOUND, rd_kafka_err2str(err));
+		return -1;
+	}
+	/* The message timeout bounds this wait; the report always comes. */
+	pthread_mutex_lock(&p.lock);
+	while (!p.done)
+		pthread_cond_wait(&p.cond, &p.lock);
+	pthread_mutex_unlock(&p.lock);
+	if (p.err) {
+		snprintf(errstr, errlen, "broker did not accept the message: %s", rd_kafka_err2str(p.err));
+		return -1;
+	}
+	metrics_inc(g->m_turns, 1);
+	return 0;
+}
+
+static void *poll_main(void *arg)
+{
+	struct gateway *g = arg;
+	while (!g->stop_threads)
+		rd_kafka_poll(g->producer, 100);
+	return NULL;
+}
+
+static void handle_outbound(struct gateway *g, rd_kafka_message_t *rkm)
+{
+	const char *topic = rd_kafka_topic_name(rkm->rkt);
+	char errstr[256];
+	if (!strcmp(topic, TOPIC_STREAM)) {
+		/* Streaming to clients arrives with the WebSocket channel. */
+		metrics_inc(g->m_chunks, 1);
+		return;
+	}
+	Chat__Turn *turn = turn_decode(rkm->payload, rkm->len, errstr, sizeof(errstr));
+	if (!turn) {
+		metrics_inc(g->m_poison, 1);
+		kstage_dead_letter(g->producer, base.dlq_topic, "gateway", rkm, errstr);
+		return;
+	}
+	if (gw_deliver(g->gw, turn) < 0) {
+		metrics_inc(g->m_poison, 1);
+		kstage_dead_letter(g->producer, base.dlq_topic, "gateway", rkm, "reply turn has no rendered payload");
+	}
+	turn_free(turn);
+}
+
+static void *consume_main(void *arg)
+{
+	struct gateway *g = arg;
+	int64_t last_err_us = 0;
+	while (!g->stop_threads) {
+		rd_kafka_message_t *rkm = rd_kafka_consumer_poll(g->consumer, 100);
+		if (!rkm)
+			continue;
+		if (!rkm->err) {
+			handle_outbound(g, rkm);
+		} else if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && util_mono_us() - last_err_us > 10000000) {
+			last_err_us = util_mono_us();
+			log_warn("reply consumer: %s", rd_kafka_message_errstr(rkm));
+		}
+		rd_kafka_message_destroy(rkm);
+	}
+	return NULL;
+}
+
+static int setup_kafka(struct gateway *g, char *errstr, size_t errlen)
+{
+	rd_kafka_conf_t *pc = kstage_base_conf(base.brokers, errstr, errlen);
+	if (!pc)
+		return -1;
+	/* A request waits for its acknowledgement: bound the time, unlike the
+	 * stages, so a customer gets an answer (503) instead of a hang. */
+	if (kstage_producer_conf(pc, errstr, errlen) ||
+	    kstage_conf_set(pc, "message.timeout.ms", "10000", errstr, errlen)) {
+		rd_kafka_conf_destroy(pc);
+		return -1;
+	}
+	rd_kafka_conf_set_dr_msg_cb(pc, on_delivery);
+	g->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, errlen);
+	if (!g->producer)
+		return -1;
+
+	char group[64];
+	snprintf(group, sizeof(group), "%s-%ld", base.group_id, ordinal);
+	rd_kafka_conf_t *cc = kstage_base_conf(base.brokers, errstr, errlen);
+	if (!cc)
+		return -1;
+	if (kstage_conf_set(cc, "group.id", group, errstr, errlen) ||
+	    kstage_conf_set(cc, "auto.offset.reset", "latest", errstr, errlen) ||
+	    kstage_conf_set(cc, "fetch.wait.max.ms", "100", errstr, errlen) ||
+	    kstage_conf_set(cc, "fetch.error.backoff.ms", "50", errstr, errlen) ||
+	    kstage_conf_set(cc, "enable.partition.eof", "false", errstr, errlen)) {
+		rd_kafka_conf_destroy(cc);
+		return -1;
+	}
+	g->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, errstr, errlen);
+	if (!g->consumer)
+		return -1;
+	rd_kafka_poll_set_consumer(g->consumer);
+	/* This instance owns exactly its ordinal's partition of each reply
+	 * topic: assigned, not subscribed, so replies for its sockets never
+	 * land elsewhere. Committed offsets resume after a restart. */
+	rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(2);
+	rd_kafka_topic_partition_list_add(parts, TOPIC_OUTBOUND, (int32_t)ordinal)->offset = RD_KAFKA_OFFSET_STORED;
+	rd_kafka_topic_partition_list_add(parts, TOPIC_STREAM, (int32_t)ordinal)->offset = RD_KAFKA_OFFSET_STORED;
+	rd_kafka_resp_err_t err = rd_kafka_assign(g->consumer, parts);
+	rd_kafka_topic_partition_list_destroy(parts);
+	if (err) {
+		snprintf(errstr, errlen, "cannot assign reply partition %ld: %s", ordinal, rd_kafka_err2str(err));
+		return -1;
+	}
+	return 0;
+}
+
+static int check_kafka(void *arg, char *detail, size_t len)
+{
+	struct gateway *g = arg;
+	static const char *const topics[] = { TOPIC_INBOUND, TOPIC_OUTBOUND, TOPIC_STREAM };
+	if (kstage_check_topics(g->producer, base.brokers, topics, 3, detail, len))
+		return -1;
+	/* The reply partition must exist, or replies would have nowhere to go. */
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_topic_t *rkt = rd_kafka_topic_new(g->producer, TOPIC_OUTBOUND, NULL);
+	int rc = -1;
+	if (rd_kafka_metadata(g->producer, 0, rkt, &md, 1500) == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1) {
+		if (ordinal < md->topics[0].partition_cnt)
+			rc = 0;
+		else
+			snprintf(detail, len, "%s has %d partitions; GATEWAY_ORDINAL %ld needs more", TOPIC_OUTBOUND,
+				 md->topics[0].partition_cnt, ordinal);
+	}
+	if (md)
+		rd_kafka_metadata_destroy(md);
+	rd_kafka_topic_destroy(rkt);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = svc_init(&base, "gateway", "the customers' edge: REST API, sessions and reply routing", cfg,
+			  ARRAY_LEN(cfg), argc, argv);
+	if (rc)
+		return rc > 0 ? 0 : 2;
+	char errstr[512];
+	struct gateway g;
+	memset(&g, 0, sizeof(g));
+	struct gw_conf gc = { tenant_id, (int)ordinal, (int)events_per_session, max_sessions, session_ttl_s,
+			      dedupe_capacity };
+	g.gw = gw_new(&gc);
+	g.m_turns = metrics_counter("gateway_turns_total", "Messages accepted into the pipeline", "");
+	g.m_poison = metrics_counter("gateway_poison_replies_total", "Undecodable replies dead-lettered", "");
+	g.m_chunks = metrics_counter("gateway_stream_chunks_total", "Stream chunks received", "");
+	rc = 1;
+	struct admin *adm = NULL;
+	struct gw_http *http = NULL;
+	if (setup_kafka(&g, errstr, sizeof(errstr))) {
+		log_error("cannot set up Kafka: %s", errstr);
+		goto out;
+	}
+	adm = svc_admin(&base);
+	if (!adm)
+		goto out;
+	admin_add_check(adm, "kafka", check_kafka, &g);
+	pthread_create(&g.poll_tid, NULL, poll_main, &g);
+	pthread_create(&g.consume_tid, NULL, consume_main, &g);
+	struct gw_http_conf hc = { http_addr, (int)http_port, max_body, max_wait_ms, max_conns };
+	http = gw_http_start(g.gw, &hc, (struct gw_http_io){ enqueue, &g }, errstr, sizeof(errstr));
+	if (!http) {
+		log_error("%s", errstr);
+		goto stop_threads;
+	}
+	log_info("started: REST on %s:%ld, reply partition %ld, admin on %s:%ld", http_addr, http_port, ordinal,
+		 base.admin_addr, base.admin_port);
+	int64_t last_sweep = util_mono_us();
+	while (!svc_stop) {
+		util_sleep_ms(100, &svc_stop);
+		admin_heartbeat(adm);
+		if (util_mono_us() - last_sweep > 10000000) {
+			gw_sweep(g.gw, util_now_us());
+			last_sweep = util_mono_us();
+		}
+	}
+	rc = 0;
+	log_info("stopping: closing the REST API");
+	/* Stop accepting, wake long-polls, let open requests finish. */
+	gw_shutdown(g.gw);
+	gw_http_stop(http);
+stop_threads:
+	g.stop_threads = 1;
+	pthread_join(g.consume_tid, NULL);
+	pthread_join(g.poll_tid, NULL);
+out:
+	if (g.consumer) {
+		rd_kafka_consumer_close(g.consumer);
+		rd_kafka_destroy(g.consumer);
+	}
+	if (g.producer) {
+		rd_kafka_flush(g.producer, 10000);
+		rd_kafka_destroy(g.producer);
+	}
+	admin_stop(adm);
+	gw_free(g.gw);
+	log_info("stopped");
+	return rc;
+}

@@ -1,0 +1,2 @@
+handoff_MAIN := services/handoff/main.c
+handoff_SRCS := services/handoff/handoff.c

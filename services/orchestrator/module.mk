@@ -1,0 +1,2 @@
+orchestrator_MAIN := services/orchestrator/main.c
+orchestrator_SRCS := services/orchestrator/orchestrator.c services/orchestrator/store.c

@@ -1,0 +1,182 @@
+/* chatctl: the operator's command line for the assistant. */
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "client.h"
+#include "topics.h"
+#include "util.h"
+
+static const char usage[] =
+    "usage: chatctl COMMAND [options]\n"
+    "\n"
+    "  ask TEXT [--session ID] [--wait MS]   send one message, print the reply and each hop's latency\n"
+    "  status                                readiness of every service (their /readyz)\n"
+    "  topics                                topics, partitions and consumer-group lag\n"
+    "  topics create --file F [--partitions N] [--replication N]\n"
+    "                                        create the topics named in F (one per line)\n"
+    "  bench [--rate R] [--duration S] [--sessions N] [--workers N] [--text T]\n"
+    "                                        open-loop load at R turns/s, latency percentiles\n"
+    "\n"
+    "environment: GATEWAY_URL (http://127.0.0.1:8080), KAFKA_BROKERS (127.0.0.1:9092),\n"
+    "ADMIN_HOST (127.0.0.1) with the services' admin ports 9101-9109\n";
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : def;
+}
+
+/* --name VALUE from argv[from..argc); def when absent. */
+static const char *opt(int argc, char **argv, int from, const char *name, const char *def)
+{
+	for (int i = from; i + 1 < argc; i++)
+		if (!strcmp(argv[i], name))
+			return argv[i + 1];
+	return def;
+}
+
+static long opt_long(int argc, char **argv, int from, const char *name, long def, long min, long max)
+{
+	const char *v = opt(argc, argv, from, name, NULL);
+	long out;
+	if (!v)
+		return def;
+	if (util_parse_long(v, min, max, &out)) {
+		fprintf(stderr, "chatctl: %s must be a whole number from %ld to %ld\n", name, min, max);
+		exit(2);
+	}
+	return out;
+}
+
+static int cmd_ask(int argc, char **argv)
+{
+	if (argc < 3) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	char uuid[37], errstr[256];
+	util_uuid(uuid);
+	const char *sid = opt(argc, argv, 3, "--session", uuid);
+	long wait_ms = opt_long(argc, argv, 3, "--wait", 15000, 1, 120000);
+	struct cc_http h;
+	if (cc_http_init(&h, env_or("GATEWAY_URL", "http://127.0.0.1:8080")))
+		return 1;
+	long status = 0;
+	json_t *resp = NULL;
+	int64_t t0 = util_mono_us();
+	int rc = cc_post_message(&h, sid, argv[2], NULL, (int)wait_ms, &status, &resp, errstr, sizeof(errstr));
+	int64_t took = util_mono_us() - t0;
+	cc_http_release(&h);
+	if (rc) {
+		fprintf(stderr, "chatctl: cannot reach the gateway: %s\n", errstr);
+		return 1;
+	}
+	if (status != 200) {
+		const char *err = json_string_value(json_object_get(resp, "error"));
+		fprintf(stderr, "chatctl: gateway answered %ld: %s\n", status, err ? err : "(no message)");
+		json_decref(resp);
+		return 1;
+	}
+	printf("%s\n\n", json_string_value(json_object_get(resp, "text")));
+	printf("session %s  turn %s  action %s\n", sid, json_string_value(json_object_get(resp, "turn_id")),
+	       json_string_value(json_object_get(resp, "action")));
+	json_t *st = json_object_get(resp, "stage_times");
+	printf("%-22s %10s\n", "hop", "ms");
+	for (size_t i = 1; i < json_array_size(st); i++) {
+		const json_t *a = json_array_get(st, i - 1), *b = json_array_get(st, i);
+		char hop[96];
+		snprintf(hop, sizeof(hop), "%s -> %s", json_string_value(json_object_get(a, "stage")),
+			 json_string_value(json_object_get(b, "stage")));
+		printf("%-40s %8.2f\n", hop,
+		       (double)(json_integer_value(json_object_get(b, "at_us")) -
+				json_integer_value(json_object_get(a, "at_us"))) /
+			   1000.0);
+	}
+	printf("%-40s %8.2f\n", "gateway-to-gateway", (double)cc_stage_delta(resp, "gateway", "gateway.out") / 1000.0);
+	printf("%-40s %8.2f\n", "round trip seen by chatctl", (double)took / 1000.0);
+	json_decref(resp);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int port;
+} services[] = {
+	{ "gateway", 9101 },   { "intent-classifier", 9102 }, { "orchestrator", 9103 },
+	{ "retriever", 9104 }, { "llm-caller", 9105 },        { "guardrail", 9106 },
+	{ "formatter", 9107 }, { "ingestion", 9108 },         { "handoff", 9109 },
+};
+
+static int cmd_status(void)
+{
+	struct cc_http h;
+	char errstr[256];
+	int not_ready = 0;
+	const char *host = env_or("ADMIN_HOST", "127.0.0.1");
+	if (cc_http_init(&h, "http://unused"))
+		return 1;
+	for (size_t i = 0; i < ARRAY_LEN(services); i++) {
+		char url[256], *body = NULL;
+		long status = 0;
+		snprintf(url, sizeof(url), "http://%s:%d/readyz", host, services[i].port);
+		if (cc_get(&h, url, &status, &body, errstr, sizeof(errstr))) {
+			printf("%-18s %-9s %s\n", services[i].name, "down", errstr);
+			not_ready++;
+			continue;
+		}
+		body[strcspn(body, "\n")] = '\0';
+		printf("%-18s %-9s %s\n", services[i].name, status == 200 ? "ready" : "not-ready", body);
+		not_ready += status != 200;
+		free(body);
+	}
+	cc_http_release(&h);
+	return not_ready ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	const char *brokers = env_or("KAFKA_BROKERS", "127.0.0.1:9092");
+	int rc;
+	if (!strcmp(argv[1], "ask")) {
+		rc = cmd_ask(argc, argv);
+	} else if (!strcmp(argv[1], "status")) {
+		rc = cmd_status();
+	} else if (!strcmp(argv[1], "topics") && argc >= 3 && !strcmp(argv[2], "create")) {
+		const char *file = opt(argc, argv, 3, "--file", NULL);
+		if (!file) {
+			fputs("chatctl: topics create needs --file\n", stderr);
+			return 2;
+		}
+		rc = cc_topics_create(brokers, file, (int)opt_long(argc, argv, 3, "--partitions", 6, 1, 10000),
+				      (int)opt_long(argc, argv, 3, "--replication", 1, 1, 10))
+			 ? 1
+			 : 0;
+	} else if (!strcmp(argv[1], "topics")) {
+		rc = cc_topics_list(brokers) ? 1 : 0;
+	} else if (!strcmp(argv[1], "bench")) {
+		struct bench_conf bc = {
+			.url = env_or("GATEWAY_URL", "http://127.0.0.1:8080"),
+			.rate = (double)opt_long(argc, argv, 2, "--rate", 200, 1, 100000),
+			.duration_s = (int)opt_long(argc, argv, 2, "--duration", 10, 1, 7200),
+			.sessions = (int)opt_long(argc, argv, 2, "--sessions", 100, 1, 1000000),
+			.workers = (int)opt_long(argc, argv, 2, "--workers", 64, 1, 1000),
+			.text = opt(argc, argv, 2, "--text", "Do you deliver to Penang?"),
+		};
+		rc = cc_bench(&bc);
+		rc = rc < 0 ? 2 : rc;
+	} else {
+		fprintf(stderr, "chatctl: unknown command \"%s\"\n\n%s", argv[1], usage);
+		rc = 2;
+	}
+	curl_global_cleanup();
+	return rc;
+}
