@@ -84,6 +84,7 @@ $(foreach b,$(SERVICES) chatctl,$(eval $(call BIN_template,$(b))))
 
 # --- tests -------------------------------------------------------------------
 include tests/module.mk
+include tests/integration/module.mk
 
 .PHONY: all clean run stop status test test-unit test-integration check-compose bench
 .DEFAULT_GOAL := all

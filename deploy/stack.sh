@@ -98,6 +98,10 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 # Consumers join immediately instead of waiting 3 s for more members.
 group.initial.rebalance.delay.ms=0
+# Request threads sized for a small machine shared with every service:
+# fewer threads, fewer context switches per message.
+num.network.threads=$KAFKA_NETWORK_THREADS
+num.io.threads=$KAFKA_IO_THREADS
 EOF
 
     # Quiet log: warnings, plus the one INFO line saying the server started.

@@ -209,6 +209,13 @@ for name, (port, redis, pg) in apps.items():
         want_dep(name, "postgres", "service_healthy")
         want_dep(name, "migrate", "service_completed_successfully")
 
+gw = svcs["gateway"].get("environment") or {}
+if isinstance(gw, list):
+    gw = dict(e.split("=", 1) for e in gw)
+for k, v in (("GATEWAY_HTTP_ADDR", "0.0.0.0"), ("GATEWAY_ORDINAL", "0")):
+    if str(gw.get(k)) != v:
+        errs.append("gateway: %s should be %s, is %s" % (k, v, gw.get(k)))
+
 targets = set()
 for p in svcs["gateway"].get("ports") or []:
     if isinstance(p, dict):

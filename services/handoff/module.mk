@@ -1,2 +1,2 @@
 handoff_MAIN := services/handoff/main.c
-handoff_SRCS := services/handoff/handoff.c
+handoff_SRCS := services/handoff/handoff.c services/handoff/store.c

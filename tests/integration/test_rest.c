@@ -1,0 +1,101 @@
+/* Bad input at the gateway gets a clear 4xx and enqueues nothing. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "util.h"
+
+struct raw {
+	long status;
+	json_t *body;
+};
+
+static struct raw post_raw(const char *path, const char *body)
+{
+	CURL *c = curl_easy_init();
+	char url[512];
+	snprintf(url, sizeof(url), "%s%s", it_gateway_url(), path);
+	FILE *sink = tmpfile();
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	cr_assert_eq(curl_easy_perform(c), CURLE_OK);
+	struct raw r = { 0, NULL };
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	rewind(sink);
+	r.body = json_loadf(sink, 0, NULL);
+	fclose(sink);
+	curl_easy_cleanup(c);
+	return r;
+}
+
+static void expect_error(struct raw r, long status, const char *words)
+{
+	cr_assert_eq(r.status, status, "expected HTTP %ld, got %ld", status, r.status);
+	const char *err = json_string_value(json_object_get(r.body, "error"));
+	cr_assert_not_null(err, "error body is not {\"error\": ...}");
+	cr_assert(strstr(err, words), "error \"%s\" does not say \"%s\"", err, words);
+	json_decref(r.body);
+}
+
+Test(rest, malformed_json_is_400_saying_where)
+{
+	expect_error(post_raw("/v1/sessions/it-rest/messages", "{\"text\": \"hi\""), 400, "malformed JSON at line 1");
+}
+
+Test(rest, missing_or_empty_text_is_400)
+{
+	expect_error(post_raw("/v1/sessions/it-rest/messages", "{\"message\":\"hi\"}"), 400, "\"text\" is required");
+	expect_error(post_raw("/v1/sessions/it-rest/messages", "{\"text\":\"   \"}"), 400, "empty");
+	expect_error(post_raw("/v1/sessions/it-rest/messages", "[1,2]"), 400, "JSON object");
+}
+
+Test(rest, body_over_the_limit_is_413)
+{
+	size_t n = 64 * 1024;
+	char *big = malloc(n + 32);
+	memcpy(big, "{\"text\":\"", 9);
+	memset(big + 9, 'a', n);
+	memcpy(big + 9 + n, "\"}", 3);
+	expect_error(post_raw("/v1/sessions/it-rest/messages", big), 413, "limit");
+	free(big);
+}
+
+Test(rest, bad_session_id_and_unknown_paths)
+{
+	expect_error(post_raw("/v1/sessions/bad%20id/messages", "{\"text\":\"hi\"}"), 400, "session id");
+	expect_error(post_raw("/v1/nothing", NULL), 404, "no such endpoint");
+	expect_error(post_raw("/v1/sessions/it-never-seen-xyz/events", NULL), 404, "unknown session");
+	expect_error(post_raw("/v1/sessions/it-rest/messages?wait=abc", "{\"text\":\"hi\"}"), 400, "wait");
+}
+
+Test(rest, retried_client_message_is_one_turn)
+{
+	char sid[64];
+	it_session(sid, sizeof(sid), "retry");
+	struct cc_http h;
+	char errstr[256];
+	long s1 = 0, s2 = 0;
+	json_t *r1 = NULL, *r2 = NULL, *evs = NULL;
+	cr_assert_eq(cc_http_init(&h, it_gateway_url()), 0);
+	cr_assert_eq(cc_post_message(&h, sid, "where is my parcel", "m-1", 20000, &s1, &r1, errstr, sizeof(errstr)), 0);
+	cr_assert_eq(cc_post_message(&h, sid, "where is my parcel", "m-1", 0, &s2, &r2, errstr, sizeof(errstr)), 0);
+	cr_assert_eq(s1, 200);
+	cr_assert_eq(s2, 202);
+	cr_assert_str_eq(json_string_value(json_object_get(r1, "turn_id")),
+			 json_string_value(json_object_get(r2, "turn_id")));
+	util_sleep_ms(1500, NULL); /* time for the replayed turn to come back and be dropped */
+	long st = 0;
+	cr_assert_eq(cc_get_events(&h, sid, 0, 0, &st, &evs, errstr, sizeof(errstr)), 0);
+	cr_assert_eq(st, 200);
+	cr_assert_eq(json_array_size(json_object_get(evs, "events")), 1, "the customer saw %zu replies",
+		     json_array_size(json_object_get(evs, "events")));
+	json_decref(r1);
+	json_decref(r2);
+	json_decref(evs);
+	cc_http_release(&h);
+}

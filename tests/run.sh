@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# make test: unit tests (plain and ASan+UBSan), then integration tests
+# against the real local stack (started here if it is not running, and
+# stopped again afterwards), then the compose file check.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "build"
+make -j"$JOBS" all build/tests/integration
+
+step "unit tests"
+make -j"$JOBS" test-unit
+
+step "unit tests under ASan + UBSan"
+make -j"$JOBS" SAN=1 test-unit
+
+step "integration tests against the local stack"
+started=0
+if ! bash deploy/stack.sh status >/dev/null 2>&1; then
+	started=1
+fi
+cleanup() {
+	if [ "$started" = 1 ]; then
+		step "stopping the stack this run started"
+		bash deploy/stack.sh down || true
+	fi
+}
+trap cleanup EXIT
+bash deploy/stack.sh up
+REPO_DIR="$PWD" build/tests/integration --jobs 1
+
+step "docker-compose.yml"
+bash tests/check-compose.sh
