@@ -16,6 +16,8 @@ ARG DEBIAN_IMAGE=debian:bookworm-slim
 FROM ${DEBIAN_IMAGE} AS build
 
 ARG DEBIAN_FRONTEND=noninteractive
+# Unpinned on purpose: bookworm point releases bring security fixes.
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
         build-essential \
@@ -56,7 +58,8 @@ FROM ${DEBIAN_IMAGE} AS runtime
 ARG DEBIAN_IMAGE
 ARG DEBIAN_FRONTEND=noninteractive
 # Runtime libraries of the binaries, bash + psql for deploy/migrate.sh,
-# curl for container healthchecks.
+# curl for container healthchecks. Unpinned, as above.
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
         librdkafka1 \
@@ -82,9 +85,8 @@ COPY --from=build /out/ /
 
 # Fail the image build if any binary misses a shared library at run time.
 RUN set -e; for b in /usr/local/bin/*; do \
-        if ldd "$b" | grep -q 'not found'; then \
-            echo "$b: missing shared libraries:" >&2; ldd "$b" | grep 'not found' >&2; exit 1; \
-        fi; \
+        libs=$(ldd "$b"); \
+        case "$libs" in *"not found"*) echo "$b: missing shared libraries:" >&2; echo "$libs" >&2; exit 1 ;; esac; \
     done
 
 ARG VERSION=dev

@@ -118,6 +118,33 @@ static int entry_done(const struct offtrack_entry *e)
 	return e->sealed && e->pending == 0;
 }
 
+/* Free the finished entries of the dropped partition *pp; nothing of it is
+ * reported any more. Returns 1 when the partition itself was freed (and *pp
+ * now names the next one). */
+static int prune(struct offtrack *ot, struct part **pp)
+{
+	struct part *p = *pp;
+	struct offtrack_entry **ep = &p->head, *prev = NULL;
+	while (*ep) {
+		struct offtrack_entry *e = *ep;
+		if (entry_done(e)) {
+			*ep = e->next;
+			free(e);
+			ot->inflight--;
+		} else {
+			prev = e;
+			ep = &e->next;
+		}
+	}
+	p->tail = prev;
+	if (p->head)
+		return 0;
+	*pp = p->next;
+	free(p->topic);
+	free(p);
+	return 1;
+}
+
 void offtrack_drain(struct offtrack *ot, offtrack_commit_fn commit, offtrack_rewind_fn rewind, void *arg)
 {
 	struct part **pp = &ot->parts;
@@ -135,7 +162,7 @@ void offtrack_drain(struct offtrack *ot, offtrack_commit_fn commit, offtrack_rew
 		}
 		if (!p->dropped && next >= 0 && commit)
 			commit(arg, p->topic, p->partition, next);
-		if (p->head && entry_done(p->head) && p->head->failed) {
+		if (!p->dropped && p->head && entry_done(p->head) && p->head->failed) {
 			int64_t at = p->head->offset;
 			/* Entries after the failed one may still await reports: keep
 			 * them under a dropped partition until those arrive. */
@@ -143,38 +170,23 @@ void offtrack_drain(struct offtrack *ot, offtrack_commit_fn commit, offtrack_rew
 			if (rewind)
 				rewind(arg, p->topic, p->partition, at);
 		}
-		if (p->dropped) {
-			/* Nothing here is reported any more; free what is finished. */
-			struct offtrack_entry **ep = &p->head, *prev = NULL;
-			while (*ep) {
-				struct offtrack_entry *e = *ep;
-				if (entry_done(e)) {
-					*ep = e->next;
-					free(e);
-					ot->inflight--;
-				} else {
-					prev = e;
-					ep = &e->next;
-				}
-			}
-			p->tail = prev;
-			if (!p->head) {
-				*pp = p->next;
-				free(p->topic);
-				free(p);
-				continue;
-			}
-		}
+		if (p->dropped && prune(ot, pp))
+			continue;
 		pp = &p->next;
 	}
 }
 
 void offtrack_drop_partition(struct offtrack *ot, const char *topic, int32_t partition)
 {
-	struct part *p = find_part(ot, topic, partition, 0);
-	if (p)
-		p->dropped = 1;
-	offtrack_drain(ot, NULL, NULL, NULL);
+	/* Only this partition: the others' results are still to be reported. */
+	for (struct part **pp = &ot->parts; *pp; pp = &(*pp)->next) {
+		struct part *p = *pp;
+		if (p->partition == partition && !p->dropped && !strcmp(p->topic, topic)) {
+			p->dropped = 1;
+			prune(ot, pp);
+			return;
+		}
+	}
 }
 
 size_t offtrack_inflight(const struct offtrack *ot)

@@ -1,6 +1,7 @@
 /* svc: what every service's main.c shares. */
 #include "svc.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,10 @@ int svc_init(struct svc_base *b, const char *name, const char *summary, const st
 {
 	char errstr[256];
 	b->name = name;
+	/* librdkafka and libmicrohttpd start many threads; glibc would give
+	 * each busy one its own heap arena, which only inflates resident
+	 * memory for a service this size. */
+	mallopt(M_ARENA_MAX, 2);
 	log_init(name, LOG_INFO);
 	int rc = cfg_load(tab, n, name, summary, argc, argv, errstr, sizeof(errstr));
 	if (rc == 1)

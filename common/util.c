@@ -114,10 +114,24 @@ int util_snprintf(char *dst, size_t dstlen, const char *fmt, ...)
 	return (n < 0 || (size_t)n >= dstlen) ? -1 : n;
 }
 
+size_t util_utf8_prefix(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+	if (n <= max)
+		return n;
+	n = max;
+	/* Back up over continuation bytes to the start of the cut character. */
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
 int util_parse_long(const char *s, long min, long max, long *out)
 {
 	char *end;
-	if (!s || !*s)
+	/* strtol would skip leading space and take '+': a config value must be
+	 * exactly a number. */
+	if (!s || !((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')))
 		return -1;
 	errno = 0;
 	long v = strtol(s, &end, 10);

@@ -32,6 +32,10 @@ size_t util_strlcpy(char *dst, const char *src, size_t dstlen);
 int util_snprintf(char *dst, size_t dstlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Length of the longest prefix of s of at most max bytes that does not end
+ * inside a UTF-8 character (for truncating text that must stay valid). */
+size_t util_utf8_prefix(const char *s, size_t max);
+
 /* Parse a whole decimal integer in [min, max]. Returns 0 or -1. */
 int util_parse_long(const char *s, long min, long max, long *out);
 

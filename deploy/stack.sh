@@ -154,8 +154,9 @@ kafka_start() {
         kafka_write_config
         kafka_format_storage
         log "starting kafka on 127.0.0.1:$KAFKA_PORT (controller :$KAFKA_CONTROLLER_PORT, heap $KAFKA_HEAP)"
+        # shellcheck disable=SC2086 # KAFKA_JVM_OPTS is a list of options
         spawn "$log" "$pidfile" \
-            java -Xms256m "-Xmx$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+            java "-Xmx$KAFKA_HEAP" $KAFKA_JVM_OPTS \
                  -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
                  -cp "$KAFKA_DIR/libs/*" \
                  -Dlog4j.configuration="file:$KAFKA_DIR/log4j.properties" \

@@ -23,5 +23,7 @@ $(foreach s,$(SERVICES),$(if $(wildcard tests/unit/services/$(s)/*.c),$(eval $(c
 # Criterion's options after the binary, e.g. make test-unit UNIT_ARGS=--verbose
 UNIT_ARGS ?=
 
+# Every binary runs (so every summary line shows) and the target fails when
+# any of them failed.
 test-unit: $(UNIT_TESTS)
-	$(Q)for t in $^; do echo "== $$t"; $$t --jobs 2 $(UNIT_ARGS) || exit 1; done
+	$(Q)rc=0; for t in $^; do echo "== $$t"; $$t --jobs 2 $(UNIT_ARGS) || rc=1; done; exit $$rc

@@ -3,6 +3,9 @@
 #include <string.h>
 
 #include "log.h"
+#include "../testutil.h"
+
+TestSuite(log, .fini = tu_leak_check);
 
 Test(log, escape_plain_text_unchanged)
 {

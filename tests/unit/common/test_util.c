@@ -4,6 +4,9 @@
 
 #include "hmap.h"
 #include "util.h"
+#include "../testutil.h"
+
+TestSuite(util, .fini = tu_leak_check);
 
 Test(util, strlcpy_copies_and_truncates)
 {
@@ -119,4 +122,25 @@ Test(util, xstrndup_and_asprintf)
 	s = xasprintf("%s-%d", "n", 12);
 	cr_assert_str_eq(s, "n-12");
 	free(s);
+}
+
+Test(util, utf8_prefix_never_splits_a_character)
+{
+	const char *s = "ab\xe5\x93\x81" "cd"; /* a b 品 c d */
+	cr_assert_eq(util_utf8_prefix(s, 2), 2);
+	cr_assert_eq(util_utf8_prefix(s, 3), 2);
+	cr_assert_eq(util_utf8_prefix(s, 4), 2);
+	cr_assert_eq(util_utf8_prefix(s, 5), 5);
+	cr_assert_eq(util_utf8_prefix(s, 100), 7);
+	cr_assert_eq(util_utf8_prefix("", 3), 0);
+}
+
+Test(util, parse_long_wants_exactly_a_number)
+{
+	long v = 0;
+	cr_assert_eq(util_parse_long(" 12", 0, 100, &v), -1);
+	cr_assert_eq(util_parse_long("+12", 0, 100, &v), -1);
+	cr_assert_eq(util_parse_long("-", -5, 5, &v), -1);
+	cr_assert_eq(util_parse_long("-3", -5, 5, &v), 0);
+	cr_assert_eq(v, -3);
 }

@@ -1,0 +1,163 @@
+/* guardrail: citations must name retrieved passages; stream chunks pass. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "../../testutil.h"
+#include "services/guardrail/guardrail.h"
+
+TestSuite(guard, .fini = tu_leak_check);
+
+static struct guard g = { "chat.checked.v1", "chat.stream.v1" };
+
+static Chat__Turn *drafted(const char *cite)
+{
+	Chat__Turn *t = tu_turn("s1", "t1", "what is the return policy?");
+	tu_add_passage(t, "kb:returns#1", "Returns");
+	tu_add_passage(t, "kb:returns#2", "Refunds");
+	Chat__Draft *d = turn_draft(t);
+	d->action = CHAT__ACTION__ACTION_ANSWER;
+	turn_set_str(&d->text, "You can return items within 30 days.");
+	if (cite)
+		tu_add_citation(d, cite);
+	return t;
+}
+
+static int check(Chat__Turn *t, struct turn_dests *d, char *err, size_t errlen)
+{
+	d->n = 0;
+	return guard_process(&g, t, d, err, errlen);
+}
+
+Test(guard, grounded_citation_passes_unchanged)
+{
+	Chat__Turn *t = drafted("kb:returns#2");
+	struct turn_dests d;
+	char err[128] = "";
+	cr_assert_eq(check(t, &d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
+	cr_assert_str_eq(t->draft->text, "You can return items within 30 days.");
+	cr_assert_not_null(t->verdict, "a verdict is always filled");
+	cr_assert_eq(t->verdict->n_flags, 0);
+	cr_assert_eq(t->verdict->downgraded, 0);
+	cr_assert_eq(d.n, 1);
+	cr_assert_str_eq(d.topic[0], "chat.checked.v1");
+	turn_free(t);
+}
+
+Test(guard, no_citation_passes)
+{
+	Chat__Turn *t = drafted(NULL);
+	struct turn_dests d;
+	char err[128] = "";
+	cr_assert_eq(check(t, &d, err, sizeof(err)), 0);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
+	cr_assert_eq(t->verdict->n_flags, 0);
+	turn_free(t);
+}
+
+Test(guard, ungrounded_citation_becomes_hand_off)
+{
+	Chat__Turn *t = drafted("kb:returns#1");
+	tu_add_citation(t->draft, "kb:made-up#9");
+	struct turn_dests d;
+	char err[128] = "";
+	cr_assert_eq(check(t, &d, err, sizeof(err)), 0);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_HAND_OFF);
+	cr_assert_str_neq(t->draft->text, "You can return items within 30 days.", "the unsupported answer is replaced");
+	cr_assert_neq(t->draft->reason[0], '\0');
+	cr_assert_eq(t->verdict->n_flags, 1, "flagged once however many bad citations");
+	cr_assert_str_eq(t->verdict->flags[0], "ungrounded_citation");
+	cr_assert_eq(t->verdict->downgraded, 1);
+	cr_assert_eq(d.n, 1);
+	cr_assert_str_eq(d.topic[0], "chat.checked.v1");
+	turn_free(t);
+}
+
+Test(guard, citation_without_any_passage)
+{
+	Chat__Turn *t = tu_turn("s1", "t1", "x");
+	Chat__Draft *dr = turn_draft(t);
+	dr->action = CHAT__ACTION__ACTION_ANSWER;
+	tu_add_citation(dr, "p1");
+	struct turn_dests d;
+	char err[128] = "";
+	cr_assert_eq(check(t, &d, err, sizeof(err)), 0);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_HAND_OFF);
+	cr_assert_eq(t->verdict->downgraded, 1);
+	turn_free(t);
+}
+
+Test(guard, no_draft_is_poison)
+{
+	Chat__Turn *t = tu_turn("s1", "t1", "x");
+	struct turn_dests d;
+	char err[128] = "";
+	cr_assert_eq(check(t, &d, err, sizeof(err)), KSTAGE_EPOISON);
+	cr_assert_eq(d.n, 0);
+	cr_assert_neq(err[0], '\0');
+	turn_free(t);
+}
+
+static void *pack_chunk(const Chat__StreamChunk *c, size_t *len)
+{
+	*len = chat__stream_chunk__get_packed_size(c);
+	void *buf = xmalloc(*len);
+	chat__stream_chunk__pack(c, buf);
+	return buf;
+}
+
+Test(guard, stream_forwards_chunk_to_reply_partition)
+{
+	Chat__StreamChunk c = CHAT__STREAM_CHUNK__INIT;
+	c.session_id = (char *)"sess-5";
+	c.turn_id = (char *)"turn-5";
+	c.seq = 3;
+	c.delta = (char *)"partial ";
+	c.reply_partition = 7;
+	size_t len;
+	void *buf = pack_chunk(&c, &len);
+	struct kstage_msg m = tu_msg("chat.stream.raw.v1", buf, len);
+	struct kstage_emit em = { .n = 0 };
+	char err[128] = "";
+	cr_assert_eq(guard_stream(&g, &m, &em, err, sizeof(err)), KSTAGE_OK, "%s", err);
+	cr_assert_eq(em.n, 1);
+	cr_assert_str_eq(em.outs[0].topic, "chat.stream.v1");
+	cr_assert_eq(em.outs[0].partition, 7);
+	cr_assert_eq(em.outs[0].key_len, 6);
+	cr_assert(memcmp(em.outs[0].key, "sess-5", 6) == 0);
+	Chat__StreamChunk *o = chat__stream_chunk__unpack(NULL, em.outs[0].len, em.outs[0].value);
+	cr_assert_not_null(o);
+	cr_assert_str_eq(o->turn_id, "turn-5");
+	cr_assert_eq(o->seq, 3);
+	cr_assert_str_eq(o->delta, "partial ");
+	chat__stream_chunk__free_unpacked(o, NULL);
+	kstage_emit_reset(&em);
+	free(buf);
+}
+
+Test(guard, stream_rejects_garbage_and_bad_ids)
+{
+	struct kstage_emit em = { .n = 0 };
+	char err[128] = "";
+	struct kstage_msg m = tu_msg("chat.stream.raw.v1", TU_GARBAGE, sizeof(TU_GARBAGE));
+	cr_assert_eq(guard_stream(&g, &m, &em, err, sizeof(err)), KSTAGE_EPOISON);
+	cr_assert_eq(em.n, 0);
+
+	Chat__StreamChunk c = CHAT__STREAM_CHUNK__INIT;
+	c.session_id = (char *)"bad session";
+	c.turn_id = (char *)"t";
+	size_t len;
+	void *buf = pack_chunk(&c, &len);
+	m = tu_msg("chat.stream.raw.v1", buf, len);
+	cr_assert_eq(guard_stream(&g, &m, &em, err, sizeof(err)), KSTAGE_EPOISON, "invalid session_id");
+	cr_assert_eq(em.n, 0);
+	free(buf);
+
+	c.session_id = (char *)"s";
+	c.turn_id = (char *)"";
+	buf = pack_chunk(&c, &len);
+	m = tu_msg("chat.stream.raw.v1", buf, len);
+	cr_assert_eq(guard_stream(&g, &m, &em, err, sizeof(err)), KSTAGE_EPOISON, "missing turn_id");
+	cr_assert_eq(em.n, 0);
+	free(buf);
+}
