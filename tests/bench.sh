@@ -10,8 +10,8 @@ RATES=${BENCH_RATES:-"50 100 200"}
 SECONDS_PER_STEP=${BENCH_SECONDS:-20}
 
 make -j"$(nproc)" all >/dev/null
-started=0
-bash deploy/stack.sh status >/dev/null 2>&1 || started=1
+started=1
+bash deploy/stack.sh status 2>/dev/null | awk 'NR > 1 && $2 == "running" { found = 1 } END { exit !found }' && started=0
 cleanup() { [ "$started" = 1 ] && bash deploy/stack.sh down >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 bash deploy/stack.sh up >/dev/null
@@ -25,8 +25,10 @@ for svc in $SERVICES; do
 	printf '  %-18s %6.1f MB\n' "$svc" "$(awk '/VmRSS/{print $2/1024}' /proc/$pid/status)"
 done
 echo
-# Warm the broker's JIT and every connection before measuring.
-build/bin/chatctl bench --rate 50 --duration 5 --workers 16 >/dev/null || true
+# The broker is a JVM: its hot paths are compiled only after a while under
+# load. Warm it (and every connection) up so the steps measure steady state.
+echo "warming up for ${BENCH_WARMUP_SECONDS:-40} s..."
+build/bin/chatctl bench --rate 150 --duration "${BENCH_WARMUP_SECONDS:-40}" --workers 64 >/dev/null || true
 for rate in $RATES; do
 	build/bin/chatctl bench --rate "$rate" --duration "$SECONDS_PER_STEP" --workers 64
 	echo

@@ -18,10 +18,9 @@ step "unit tests under ASan + UBSan"
 make -j"$JOBS" SAN=1 test-unit
 
 step "integration tests against the local stack"
-started=0
-if ! bash deploy/stack.sh status >/dev/null 2>&1; then
-	started=1
-fi
+# Stop afterwards only what this run started.
+started=1
+bash deploy/stack.sh status 2>/dev/null | awk 'NR > 1 && $2 == "running" { found = 1 } END { exit !found }' && started=0
 cleanup() {
 	if [ "$started" = 1 ]; then
 		step "stopping the stack this run started"
