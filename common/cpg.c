@@ -102,6 +102,24 @@ PGresult *cpg_exec(struct cpg *pg, const char *sql, int nparams, const char *con
 	return res;
 }
 
+int cpg_run(struct cpg *pg, const char *sql, int nparams, const char *const *params, int *rows, char *errstr,
+	    size_t errlen)
+{
+	PGresult *res = cpg_exec(pg, sql, nparams, params);
+	if (!res)
+		return -1;
+	int rc = 0;
+	if (!cpg_ok(res)) {
+		snprintf(errstr, errlen, "%s", PQresultErrorMessage(res));
+		first_line(errstr);
+		rc = -2;
+	} else if (rows) {
+		*rows = PQntuples(res);
+	}
+	PQclear(res);
+	return rc;
+}
+
 int cpg_ok(const PGresult *res)
 {
 	ExecStatusType st = PQresultStatus(res);

@@ -16,6 +16,11 @@ void cpg_free(struct cpg *pg);
  * NULL). Returns the result (caller PQclear()s) when the server answered,
  * even with an SQL error; NULL when the database is unreachable. */
 PGresult *cpg_exec(struct cpg *pg, const char *sql, int nparams, const char *const *params);
+/* Run a statement whose result is only "how many rows": 0 with *rows set
+ * (rows may be NULL), -1 when the database is unreachable, -2 when it
+ * refused the statement (errstr gets the first line of its message). */
+int cpg_run(struct cpg *pg, const char *sql, int nparams, const char *const *params, int *rows, char *errstr,
+	    size_t errlen);
 /* 1 when the result is a success (command ok or rows). */
 int cpg_ok(const PGresult *res);
 int cpg_up(const struct cpg *pg);

@@ -100,6 +100,18 @@ int kstage_producer_conf(rd_kafka_conf_t *conf, char *errstr, size_t errlen)
 	return 0;
 }
 
+int kstage_consumer_conf(rd_kafka_conf_t *conf, const char *group_id, char *errstr, size_t errlen)
+{
+	/* A waiting fetch is answered as soon as data arrives; the bound only
+	 * matters when idle. */
+	if (kstage_conf_set(conf, "group.id", group_id, errstr, errlen) ||
+	    kstage_conf_set(conf, "fetch.wait.max.ms", "100", errstr, errlen) ||
+	    kstage_conf_set(conf, "fetch.error.backoff.ms", "50", errstr, errlen) ||
+	    kstage_conf_set(conf, "enable.partition.eof", "false", errstr, errlen))
+		return -1;
+	return 0;
+}
+
 static int permanent_produce_error(rd_kafka_resp_err_t err)
 {
 	switch (err) {
@@ -446,15 +458,13 @@ struct kstage *kstage_new(const struct kstage_conf *conf, char *errstr, size_t e
 	char session_ms[16];
 	snprintf(session_ms, sizeof(session_ms), "%d", conf->session_timeout_ms > 0 ? conf->session_timeout_ms : 10000);
 	cc = kstage_base_conf(conf->brokers, errstr, errlen);
-	if (!cc || kstage_conf_set(cc, "group.id", conf->group_id, errstr, errlen) ||
+	if (!cc || kstage_consumer_conf(cc, conf->group_id, errstr, errlen) ||
 	    kstage_conf_set(cc, "enable.auto.commit", "true", errstr, errlen) ||
 	    kstage_conf_set(cc, "auto.commit.interval.ms", "500", errstr, errlen) ||
 	    kstage_conf_set(cc, "enable.auto.offset.store", "false", errstr, errlen) ||
 	    kstage_conf_set(cc, "auto.offset.reset", "earliest", errstr, errlen) ||
 	    kstage_conf_set(cc, "session.timeout.ms", session_ms, errstr, errlen) ||
 	    kstage_conf_set(cc, "heartbeat.interval.ms", "1000", errstr, errlen) ||
-	    kstage_conf_set(cc, "fetch.wait.max.ms", "100", errstr, errlen) ||
-	    kstage_conf_set(cc, "fetch.error.backoff.ms", "50", errstr, errlen) ||
 	    kstage_conf_set(cc, "statistics.interval.ms", "5000", errstr, errlen))
 		goto fail;
 	if (conf->instance_id && *conf->instance_id &&

@@ -112,6 +112,9 @@ int kstage_dead_letter(rd_kafka_t *producer, const char *dlq_topic, const char *
 rd_kafka_conf_t *kstage_base_conf(const char *brokers, char *errstr, size_t errlen);
 /* Set one property, returning -1 with errstr on failure. */
 int kstage_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *errstr, size_t errlen);
+/* Consumer settings every consumer shares: group.id, prompt fetches, quick
+ * recovery after a broker restart, no end-of-partition events. */
+int kstage_consumer_conf(rd_kafka_conf_t *conf, const char *group_id, char *errstr, size_t errlen);
 /* Producer settings: idempotent, no linger, unlimited retries in time. */
 int kstage_producer_conf(rd_kafka_conf_t *conf, char *errstr, size_t errlen);
 

@@ -170,11 +170,8 @@ static int setup_kafka(struct gateway *g, char *errstr, size_t errlen)
 	rd_kafka_conf_t *cc = kstage_base_conf(base.brokers, errstr, errlen);
 	if (!cc)
 		return -1;
-	if (kstage_conf_set(cc, "group.id", group, errstr, errlen) ||
-	    kstage_conf_set(cc, "auto.offset.reset", "latest", errstr, errlen) ||
-	    kstage_conf_set(cc, "fetch.wait.max.ms", "100", errstr, errlen) ||
-	    kstage_conf_set(cc, "fetch.error.backoff.ms", "50", errstr, errlen) ||
-	    kstage_conf_set(cc, "enable.partition.eof", "false", errstr, errlen)) {
+	if (kstage_consumer_conf(cc, group, errstr, errlen) ||
+	    kstage_conf_set(cc, "auto.offset.reset", "latest", errstr, errlen)) {
 		rd_kafka_conf_destroy(cc);
 		return -1;
 	}

@@ -1,8 +1,6 @@
 /* store: handoff tickets in PostgreSQL. */
 #include "store.h"
 
-#include <stdio.h>
-#include <string.h>
 
 static int open_ticket(void *arg, const Chat__Turn *turn, const char *summary, char *errstr, size_t errlen)
 {
@@ -15,17 +13,7 @@ static int open_ticket(void *arg, const Chat__Turn *turn, const char *summary, c
 				 turn->customer ? turn->customer->id : "",
 				 turn->draft ? turn->draft->reason : "",
 				 summary };
-	PGresult *res = cpg_exec(arg, sql, 6, params);
-	if (!res)
-		return -1;
-	int rc = 0;
-	if (!cpg_ok(res)) {
-		snprintf(errstr, errlen, "ticket insert failed: %s", PQresultErrorMessage(res));
-		errstr[strcspn(errstr, "\n")] = '\0';
-		rc = -2;
-	}
-	PQclear(res);
-	return rc;
+	return cpg_run(arg, sql, 6, params, NULL, errstr, errlen);
 }
 
 struct handoff_io handoff_store_io(struct cpg *pg)

@@ -18,18 +18,9 @@ static const char *tenant_of(const char *t)
 static int exec_applied(struct cpg *pg, const char *sql, int n, const char *const *params, int *applied,
 			char *errstr, size_t errlen)
 {
-	PGresult *res = cpg_exec(pg, sql, n, params);
-	if (!res)
-		return -1;
-	int rc = 0;
-	if (!cpg_ok(res)) {
-		snprintf(errstr, errlen, "%s", PQresultErrorMessage(res));
-		errstr[strcspn(errstr, "\n")] = '\0';
-		rc = -2;
-	} else {
-		*applied = PQntuples(res) > 0;
-	}
-	PQclear(res);
+	int rows = 0;
+	int rc = cpg_run(pg, sql, n, params, &rows, errstr, errlen);
+	*applied = rc == 0 && rows > 0;
 	return rc;
 }
 

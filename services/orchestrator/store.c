@@ -104,17 +104,7 @@ static int persist(void *arg, const Chat__Turn *turn, const char *reply, char *e
 	const char *customer = turn->customer ? turn->customer->id : "";
 	const char *params[] = { turn->turn_id, *turn->tenant_id ? turn->tenant_id : "demo", turn->session_id,
 				 customer, turn->text, turn->intent, reply };
-	PGresult *res = cpg_exec(st->pg, sql, 7, params);
-	if (!res)
-		return -1;
-	int rc = 0;
-	if (!cpg_ok(res)) {
-		snprintf(errstr, errlen, "transcript insert failed: %s", PQresultErrorMessage(res));
-		errstr[strcspn(errstr, "\n")] = '\0';
-		rc = -2;
-	}
-	PQclear(res);
-	return rc;
+	return cpg_run(st->pg, sql, 7, params, NULL, errstr, errlen);
 }
 
 struct orch_store *orch_store_new(const char *redis_url, const char *database_url, long memory_ttl_s)

@@ -44,13 +44,13 @@ static size_t serve_commands(struct fake_redis *f, int fd, const char *buf, size
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
 			return used;
-		int argc = atoi(p + 1);
+		int argc = (int)strtol(p + 1, NULL, 10);
 		p = nl + 1;
 		char cmd[256] = "";
 		for (int i = 0; i < argc; i++) {
 			if (p >= end || *p != '$' || !(nl = memchr(p, '\n', (size_t)(end - p))))
 				return used;
-			int alen = atoi(p + 1);
+			int alen = (int)strtol(p + 1, NULL, 10);
 			p = nl + 1;
 			if (end - p < alen + 2)
 				return used;

@@ -91,13 +91,13 @@ Test(gw, parse_text_length_limit)
 	char err[256];
 	size_t n = TURN_MAX_TEXT + 1;
 	char *body = xmalloc(n + 32);
-	strcpy(body, "{\"text\":\"");
+	memcpy(body, "{\"text\":\"", 9);
 	memset(body + 9, 'a', n);
-	strcpy(body + 9 + n, "\"}");
+	memcpy(body + 9 + n, "\"}", 3);
 	cr_assert_eq(parse(body, &m, err, sizeof(err)), -1, "8193 bytes");
 	cr_assert(strstr(err, "8192") != NULL, "%s", err);
 
-	strcpy(body + 9 + TURN_MAX_TEXT, "\"}");
+	memcpy(body + 9 + TURN_MAX_TEXT, "\"}", 3);
 	cr_assert_eq(parse(body, &m, err, sizeof(err)), 0, "exactly 8192 bytes: %s", err);
 	cr_assert_eq(strlen(m.text), TURN_MAX_TEXT);
 	gw_msg_release(&m);
