@@ -125,6 +125,19 @@ void admin_add_check(struct admin *adm, const char *name, admin_check_fn fn, voi
 	adm->checks[adm->nchecks++] = (struct admin_check){ xstrdup(name), fn, arg };
 }
 
+int admin_log_unready(struct admin *adm)
+{
+	int failed = 0;
+	for (int i = 0; i < adm->nchecks; i++) {
+		char detail[256] = "";
+		if (adm->checks[i].fn(adm->checks[i].arg, detail, sizeof(detail)) < 0) {
+			log_warn("not ready: %s: %s; serving /readyz as 503 and retrying", adm->checks[i].name, detail);
+			failed++;
+		}
+	}
+	return failed;
+}
+
 void admin_heartbeat(struct admin *adm)
 {
 	atomic_store(&adm->last_beat_us, util_mono_us());

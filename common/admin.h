@@ -18,6 +18,9 @@ struct admin *admin_start(const char *addr, int port, char *errstr, size_t errle
 /* Register a named readiness check; name is copied. Register before the
  * service starts its loop. */
 void admin_add_check(struct admin *adm, const char *name, admin_check_fn fn, void *arg);
+/* Run every check once, logging one warning for each that fails (so an
+ * operator sees at start what is missing). Returns how many failed. */
+int admin_log_unready(struct admin *adm);
 /* The loop calls this at least every few seconds; /healthz fails when the
  * last beat is older than 30 s (a stuck loop). */
 void admin_heartbeat(struct admin *adm);

@@ -132,6 +132,7 @@ int svc_run_stages(const struct svc_base *b, const struct svc_stage *stages, int
 	for (int i = 0; i < nchecks; i++)
 		admin_add_check(adm, checks[i].name, checks[i].fn, checks[i].arg);
 	log_info("started: admin on %s:%ld, brokers %s", b->admin_addr, b->admin_port, b->brokers);
+	admin_log_unready(adm);
 	for (int i = 1; i < nstages; i++)
 		pthread_create(&th[i].tid, NULL, svc_thread_main, &th[i]);
 	struct svc_tick t = { adm, tick, tick_arg };

@@ -1,6 +1,7 @@
 /* gateway: REST -> chat.inbound.v1; chat.outbound.v1 (own partition) -> sessions. */
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@ struct gateway {
 	rd_kafka_t *producer;
 	rd_kafka_t *consumer;
 	volatile sig_atomic_t stop_threads;
+	_Atomic int assigned; /* reply partitions assigned at a known offset */
 	pthread_t poll_tid, consume_tid;
 	struct metric *m_turns, *m_poison, *m_chunks;
 };
@@ -129,10 +131,53 @@ static void handle_outbound(struct gateway *g, rd_kafka_message_t *rkm)
 	turn_free(turn);
 }
 
+/* This instance owns exactly its ordinal's partition of each reply topic:
+ * assigned, not subscribed, so no rebalance can move a socket's replies
+ * elsewhere. It starts where its group committed, or, the first time, at
+ * the current end, resolved here explicitly: letting the client resolve
+ * "latest" lazily would skip replies produced before it got round to it,
+ * while /readyz already said ready. */
+static int assign_reply_partitions(struct gateway *g)
+{
+	static const char *const topics[] = { TOPIC_OUTBOUND, TOPIC_STREAM };
+	rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(2);
+	int rc = -1;
+	for (size_t i = 0; i < ARRAY_LEN(topics); i++)
+		rd_kafka_topic_partition_list_add(parts, topics[i], (int32_t)ordinal);
+	rd_kafka_resp_err_t err = rd_kafka_committed(g->consumer, parts, 5000);
+	if (err)
+		goto out;
+	for (int i = 0; i < parts->cnt; i++) {
+		rd_kafka_topic_partition_t *p = &parts->elems[i];
+		if (p->err)
+			goto out;
+		if (p->offset >= 0)
+			continue;
+		int64_t lo, hi;
+		if (rd_kafka_query_watermark_offsets(g->consumer, p->topic, p->partition, &lo, &hi, 5000))
+			goto out;
+		p->offset = hi;
+	}
+	if (rd_kafka_assign(g->consumer, parts) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		log_info("reading replies from %s[%ld]@%lld and %s[%ld]@%lld", TOPIC_OUTBOUND, ordinal,
+			 (long long)parts->elems[0].offset, TOPIC_STREAM, ordinal, (long long)parts->elems[1].offset);
+		rc = 0;
+	}
+out:
+	rd_kafka_topic_partition_list_destroy(parts);
+	return rc;
+}
+
 static void *consume_main(void *arg)
 {
 	struct gateway *g = arg;
 	int64_t last_err_us = 0;
+	while (!g->stop_threads && !atomic_load(&g->assigned)) {
+		if (assign_reply_partitions(g) == 0)
+			atomic_store(&g->assigned, 1);
+		else
+			util_sleep_ms(500, &g->stop_threads);
+	}
 	while (!g->stop_threads) {
 		rd_kafka_message_t *rkm = rd_kafka_consumer_poll(g->consumer, 100);
 		if (!rkm)
@@ -179,18 +224,6 @@ static int setup_kafka(struct gateway *g, char *errstr, size_t errlen)
 	if (!g->consumer)
 		return -1;
 	rd_kafka_poll_set_consumer(g->consumer);
-	/* This instance owns exactly its ordinal's partition of each reply
-	 * topic: assigned, not subscribed, so replies for its sockets never
-	 * land elsewhere. Committed offsets resume after a restart. */
-	rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(2);
-	rd_kafka_topic_partition_list_add(parts, TOPIC_OUTBOUND, (int32_t)ordinal)->offset = RD_KAFKA_OFFSET_STORED;
-	rd_kafka_topic_partition_list_add(parts, TOPIC_STREAM, (int32_t)ordinal)->offset = RD_KAFKA_OFFSET_STORED;
-	rd_kafka_resp_err_t err = rd_kafka_assign(g->consumer, parts);
-	rd_kafka_topic_partition_list_destroy(parts);
-	if (err) {
-		snprintf(errstr, errlen, "cannot assign reply partition %ld: %s", ordinal, rd_kafka_err2str(err));
-		return -1;
-	}
 	return 0;
 }
 
@@ -200,6 +233,10 @@ static int check_kafka(void *arg, char *detail, size_t len)
 	static const char *const topics[] = { TOPIC_INBOUND, TOPIC_OUTBOUND, TOPIC_STREAM };
 	if (kstage_check_topics(g->producer, base.brokers, topics, 3, detail, len))
 		return -1;
+	if (!atomic_load(&g->assigned)) {
+		snprintf(detail, len, "reply partition %ld not assigned yet (waiting for the group coordinator)", ordinal);
+		return -1;
+	}
 	/* The reply partition must exist, or replies would have nowhere to go. */
 	const struct rd_kafka_metadata *md = NULL;
 	rd_kafka_topic_t *rkt = rd_kafka_topic_new(g->producer, TOPIC_OUTBOUND, NULL);
@@ -253,6 +290,7 @@ int main(int argc, char **argv)
 	}
 	log_info("started: REST on %s:%ld, reply partition %ld, admin on %s:%ld", http_addr, http_port, ordinal,
 		 base.admin_addr, base.admin_port);
+	admin_log_unready(adm);
 	int64_t last_sweep = util_mono_us();
 	while (!svc_stop) {
 		util_sleep_ms(100, &svc_stop);
