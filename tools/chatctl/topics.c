@@ -141,6 +141,12 @@ int cc_topics_create(const char *brokers, const char *file, int partitions, int 
 	return rc;
 }
 
+static int by_topic_name(const void *a, const void *b, void *arg)
+{
+	const struct rd_kafka_metadata *md = arg;
+	return strcmp(md->topics[*(const int *)a].topic, md->topics[*(const int *)b].topic);
+}
+
 int cc_topics_list(const char *brokers)
 {
 	rd_kafka_t *rk = admin_client(brokers, RD_KAFKA_PRODUCER, NULL);
@@ -172,7 +178,12 @@ int cc_topics_list(const char *brokers)
 		high[i] = hi;
 	}
 	printf("%-24s %10s %12s\n", "TOPIC", "PARTITIONS", "MESSAGES");
-	for (int t = 0; t < md->topic_cnt; t++) {
+	int *order = xcalloc((size_t)md->topic_cnt + 1, sizeof(int));
+	for (int t = 0; t < md->topic_cnt; t++)
+		order[t] = t;
+	qsort_r(order, (size_t)md->topic_cnt, sizeof(int), by_topic_name, (void *)md);
+	for (int oi = 0; oi < md->topic_cnt; oi++) {
+		int t = order[oi];
 		const char *name = md->topics[t].topic;
 		if (!strncmp(name, "__", 2))
 			continue;
@@ -208,6 +219,7 @@ int cc_topics_list(const char *brokers)
 			rd_kafka_destroy(c);
 		}
 	}
+	free(order);
 	free(high);
 	rd_kafka_topic_partition_list_destroy(all);
 	if (groups)
