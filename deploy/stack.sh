@@ -154,9 +154,12 @@ kafka_start() {
         kafka_write_config
         kafka_format_storage
         log "starting kafka on 127.0.0.1:$KAFKA_PORT (controller :$KAFKA_CONTROLLER_PORT, heap $KAFKA_HEAP)"
+        # A fixed heap with the parallel collector measured best on 2 cores
+        # (docs/architecture.md, "Latency settings"): G1's barriers and
+        # heap resizing cost the broker CPU and turn tails into 100+ ms.
         # shellcheck disable=SC2086 # KAFKA_JVM_OPTS is a list of options
         spawn "$log" "$pidfile" \
-            java "-Xmx$KAFKA_HEAP" $KAFKA_JVM_OPTS \
+            java "-Xms$KAFKA_HEAP" "-Xmx$KAFKA_HEAP" $KAFKA_JVM_OPTS \
                  -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
                  -cp "$KAFKA_DIR/libs/*" \
                  -Dlog4j.configuration="file:$KAFKA_DIR/log4j.properties" \
@@ -675,13 +678,13 @@ clean_stale_pidfiles() {
 print_endpoints() {
     cat <<EOF
 [stack] all up. Connect to:
-    widget / REST   http://localhost:$GATEWAY_HTTP_PORT/
-    WebSocket       ws://localhost:$GATEWAY_WS_PORT/
+    REST API        http://localhost:$GATEWAY_HTTP_PORT/v1/sessions/{id}/messages (docs/api.md)
+    try it          build/bin/chatctl ask "hello"
     Kafka           $KAFKA_BROKERS
     Redis           $REDIS_URL
     PostgreSQL      $DATABASE_URL
     logs            $LOG_DIR/
-    status          deploy/stack.sh status
+    status          build/bin/chatctl status, deploy/stack.sh status
     stop            make stop
 EOF
 }

@@ -20,15 +20,15 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}'
 echo "everything on this machine: Kafka broker (KRaft), Redis, PostgreSQL, nine services, the load generator"
 echo
 echo "idle resident memory (RSS) per service:"
-for svc in $SERVICES; do
+for svc in "${SERVICES[@]}"; do
 	pid=$(cat "$RUN_DIR/pids/$svc.pid")
 	printf '  %-18s %6.1f MB\n' "$svc" "$(awk '/VmRSS/{print $2/1024}' /proc/$pid/status)"
 done
 echo
 # The broker is a JVM: its hot paths are compiled only after a while under
 # load. Warm it (and every connection) up so the steps measure steady state.
-echo "warming up for ${BENCH_WARMUP_SECONDS:-40} s..."
-build/bin/chatctl bench --rate 150 --duration "${BENCH_WARMUP_SECONDS:-40}" --workers 64 >/dev/null || true
+echo "warming up for ${BENCH_WARMUP_SECONDS:-60} s..."
+build/bin/chatctl bench --rate 150 --duration "${BENCH_WARMUP_SECONDS:-60}" --workers 64 >/dev/null || true
 for rate in $RATES; do
 	build/bin/chatctl bench --rate "$rate" --duration "$SECONDS_PER_STEP" --workers 64
 	echo

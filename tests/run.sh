@@ -6,6 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)
 
+# Everything is also kept in a log, so the run can end with one line adding
+# up every test binary's result.
+LOG=$(mktemp /tmp/make-test.XXXXXX)
+exec > >(tee "$LOG") 2>&1
+
 step() { printf '\n== %s\n' "$*"; }
 
 step "build"
@@ -25,6 +30,7 @@ cleanup() {
 	if [ "$started" = 1 ]; then
 		step "stopping the stack this run started"
 		bash deploy/stack.sh down || true
+		started=0
 	fi
 }
 trap cleanup EXIT
@@ -33,3 +39,11 @@ REPO_DIR="$PWD" build/tests/integration --jobs 1
 
 step "docker-compose.yml"
 bash tests/check-compose.sh
+
+cleanup
+trap - EXIT
+
+step "summary"
+awk '/Synthesis: Tested/ { for (i = 1; i <= NF; i++) { if ($i == "Passing:") p += $(i + 1); if ($i == "Failing:") f += $(i + 1); if ($i == "Crashing:") c += $(i + 1) } }
+     END { printf "tests: %d passed, %d failed\n", p, f + c; exit (f + c) > 0 }' "$LOG"
+rm -f "$LOG"
