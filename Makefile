@@ -66,7 +66,11 @@ $(BUILD)/obj/%.o: %.c | $(PROTO_H)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # --- services and tools ------------------------------------------------------
+# A module.mk may add programs (EXTRA_BINS += name, with name_MAIN/_SRCS/_LIBS)
+# and files that `make all` must also produce (EXTRA_TARGETS += path).
 BINS :=
+EXTRA_BINS :=
+EXTRA_TARGETS :=
 include $(foreach s,$(SERVICES),services/$(s)/module.mk)
 include tools/chatctl/module.mk
 
@@ -80,7 +84,7 @@ $(BUILD)/bin/$(1): $(call objs,$($(1)_MAIN) $($(1)_SRCS)) $(LIBCOMMON)
 	@mkdir -p $$(dir $$@)
 	$$(Q)$$(CC) $$(LDFLAGS_ALL) -o $$@ $$(filter %.o,$$^) $(LIBCOMMON) $$($(1)_LIBS) $$(LDLIBS)
 endef
-$(foreach b,$(SERVICES) chatctl,$(eval $(call BIN_template,$(b))))
+$(foreach b,$(SERVICES) chatctl $(EXTRA_BINS),$(eval $(call BIN_template,$(b))))
 
 # --- tests -------------------------------------------------------------------
 include tests/module.mk
@@ -88,7 +92,7 @@ include tests/integration/module.mk
 
 .PHONY: all clean run stop status test test-unit test-integration check-compose bench
 .DEFAULT_GOAL := all
-all: $(BINS)
+all: $(BINS) $(EXTRA_TARGETS)
 
 deps:
 	$(Q)bash deploy/install-deps.sh
