@@ -199,8 +199,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opa
 	(void)rk;
 	const char *topic = rd_kafka_topic_name(rkm->rkt);
 	if (!rkm->err) {
-		char labels[160];
-		snprintf(labels, sizeof(labels), "topic=\"%s\"", topic);
+		char labels[256];
+		snprintf(labels, sizeof(labels), "group=\"%s\",topic=\"%s\"", ks->conf.group_id, topic);
 		metrics_inc(metrics_counter("kstage_messages_out_total", "Messages produced and acknowledged", labels),
 			    1);
 		if (e)
@@ -432,7 +432,7 @@ struct kstage *kstage_new(const struct kstage_conf *conf, char *errstr, size_t e
 {
 	struct kstage *ks = xcalloc(1, sizeof(*ks));
 	rd_kafka_conf_t *pc = NULL, *cc = NULL;
-	char labels[160];
+	char labels[256];
 
 	if (conf->nroutes < 1 || conf->nroutes > KSTAGE_MAX_ROUTES) {
 		snprintf(errstr, errlen, "a stage needs 1..%d input topics, got %d", KSTAGE_MAX_ROUTES, conf->nroutes);
@@ -480,16 +480,19 @@ struct kstage *kstage_new(const struct kstage_conf *conf, char *errstr, size_t e
 	cc = NULL;
 	rd_kafka_poll_set_consumer(ks->consumer);
 
+	/* Every series names its consumer group: a service may run several. */
 	for (int i = 0; i < conf->nroutes; i++) {
-		snprintf(labels, sizeof(labels), "topic=\"%s\"", conf->routes[i].topic);
+		snprintf(labels, sizeof(labels), "group=\"%s\",topic=\"%s\"", conf->group_id, conf->routes[i].topic);
 		ks->m_in[i] = metrics_counter("kstage_messages_in_total", "Messages consumed", labels);
 		ks->m_lag[i] = metrics_gauge("kstage_consumer_lag", "Messages behind the end of the topic", labels);
 	}
-	ks->m_fail = metrics_counter("kstage_failures_total", "Handler attempts that failed", "");
-	ks->m_dlq = metrics_counter("kstage_dlq_total", "Messages sent to the dead-letter topic", "");
-	ks->m_dr_fail = metrics_counter("kstage_delivery_failures_total", "Outputs the broker did not accept", "");
-	ks->m_blocked = metrics_counter("kstage_blocked_total", "Messages held back because a dependency was down", "");
-	ks->m_proc = metrics_histogram("kstage_processing_seconds", "Handler time per message", "");
+	snprintf(labels, sizeof(labels), "group=\"%s\"", conf->group_id);
+	ks->m_fail = metrics_counter("kstage_failures_total", "Handler attempts that failed", labels);
+	ks->m_dlq = metrics_counter("kstage_dlq_total", "Messages sent to the dead-letter topic", labels);
+	ks->m_dr_fail = metrics_counter("kstage_delivery_failures_total", "Outputs the broker did not accept", labels);
+	ks->m_blocked = metrics_counter("kstage_blocked_total", "Messages held back because a dependency was down",
+					labels);
+	ks->m_proc = metrics_histogram("kstage_processing_seconds", "Handler time per message", labels);
 	return ks;
 fail:
 	if (pc)
@@ -582,7 +585,9 @@ int kstage_dead_letter(rd_kafka_t *producer, const char *dlq_topic, const char *
 	tmp.producer = producer;
 	tmp.conf.dlq_topic = dlq_topic;
 	tmp.conf.service = stage;
-	tmp.m_dlq = metrics_counter("kstage_dlq_total", "Messages sent to the dead-letter topic", "");
+	char labels[128];
+	snprintf(labels, sizeof(labels), "group=\"%s\"", stage);
+	tmp.m_dlq = metrics_counter("kstage_dlq_total", "Messages sent to the dead-letter topic", labels);
 	return dead_letter(&tmp, rkm->payload, rkm->len, rkm->key, rkm->key_len, rd_kafka_topic_name(rkm->rkt),
 			   rkm->partition, rkm->offset, error, 1, NULL);
 }
