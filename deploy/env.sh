@@ -24,13 +24,14 @@ export DEPLOY_DIR REPO_DIR
 : "${REDIS_PORT:=6379}"
 : "${PG_PORT:=5432}"
 : "${DATABASE_URL:=postgresql://chat:chat@127.0.0.1:5432/chat}"
+: "${DEMO_DATA:=1}"                     # 1: load deploy/demo/seed.sql after migrations (idempotent); 0: skip
 
 # --- gateway public ports
 : "${GATEWAY_HTTP_PORT:=8080}"          # widget + REST
 : "${GATEWAY_WS_PORT:=8081}"            # WebSocket
 
 export RUN_DIR BIN_DIR LOCAL_INFRA KAFKA_BROKERS KAFKA_CONTROLLER_PORT KAFKA_HEAP KAFKA_JVM_OPTS KAFKA_NETWORK_THREADS KAFKA_IO_THREADS \
-       TOPIC_PARTITIONS REDIS_URL REDIS_PORT PG_PORT DATABASE_URL \
+       TOPIC_PARTITIONS REDIS_URL REDIS_PORT PG_PORT DATABASE_URL DEMO_DATA \
        GATEWAY_HTTP_PORT GATEWAY_WS_PORT
 
 # --- services, in start order. Each reads its admin port (/healthz, /readyz)

@@ -31,7 +31,7 @@ usage: deploy/stack.sh COMMAND [SERVICE]
   down            stop services, Kafka, Redis, PostgreSQL (only what this stack started)
   status          one line per component: state, pid, readiness
   infra-up        start Kafka, Redis, PostgreSQL (LOCAL_INFRA=1) or check the external ones (LOCAL_INFRA=0)
-  bootstrap       create Kafka topics (chatctl) and apply database migrations
+  bootstrap       create Kafka topics (chatctl), apply database migrations, load demo data (DEMO_DATA=1)
   services-up     bootstrap, start all services, wait for every /readyz (${SERVICES_READY_TIMEOUT}s)
   services-down   stop all services (SIGTERM, SIGKILL after ${SERVICE_STOP_TIMEOUT}s)
   start SERVICE   start one service and wait for its /readyz
@@ -444,9 +444,35 @@ migrations_apply() {
     fi
 }
 
+# Demo retailer data (deploy/demo/seed.sql) after the migrations, when DEMO_DATA=1.
+# Every INSERT in it is ON CONFLICT DO NOTHING: a second `up` adds no rows and
+# never overwrites what the services changed. The KB documents in deploy/demo/kb/
+# are not loaded here.
+demo_seed_apply() {
+    if [[ "$DEMO_DATA" != 1 ]]; then
+        printf '[demo] DEMO_DATA=%s: demo retailer data not loaded\n' "$DEMO_DATA"
+        return 0
+    fi
+    local seed="$DEPLOY_DIR/demo/seed.sql" out added note
+    [[ -f "$seed" ]] || die "demo data $seed missing (set DEMO_DATA=0 to skip)"
+    if ! out=$(psql "$DATABASE_URL" -X -v ON_ERROR_STOP=1 --single-transaction -f "$seed" 2>&1); then
+        fail "demo data failed (rolled back):"
+        printf '%s\n' "$out" | grep -v '^INSERT 0 0$' | tail -n 20 | sed 's/^/    /' >&2
+        exit 1
+    fi
+    # psql prints "INSERT 0 <rows>" per statement: sum them for the progress line.
+    added=$(printf '%s\n' "$out" | awk '$1 == "INSERT" { n += $3 } END { print n + 0 }')
+    note=""
+    if ((added == 0)); then
+        note=" (already loaded)"
+    fi
+    printf '[demo] demo retailer data from deploy/demo/seed.sql: %s new row(s)%s\n' "$added" "$note"
+}
+
 bootstrap() {
     topics_create
     migrations_apply
+    demo_seed_apply
 }
 
 # ---------------------------------------------------------------- services
