@@ -1,13 +1,25 @@
-/* guardrail: citations must name retrieved passages; stream chunks pass. */
+/* guardrail: citations must name retrieved passages; personal data is
+ * redacted from drafts and from streams; stream chunks pass. */
 #include <criterion/criterion.h>
 #include <string.h>
 
 #include "../../testutil.h"
 #include "services/guardrail/guardrail.h"
 
-TestSuite(guard, .fini = tu_leak_check);
+static struct guard g;
 
-static struct guard g = { "chat.checked.v1", "chat.stream.v1" };
+static void setup(void)
+{
+	guard_init(&g, "chat.checked.v1", "chat.stream.v1", 4, 300);
+}
+
+static void teardown(void)
+{
+	guard_release(&g);
+	tu_leak_check();
+}
+
+TestSuite(guard, .init = setup, .fini = teardown);
 
 static Chat__Turn *drafted(const char *cite)
 {
@@ -114,6 +126,7 @@ Test(guard, stream_forwards_chunk_to_reply_partition)
 	c.seq = 3;
 	c.delta = (char *)"partial ";
 	c.reply_partition = 7;
+	c.final = 1;
 	size_t len;
 	void *buf = pack_chunk(&c, &len);
 	struct kstage_msg m = tu_msg("chat.stream.raw.v1", buf, len);
@@ -159,5 +172,122 @@ Test(guard, stream_rejects_garbage_and_bad_ids)
 	m = tu_msg("chat.stream.raw.v1", buf, len);
 	cr_assert_eq(guard_stream(&g, &m, &em, err, sizeof(err)), KSTAGE_EPOISON, "missing turn_id");
 	cr_assert_eq(em.n, 0);
+	free(buf);
+}
+
+Test(guard, draft_pii_is_redacted_and_kinds_recorded)
+{
+	Chat__Turn *t = drafted(NULL);
+	turn_set_str(&t->draft->text, "Call 012-345 6789 or mail ali@example.com; IC 900101-14-5678, order 900101145678.");
+	struct turn_dests d;
+	char err[128] = "";
+	cr_assert_eq(check(t, &d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(t->draft->text, "Call [PHONE] or mail [EMAIL]; IC [NRIC], order 900101145678.");
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
+	cr_assert_eq(t->verdict->n_redactions, 3);
+	cr_assert_str_eq(t->verdict->redactions[0], "nric");
+	cr_assert_str_eq(t->verdict->redactions[1], "phone");
+	cr_assert_str_eq(t->verdict->redactions[2], "email");
+	cr_assert_eq(t->verdict->n_flags, 1);
+	cr_assert_str_eq(t->verdict->flags[0], "pii_redacted");
+	cr_assert_eq(t->verdict->downgraded, 0);
+	cr_assert_eq(d.n, 1);
+	turn_free(t);
+}
+
+Test(guard, clean_draft_has_no_redactions)
+{
+	Chat__Turn *t = drafted(NULL);
+	turn_set_str(&t->draft->text, "Order 900101145678 costs RM 1,299.00 and ships on 12/03/2024.");
+	struct turn_dests d;
+	char err[128] = "";
+	cr_assert_eq(check(t, &d, err, sizeof(err)), 0);
+	cr_assert_str_eq(t->draft->text, "Order 900101145678 costs RM 1,299.00 and ships on 12/03/2024.");
+	cr_assert_eq(t->verdict->n_redactions, 0);
+	cr_assert_eq(t->verdict->n_flags, 0);
+	turn_free(t);
+}
+
+/* Feed one chunk of turn tid and return the delta it produced (heap). */
+static char *feed(const char *tid, uint32_t seq, const char *delta, int final)
+{
+	Chat__StreamChunk c = CHAT__STREAM_CHUNK__INIT;
+	c.session_id = (char *)"sess-1";
+	c.turn_id = (char *)tid;
+	c.seq = seq;
+	c.delta = (char *)delta;
+	c.final = final;
+	c.reply_partition = 2;
+	size_t len;
+	void *buf = pack_chunk(&c, &len);
+	struct kstage_msg m = tu_msg("chat.stream.raw.v1", buf, len);
+	struct kstage_emit em = { .n = 0 };
+	char err[128] = "";
+	cr_assert_eq(guard_stream(&g, &m, &em, err, sizeof(err)), KSTAGE_OK, "%s", err);
+	cr_assert_eq(em.n, 1, "one chunk out per chunk in");
+	Chat__StreamChunk *o = chat__stream_chunk__unpack(NULL, em.outs[0].len, em.outs[0].value);
+	cr_assert_not_null(o);
+	cr_assert_str_eq(o->turn_id, tid);
+	cr_assert_eq(o->seq, seq);
+	cr_assert_eq(o->final, final);
+	cr_assert_eq(em.outs[0].partition, 2);
+	char *out = xstrdup(o->delta);
+	chat__stream_chunk__free_unpacked(o, NULL);
+	kstage_emit_reset(&em);
+	free(buf);
+	return out;
+}
+
+Test(guard, stream_redacts_across_chunks_of_a_turn)
+{
+	char *a = feed("turn-a", 1, "Your IC 900101-14", 0);
+	char *b = feed("turn-b", 1, "Hello ", 0); /* another turn in between */
+	char *c = feed("turn-a", 2, "-5678 and phone 012-3", 0);
+	char *d = feed("turn-a", 3, "45 6789 noted.", 1);
+	cr_assert_eq(guard_streams_open(&g), 1, "turn-a finished, turn-b still open");
+	char *all = xasprintf("%s%s%s", a, c, d);
+	cr_assert_str_eq(all, "Your IC [NRIC] and phone [PHONE] noted.");
+	cr_assert_str_eq(a, "Your IC ", "nothing of the number leaves early");
+	cr_assert_str_eq(b, "Hello ");
+	char *e = feed("turn-b", 2, "a@b.co", 1);
+	cr_assert_str_eq(e, "[EMAIL]");
+	cr_assert_eq(guard_streams_open(&g), 0);
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+	free(e);
+	free(all);
+}
+
+Test(guard, stream_state_is_bounded)
+{
+	/* capacity 4 (setup): a fifth open turn pushes out the least recent,
+	 * whose held text is flushed (redacted) rather than lost */
+	char tid[16];
+	for (int i = 0; i < 4; i++) {
+		snprintf(tid, sizeof(tid), "t%d", i);
+		char *o = feed(tid, 1, "call 012-345 6789", 0);
+		cr_assert_str_eq(o, "call ");
+		free(o);
+	}
+	cr_assert_eq(guard_streams_open(&g), 4);
+	Chat__StreamChunk c = CHAT__STREAM_CHUNK__INIT;
+	c.session_id = (char *)"sess-1";
+	c.turn_id = (char *)"t4";
+	c.delta = (char *)"hi";
+	size_t len;
+	void *buf = pack_chunk(&c, &len);
+	struct kstage_msg m = tu_msg("chat.stream.raw.v1", buf, len);
+	struct kstage_emit em = { .n = 0 };
+	char err[128] = "";
+	cr_assert_eq(guard_stream(&g, &m, &em, err, sizeof(err)), KSTAGE_OK, "%s", err);
+	cr_assert_eq(guard_streams_open(&g), 4);
+	cr_assert_eq(em.n, 2, "the evicted turn's rest, then this chunk");
+	Chat__StreamChunk *o = chat__stream_chunk__unpack(NULL, em.outs[0].len, em.outs[0].value);
+	cr_assert_str_eq(o->turn_id, "t0");
+	cr_assert_str_eq(o->delta, "[PHONE]");
+	chat__stream_chunk__free_unpacked(o, NULL);
+	kstage_emit_reset(&em);
 	free(buf);
 }
