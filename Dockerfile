@@ -82,6 +82,8 @@ RUN apt-get update \
         --home-dir /nonexistent --shell /usr/sbin/nologin app
 
 COPY --from=build /out/ /
+COPY --from=build /src/build/models/intent.model /opt/retail-assistant/models/intent.model
+ENV INTENT_MODEL=/opt/retail-assistant/models/intent.model
 
 # Fail the image build if any binary misses a shared library at run time.
 RUN set -e; for b in /usr/local/bin/*; do \

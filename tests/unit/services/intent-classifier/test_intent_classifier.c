@@ -1,5 +1,7 @@
-/* intent-classifier: language and intent rules, and the stage function. */
+/* intent-classifier: language, the stage function, --classify, and the
+ * shipped training data on the phrases the pipeline relies on. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../../testutil.h"
@@ -11,6 +13,8 @@ Test(ic, language_english)
 {
 	cr_assert_str_eq(ic_language("where is my order?"), "en");
 	cr_assert_str_eq(ic_language("Can I return a jacket in Canada"), "en", "'ada' inside a word is not Malay");
+	cr_assert_str_eq(ic_language("ok lah, I want to return the chair because it is broken"), "en",
+			 "one Malay particle in an English sentence");
 	cr_assert_str_eq(ic_language(""), "en");
 }
 
@@ -19,81 +23,121 @@ Test(ic, language_malay)
 	cr_assert_str_eq(ic_language("boleh saya tahu status pesanan saya"), "ms");
 	cr_assert_str_eq(ic_language("Terima kasih!"), "ms", "case and punctuation do not matter");
 	cr_assert_str_eq(ic_language("hi, boleh check order I?"), "ms", "mixed Malay and English");
+	cr_assert_str_eq(ic_language("bila sampai brg sy"), "ms", "chat spelling");
+	cr_assert_str_eq(ic_language("saya nak tanya 价格"), "ms", "a Chinese word in a Malay sentence");
 }
 
 Test(ic, language_chinese)
 {
 	cr_assert_str_eq(ic_language("我的订单在哪里"), "zh");
-	cr_assert_str_eq(ic_language("order 12345 我的订单 please"), "zh", "Han characters in English");
-	cr_assert_str_eq(ic_language("saya nak tanya 价格"), "zh", "Han characters win over Malay words");
+	cr_assert_str_eq(ic_language("order 12345 我的订单 please"), "zh", "Han characters dominate");
+	cr_assert_str_eq(ic_language("我的order到哪里了"), "zh", "an English word in Chinese");
 }
 
 Test(ic, language_other_scripts_are_not_chinese)
 {
 	cr_assert_str_eq(ic_language("caf\xc3\xa9 cr\xc3\xa8me"), "en", "Latin-1 accents");
 	cr_assert_str_eq(ic_language("\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4"), "en", "Hangul is not Han");
+	cr_assert_str_eq(ic_language("\xe4\xbd"), "en", "a truncated character");
 }
 
-static void assert_intent(const char *text, const char *want, float conf)
+/* One model from the shipped data for the whole suite: trained once. */
+static struct icm *shipped;
+
+static void train_shipped(void)
+{
+	struct icm_data d;
+	struct icm_params p;
+	char err[256] = "";
+	icm_data_init(&d);
+	cr_assert_gt(icm_data_read_tsv(&d, "services/intent-classifier/data/intents.tsv", err, sizeof(err)), 0,
+		     "%s", err);
+	icm_params_default(&p);
+	shipped = icm_train(&d, &p, NULL, err, sizeof(err));
+	cr_assert_not_null(shipped, "%s", err);
+	icm_data_release(&d);
+}
+
+static void free_shipped(void)
+{
+	icm_free(shipped);
+	shipped = NULL;
+	tu_leak_check();
+}
+
+static void assert_intent(const char *text, const char *want)
 {
 	const char *intent = NULL;
 	float c = -1;
-	ic_intent(text, &intent, &c);
-	cr_assert_str_eq(intent, want, "\"%s\"", text);
-	cr_assert_float_eq(c, conf, 1e-6, "\"%s\": confidence %f", text, (double)c);
+	ic_intent(shipped, text, &intent, &c);
+	cr_assert_str_eq(intent, want, "\"%s\" (%.2f)", text, (double)c);
+	cr_assert(c > 0 && c <= 1);
 }
 
-Test(ic, intent_greeting)
+TestSuite(ic_data, .init = train_shipped, .fini = free_shipped);
+
+Test(ic_data, phrases_the_pipeline_relies_on)
 {
-	assert_intent("Hello!", "greeting", 0.8f);
-	assert_intent("hi there", "greeting", 0.8f);
-	assert_intent("Selamat pagi", "greeting", 0.8f);
-	assert_intent("你好", "greeting", 0.8f);
+	/* tests/integration expect these */
+	assert_intent("hello", "greeting");
+	assert_intent("hello again", "greeting");
+	assert_intent("selamat pagi, boleh tolong saya?", "greeting");
+	assert_intent("I want to speak to a human agent please", "human_agent");
+	assert_intent("get me a human", "human_agent");
+	assert_intent("I want to talk to a human agent", "human_agent");
 }
 
-Test(ic, intent_human_agent)
+Test(ic_data, every_language_and_mixes)
 {
-	assert_intent("Can I talk to a human?", "human_agent", 0.9f);
-	assert_intent("AGENT please", "human_agent", 0.9f);
-	assert_intent("hi, I want a real person", "human_agent", 0.9f);
-	assert_intent("我要人工客服", "human_agent", 0.9f);
+	assert_intent("我的order到哪里了", "order_status");
+	assert_intent("boleh check order saya tak?", "order_status");
+	assert_intent("我要人工客服", "human_agent");
+	assert_intent("terima kasih banyak-banyak!", "goodbye_thanks");
+	assert_intent("I want to cancel my order", "order_cancel");
 }
 
-Test(ic, intent_unknown_has_zero_confidence)
+Test(ic_data, process_fills_turn_and_routes)
 {
-	assert_intent("where is my order 123?", "unknown", 0.0f);
-	assert_intent("this is thin", "unknown", 0.0f);
-	assert_intent("my agency", "unknown", 0.0f);
-	assert_intent("", "unknown", 0.0f);
-}
-
-Test(ic, process_fills_turn_and_routes)
-{
-	struct ic ic = { "chat.classified.v1" };
+	struct ent_stores stores = { { "Mid Valley" }, 1 };
+	struct ic ic = { "chat.classified.v1", shipped, &stores, 0.5f };
 	Chat__Turn *t = tu_turn("s1", "t1", "Selamat pagi, boleh saya tanya?");
 	struct turn_dests d = { .n = 0 };
 	char err[128] = "";
 	cr_assert_eq(ic_process(&ic, t, &d, err, sizeof(err)), 0);
 	cr_assert_str_eq(t->intent, "greeting");
-	cr_assert_float_eq(t->confidence, 0.8f, 1e-6);
+	cr_assert_gt(t->confidence, 0.5f);
 	cr_assert_str_eq(t->language, "ms");
+	cr_assert_eq(t->n_entities, 0);
 	cr_assert_eq(d.n, 1);
 	cr_assert_str_eq(d.topic[0], "chat.classified.v1");
 	cr_assert_eq(d.partition[0], RD_KAFKA_PARTITION_UA);
 
-	/* A replay overwrites, never appends. */
-	turn_set_str(&t->text, "where is my order");
+	/* entities with byte offsets */
+	turn_set_str(&t->text, "is HL-SOFA-0012 in stock at Mid Valley?");
 	d.n = 0;
 	cr_assert_eq(ic_process(&ic, t, &d, err, sizeof(err)), 0);
-	cr_assert_str_eq(t->intent, "unknown");
-	cr_assert_float_eq(t->confidence, 0.0f, 1e-6);
+	cr_assert_str_eq(t->intent, "stock_check");
+	cr_assert_eq(t->n_entities, 2);
+	cr_assert_str_eq(t->entities[0]->type, "sku");
+	cr_assert_str_eq(t->entities[0]->value, "HL-SOFA-0012");
+	cr_assert_eq(t->entities[0]->start, 3);
+	cr_assert_eq(t->entities[0]->end, 15);
+	cr_assert_str_eq(t->entities[1]->type, "store");
+
+	/* a replay overwrites, never appends */
+	turn_set_str(&t->text, "where is my order ORD-123456");
+	d.n = 0;
+	cr_assert_eq(ic_process(&ic, t, &d, err, sizeof(err)), 0);
+	cr_assert_str_eq(t->intent, "order_status");
 	cr_assert_str_eq(t->language, "en");
+	cr_assert_eq(t->n_entities, 1);
+	cr_assert_str_eq(t->entities[0]->value, "ORD-123456");
 	turn_free(t);
 }
 
-Test(ic, process_through_stage_adapter)
+Test(ic_data, process_through_stage_adapter)
 {
-	struct ic ic = { "out.v1" };
+	struct ic ic = { "out.v1", shipped, NULL, 0.5f };
 	struct turn_stage ts = { "intent-classifier", ic_process, &ic };
 	Chat__Turn *t = tu_turn("s1", "t1", "我要人工");
 	void *buf;
@@ -109,4 +153,35 @@ Test(ic, process_through_stage_adapter)
 	kstage_emit_reset(&em);
 	free(buf);
 	turn_free(t);
+}
+
+Test(ic_data, classify_stream_prints_one_line_per_message)
+{
+	const char in_text[] = "hello\r\n我要取消订单\n\nnak tanya pasal point member";
+	FILE *in = fmemopen((void *)in_text, sizeof(in_text) - 1, "r");
+	char *out_buf = NULL;
+	size_t out_len = 0;
+	FILE *out = open_memstream(&out_buf, &out_len);
+	cr_assert_eq(ic_classify_stream(shipped, in, out), 4);
+	fclose(in);
+	fclose(out);
+	char intent[4][48], lang[4][8];
+	double conf[4];
+	const char *p = out_buf;
+	for (int i = 0; i < 4; i++) {
+		int used = 0;
+		cr_assert_eq(sscanf(p, "%47[a-z_]\t%lf\t%7[a-z]\n%n", intent[i], &conf[i], lang[i], &used), 3,
+			     "line %d of:\n%s", i + 1, out_buf);
+		cr_assert(conf[i] > 0 && conf[i] <= 1);
+		p += used;
+	}
+	cr_assert_eq(*p, '\0');
+	cr_assert_str_eq(intent[0], "greeting");
+	cr_assert_str_eq(lang[0], "en");
+	cr_assert_str_eq(intent[1], "order_cancel");
+	cr_assert_str_eq(lang[1], "zh");
+	cr_assert_str_eq(lang[2], "en", "an empty line is still answered");
+	cr_assert_str_eq(intent[3], "loyalty_points");
+	cr_assert_str_eq(lang[3], "ms");
+	free(out_buf);
 }
