@@ -271,19 +271,30 @@ static int han_measure_at(const char *t)
 	return 0;
 }
 
+/* A quantity marked before its number ("x3", "qty 2"): up to 4 digits from
+ * j, standing alone, make a quantity entity spanning from the marker at i.
+ * Returns the end of the number, or -1 when there is none. */
+static int count_after(const char *t, int n, int i, int j, struct found *f)
+{
+	char v[16];
+	int d = j;
+	while (d < n && d - j < 4 && isdigit((unsigned char)t[d]))
+		d++;
+	if (d == j || (d < n && is_alnum(t[d])))
+		return -1;
+	util_snprintf(v, sizeof(v), "%.*s", d - j, t + j);
+	add(f, "quantity", t, i, d, v);
+	return d;
+}
+
 static void find_quantities(const char *t, int n, struct found *f)
 {
 	char v[16];
 	for (int i = 0; i < n; i++) {
 		/* "x3" / "X 3" */
 		if ((t[i] == 'x' || t[i] == 'X') && at_start(t, i)) {
-			int j = i + 1 + (i + 1 < n && t[i + 1] == ' ');
-			int d = j;
-			while (d < n && d - j < 4 && isdigit((unsigned char)t[d]))
-				d++;
-			if (d > j && !(d < n && is_alnum(t[d]))) {
-				util_snprintf(v, sizeof(v), "%.*s", d - j, t + j);
-				add(f, "quantity", t, i, d, v);
+			int d = count_after(t, n, i, i + 1 + (i + 1 < n && t[i + 1] == ' '), f);
+			if (d > 0) {
 				i = d - 1;
 				continue;
 			}
@@ -293,12 +304,8 @@ static void find_quantities(const char *t, int n, struct found *f)
 			int j = i + 3;
 			while (j < n && (t[j] == ' ' || t[j] == ':'))
 				j++;
-			int d = j;
-			while (d < n && d - j < 4 && isdigit((unsigned char)t[d]))
-				d++;
-			if (d > j && !(d < n && is_alnum(t[d]))) {
-				util_snprintf(v, sizeof(v), "%.*s", d - j, t + j);
-				add(f, "quantity", t, i, d, v);
+			int d = count_after(t, n, i, j, f);
+			if (d > 0) {
 				i = d - 1;
 				continue;
 			}
