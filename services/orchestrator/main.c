@@ -1,5 +1,8 @@
 /* orchestrator: chat.classified.v1 -> chat.retrieve.v1 | chat.drafted.v1 |
  * handoff.requests.v1; chat.outbound.v1 (own group) -> memory, transcripts. */
+#include <stdlib.h>
+
+#include "log.h"
 #include "orchestrator.h"
 #include "store.h"
 #include "svc.h"
@@ -7,7 +10,7 @@
 #include "util.h"
 
 static struct svc_base base;
-static const char *redis_url, *database_url, *record_group;
+static const char *redis_url, *database_url, *record_group, *min_confidence_s;
 static long history_max, memory_ttl_s;
 static const struct cfg_entry cfg[] = {
 	SVC_BASE_CFG(base, "9103", "orchestrator"),
@@ -18,6 +21,8 @@ static const struct cfg_entry cfg[] = {
 	  "transcripts, customers, orders", &database_url },
 	{ "ORCH_HISTORY_TURNS", CFG_INT, "20", 1, 200, "memory entries kept and given to each turn",
 	  &history_max },
+	{ "ORCH_MIN_CONFIDENCE", CFG_STR, "0.5", 0, 0,
+	  "intent confidence (0..1) below which a turn gets a clarifying question", &min_confidence_s },
 	{ "ORCH_MEMORY_TTL_S", CFG_INT, "86400", 60, 2592000, "how long a quiet session is remembered",
 	  &memory_ttl_s },
 };
@@ -28,13 +33,21 @@ int main(int argc, char **argv)
 			  ARRAY_LEN(cfg), argc, argv);
 	if (rc)
 		return rc > 0 ? 0 : 2;
+	char *end;
+	double min_confidence = strtod(min_confidence_s, &end);
+	if (end == min_confidence_s || *end || !(min_confidence >= 0.0 && min_confidence <= 1.0)) {
+		log_error("ORCH_MIN_CONFIDENCE \"%s\" is not a number from 0 to 1", min_confidence_s);
+		return 2;
+	}
 	/* Each consumer group runs on its own thread with its own connections. */
 	struct orch_store *route_st = orch_store_new(redis_url, database_url, memory_ttl_s);
 	struct orch_store *record_st = orch_store_new(redis_url, database_url, memory_ttl_s);
 	if (!route_st || !record_st)
 		return 2;
-	struct orch route_o = { orch_store_io(route_st), (int)history_max };
-	struct orch record_o = { orch_store_io(record_st), (int)history_max };
+	struct orch route_o = { orch_store_io(route_st), (int)history_max, orch_store_tools(route_st),
+				min_confidence };
+	struct orch record_o = { orch_store_io(record_st), (int)history_max, orch_store_tools(record_st),
+				 min_confidence };
 	struct turn_stage ts = { "orchestrator", orch_route, &route_o };
 	struct kstage_route route_routes[] = { { TOPIC_CLASSIFIED, turn_stage_handle, &ts } };
 	struct kstage_route record_routes[] = { { TOPIC_OUTBOUND, orch_record, &record_o } };

@@ -21,14 +21,90 @@ struct orch_io {
 	void *arg;
 };
 
+/* Rows the tools read, in bounded fields (longer values are truncated). */
+struct orch_order {
+	char order_id[24], customer_id[32], email[128], status[16], placed[16], carrier[48], tracking[48];
+	long long total_sen;
+	int items; /* units over all lines */
+};
+
+struct orch_product {
+	char sku[32], name[160], currency[8];
+	long long price_sen; /* live from prices; -1 when the SKU has no price */
+	double rank;	     /* name-search relevance; 0 for a SKU lookup */
+};
+
+struct orch_stock {
+	char store_id[16], store_name[64];
+	int qty;
+};
+
+struct orch_loyalty {
+	char tier[16], next_tier[16]; /* next_tier "" at the top tier */
+	long points, next_min_points;
+};
+
+struct orch_promo {
+	char title[128], description[400];
+};
+
+struct orch_store_info {
+	char store_id[16], name[64], address[240], phone[32];
+	char open[8], close[8]; /* today's hours, local; "" when closed today */
+};
+
+/* Retail look-ups for the TOOL route. Every function is scoped to tenant and
+ * returns -1 when the database is unreachable, -2 when a query failed
+ * (logged by the store). Otherwise as documented. */
+struct orch_tools {
+	/* The order order_id (whoever owns it: the caller authorizes). 1 found,
+	 * 0 not found. */
+	int (*find_order)(void *arg, const char *tenant, const char *order_id, struct orch_order *out);
+	/* Active products by exact SKU (when sku is not NULL) or else by the
+	 * tsquery words (lower-case letters joined by " | "), best first, at
+	 * most max, each with its live price. Returns how many. */
+	int (*find_products)(void *arg, const char *tenant, const char *sku, const char *words,
+			     struct orch_product *out, int max);
+	/* On-hand quantity of sku in every active store (Redis cache, the
+	 * database where the cache has no entry). Returns how many stores. */
+	int (*stock)(void *arg, const char *tenant, const char *sku, struct orch_stock *out, int max);
+	/* The customer's points and tier and the next tier. 1, 0 unknown. */
+	int (*loyalty)(void *arg, const char *tenant, const char *customer_id, struct orch_loyalty *out);
+	/* Promotions active now, at most max. Returns how many. */
+	int (*promotions)(void *arg, const char *tenant, struct orch_promo *out, int max);
+	/* Every active store with today's hours, at most max. Returns how many. */
+	int (*stores)(void *arg, const char *tenant, struct orch_store_info *out, int max);
+	void *arg;
+};
+
 struct orch {
 	struct orch_io io;
 	int history_max;
+	struct orch_tools tools;
+	double min_confidence; /* below it a turn gets a clarifying question */
 };
 
+#define ORCH_MIN_CONFIDENCE_DEFAULT 0.5
+#define ORCH_MAX_STORES 16
+
 /* The localized template for a key ("greeting", "handoff",
- * "memory_unavailable") in language lang (en, ms, zh; others get en). */
+ * "memory_unavailable", ...) in language lang (en, ms, zh; others get en);
+ * "" for an unknown key. Placeholders {1}..{9} are filled by orch_fill. */
 const char *orch_template(const char *key, const char *lang);
+
+/* Format an amount in sen as "RM 1,299.00" into out. */
+void orch_format_rm(long long sen, char *out, size_t outlen);
+
+/* tpl with {1}..{n} replaced by args[0..n-1], into out (truncated at a
+ * UTF-8 boundary when it does not fit). */
+void orch_fill(char *out, size_t outlen, const char *tpl, const char *const *args, int nargs);
+
+/* Run the tool for turn->intent (order_status, stock_check,
+ * loyalty_points, promotions, store_info): fill turn->draft and append a
+ * ToolResult. Returns 0; a tool that cannot reach its data answers so. */
+int orch_tool_run(const struct orch *o, Chat__Turn *turn);
+/* 1 when intent is answered by a tool. */
+int orch_is_tool_intent(const char *intent);
 
 /* turn_fn for chat.classified.v1: load memory, choose the route, and either
  * draft the reply from a template (-> chat.drafted.v1), ask for passages

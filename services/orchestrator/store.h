@@ -18,5 +18,7 @@ struct orch_store *orch_store_new(const char *redis_url, const char *database_ur
 void orch_store_free(struct orch_store *st);
 /* The orch_io whose arg is st. */
 struct orch_io orch_store_io(struct orch_store *st);
+/* The orch_tools whose arg is st (same connections as its orch_io). */
+struct orch_tools orch_store_tools(struct orch_store *st);
 
 #endif

@@ -49,17 +49,20 @@ static int fake_persist(void *arg, const Chat__Turn *turn, const char *reply, ch
 	return f->persist_rc;
 }
 
+/* No tools: routing tests never reach one (tests/.../test_tools.c do). */
 static struct orch make_orch(struct fake_io *f)
 {
-	struct orch o = { { fake_load, fake_remember, fake_persist, f }, 10 };
+	struct orch o = { { fake_load, fake_remember, fake_persist, f }, 10, { 0 }, ORCH_MIN_CONFIDENCE_DEFAULT };
 	return o;
 }
 
+/* A confidently classified turn. */
 static Chat__Turn *classified(const char *intent, const char *lang)
 {
 	Chat__Turn *t = tu_turn("s1", "t1", "some text");
 	turn_set_str(&t->intent, intent);
 	turn_set_str(&t->language, lang);
+	t->confidence = 0.9f;
 	return t;
 }
 
@@ -131,12 +134,100 @@ Test(orch, human_agent_hands_off)
 	turn_free(t);
 }
 
+Test(orch, complaint_hands_off_with_an_apology)
+{
+	struct fake_io f = { 0 };
+	struct orch o = make_orch(&f);
+	Chat__Turn *t = classified("complaint", "en");
+	struct turn_dests d;
+	cr_assert_eq(route(&o, t, &d), 0);
+	cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_HANDOFF);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_HAND_OFF);
+	cr_assert_str_eq(t->draft->text, orch_template("handoff_complaint", "en"));
+	cr_assert_str_eq(t->draft->reason, "customer complaint");
+	cr_assert(has_dest(&d, TOPIC_HANDOFF));
+	cr_assert(has_dest(&d, TOPIC_DRAFTED));
+	turn_free(t);
+}
+
+Test(orch, goodbye_and_out_of_scope_are_templates)
+{
+	struct fake_io f = { 0 };
+	struct orch o = make_orch(&f);
+	static const char *const intents[] = { "goodbye_thanks", "out_of_scope" };
+	for (int i = 0; i < 2; i++) {
+		Chat__Turn *t = classified(intents[i], "ms");
+		struct turn_dests d;
+		cr_assert_eq(route(&o, t, &d), 0);
+		cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_TEMPLATE);
+		cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
+		cr_assert_str_eq(t->draft->text, orch_template(intents[i], "ms"));
+		cr_assert_neq(t->draft->text[0], '\0');
+		cr_assert_eq(d.n, 1);
+		cr_assert_str_eq(d.topic[0], TOPIC_DRAFTED);
+		turn_free(t);
+	}
+	cr_assert(strstr(orch_template("out_of_scope", "en"), "orders, products, stock"));
+}
+
+Test(orch, low_confidence_asks_instead_of_guessing)
+{
+	struct fake_io f = { 0 };
+	struct orch o = make_orch(&f);
+	static const char *const intents[] = { "order_status", "human_agent", "policy_faq", "out_of_scope" };
+	for (int i = 0; i < 4; i++) {
+		Chat__Turn *t = classified(intents[i], "zh");
+		t->confidence = 0.3f;
+		struct turn_dests d;
+		cr_assert_eq(route(&o, t, &d), 0);
+		cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_TEMPLATE, "intent %s", intents[i]);
+		cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_CLARIFY);
+		cr_assert_str_eq(t->draft->text, orch_template("clarify", "zh"));
+		cr_assert(t->draft->n_quick_replies >= 2 && t->draft->n_quick_replies <= 4);
+		cr_assert_str_eq(t->draft->quick_replies[0]->title, orch_template("qr_track_order", "zh"));
+		cr_assert_eq(t->n_tool_results, 0, "no tool ran");
+		cr_assert_eq(d.n, 1);
+		cr_assert_str_eq(d.topic[0], TOPIC_DRAFTED);
+		turn_free(t);
+	}
+}
+
+Test(orch, low_confidence_greeting_is_still_a_greeting)
+{
+	struct fake_io f = { 0 };
+	struct orch o = make_orch(&f);
+	static const char *const intents[] = { "greeting", "goodbye_thanks" };
+	for (int i = 0; i < 2; i++) {
+		Chat__Turn *t = classified(intents[i], "en");
+		t->confidence = 0.2f;
+		struct turn_dests d;
+		route(&o, t, &d);
+		cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
+		cr_assert_str_eq(t->draft->text, orch_template(intents[i], "en"));
+		turn_free(t);
+	}
+}
+
+Test(orch, confidence_threshold_is_configurable)
+{
+	struct fake_io f = { 0 };
+	struct orch o = make_orch(&f);
+	o.min_confidence = 0.95;
+	Chat__Turn *t = classified("policy_faq", "en");
+	struct turn_dests d;
+	route(&o, t, &d);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_CLARIFY, "0.9 < 0.95");
+	turn_free(t);
+}
+
 Test(orch, other_intents_go_to_retrieval)
 {
 	struct fake_io f = { 0 };
 	struct orch o = make_orch(&f);
-	static const char *const intents[] = { "unknown", "order_status", "" };
-	for (int i = 0; i < 3; i++) {
+	static const char *const intents[] = { "product_question", "product_search", "policy_faq", "shipping_delivery",
+					       "payment_checkout", "return_refund", "order_cancel", "account_privacy",
+					       "unknown", "" };
+	for (size_t i = 0; i < ARRAY_LEN(intents); i++) {
 		Chat__Turn *t = classified(intents[i], "en");
 		struct turn_dests d;
 		cr_assert_eq(route(&o, t, &d), 0);
