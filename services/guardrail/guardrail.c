@@ -83,6 +83,18 @@ static void add_flag(Chat__Verdict *v, const char *flag)
 	v->flags[v->n_flags++] = xstrdup(flag);
 }
 
+unsigned guard_redact_mask(const Chat__Draft *draft)
+{
+	/* The orchestrator composes tool and template answers from the
+	 * retailer's own records and fixed templates, never from what the
+	 * customer typed: the phone numbers there are the stores' published
+	 * ones and must reach the customer. Everything else, and every kind in
+	 * text an LLM wrote, is redacted. */
+	if (draft->producer && !strncmp(draft->producer, "orchestrator/", 13))
+		return REDACT_ALL & ~REDACT_MASK(REDACT_PHONE);
+	return REDACT_ALL;
+}
+
 static void add_redaction(Chat__Verdict *v, const char *kind)
 {
 	for (size_t i = 0; i < v->n_redactions; i++)
@@ -118,7 +130,7 @@ int guard_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errst
 	}
 	if (draft->text && draft->text[0]) {
 		struct redact_counts rc = { { 0 } };
-		char *red = redact_text(draft->text, REDACT_ALL, &rc);
+		char *red = redact_text(draft->text, guard_redact_mask(draft), &rc);
 		int any = 0;
 		for (int k = 0; k < REDACT_NKINDS; k++)
 			if (rc.n[k]) {

@@ -32,6 +32,10 @@ void guard_init(struct guard *g, const char *out_topic, const char *stream_topic
 /* Free the stream states. */
 void guard_release(struct guard *g);
 
+/* The kinds of personal data to redact from a draft (redact.h mask bits):
+ * all of them, except phone numbers in answers the orchestrator composed
+ * from the retailer's own records (its stores' published numbers). */
+unsigned guard_redact_mask(const Chat__Draft *draft);
 /* turn_fn: check the draft, redact personal data from its text (kinds in
  * verdict.redactions, flag "pii_redacted"), fill the verdict, route to
  * out_topic. */

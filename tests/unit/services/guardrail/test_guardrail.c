@@ -1,6 +1,8 @@
 /* guardrail: citations must name retrieved passages; personal data is
  * redacted from drafts and from streams; stream chunks pass. */
 #include <criterion/criterion.h>
+
+#include "services/guardrail/redact.h"
 #include <string.h>
 
 #include "../../testutil.h"
@@ -290,4 +292,23 @@ Test(guard, stream_state_is_bounded)
 	chat__stream_chunk__free_unpacked(o, NULL);
 	kstage_emit_reset(&em);
 	free(buf);
+}
+
+/* The stores' published phone numbers in a tool answer reach the customer;
+ * the same number in LLM-written text, and any other kind anywhere, does not. */
+Test(guardrail, tool_answers_keep_store_phones_but_nothing_else_slips)
+{
+	Chat__Draft tool = CHAT__DRAFT__INIT, llm = CHAT__DRAFT__INIT;
+	tool.producer = (char *)"orchestrator/tool";
+	llm.producer = (char *)"llm-caller/echo";
+	cr_assert_eq(guard_redact_mask(&tool) & REDACT_MASK(REDACT_PHONE), 0u);
+	cr_assert_neq(guard_redact_mask(&tool) & REDACT_MASK(REDACT_NRIC), 0u);
+	cr_assert_neq(guard_redact_mask(&tool) & REDACT_MASK(REDACT_EMAIL), 0u);
+	cr_assert_eq(guard_redact_mask(&llm), (unsigned)REDACT_ALL);
+	char *kept = redact_text("Call Mid Valley on 03-2282 1234.", guard_redact_mask(&tool), NULL);
+	cr_assert_str_eq(kept, "Call Mid Valley on 03-2282 1234.");
+	char *gone = redact_text("Call Mid Valley on 03-2282 1234.", guard_redact_mask(&llm), NULL);
+	cr_assert_str_eq(gone, "Call Mid Valley on [PHONE].");
+	free(kept);
+	free(gone);
 }
