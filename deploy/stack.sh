@@ -447,7 +447,7 @@ migrations_apply() {
 # Demo retailer data (deploy/demo/seed.sql) after the migrations, when DEMO_DATA=1.
 # Every INSERT in it is ON CONFLICT DO NOTHING: a second `up` adds no rows and
 # never overwrites what the services changed. The KB documents in deploy/demo/kb/
-# are not loaded here.
+# are ingested by demo_kb_ingest once the services are up.
 demo_seed_apply() {
     if [[ "$DEMO_DATA" != 1 ]]; then
         printf '[demo] DEMO_DATA=%s: demo retailer data not loaded\n' "$DEMO_DATA"
@@ -577,6 +577,23 @@ services_up() {
     done
     log "waiting for ${#SERVICES[@]} services to be ready (up to ${SERVICES_READY_TIMEOUT}s)"
     services_wait_ready "$SERVICES_READY_TIMEOUT" "${SERVICES[@]}"
+    demo_kb_ingest
+}
+
+# Demo knowledge base (deploy/demo/kb) through the ingestion service, once the
+# services are ready and when DEMO_DATA=1. Idempotent: the ingestion service
+# skips documents whose content is unchanged.
+demo_kb_ingest() {
+    [[ "$DEMO_DATA" == 1 ]] || return 0
+    local out summary
+    if ! out=$("$BIN_DIR/chatctl" kb ingest "$DEPLOY_DIR/demo/kb" 2>&1 9>&-); then
+        fail "chatctl kb ingest deploy/demo/kb failed:"
+        printf '%s\n' "$out" | tail -n 20 | sed 's/^/    /' >&2
+        exit 1
+    fi
+    summary=$(printf '%s\n' "$out" | tail -n 1)
+    summary=${summary#kb ingest: }
+    printf '[demo] knowledge base from deploy/demo/kb: %s (unchanged ones are not re-indexed)\n' "${summary%% (*}"
 }
 
 # SIGTERM every running service at once, then SIGKILL whatever is left after the grace period.

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "util.h"
 
 #define DOC_MAX_BYTES (8 * 1024 * 1024)
@@ -89,6 +90,8 @@ int ingest_document(void *ctx, const struct kstage_msg *msg, struct kstage_emit 
 	Chat__Document *doc = chat__document__unpack(NULL, msg->len, msg->payload);
 	int rc = KSTAGE_EPOISON, applied = 0;
 	char hash[65];
+	struct chunk_list chunks = { 0 };
+	const char *title = "";
 	if (!doc) {
 		snprintf(errstr, errlen, "cannot decode chat.Document from %zu bytes", msg->len);
 		return rc;
@@ -103,14 +106,43 @@ int ingest_document(void *ctx, const struct kstage_msg *msg, struct kstage_emit 
 		goto out;
 	}
 	ingest_hash(doc->body.data, doc->body.len, hash);
-	rc = io_rc(in->io.put_document(in->io.arg, doc, hash, &applied, errstr, errlen), "document", errstr, errlen);
+	if (!doc->deleted) {
+		int fmt = chunk_format_of(doc->content_type);
+		if (fmt < 0 && !*doc->content_type)
+			fmt = chunk_format_of_path(doc->doc_id);
+		if (fmt < 0) {
+			snprintf(errstr, errlen, "document \"%s\" has content type \"%s\"; accepted: text/markdown, "
+				 "text/html, text/plain", doc->doc_id, doc->content_type);
+			goto out;
+		}
+		if (chunk_document((const char *)doc->body.data, doc->body.len, fmt, 0, -1, &chunks, errstr,
+				   errlen)) {
+			rc = KSTAGE_EPOISON;
+			goto out;
+		}
+		if (chunks.n == 0) {
+			snprintf(errstr, errlen, "document \"%s\" has no text", doc->doc_id);
+			goto out;
+		}
+		title = *doc->title ? doc->title : *chunks.first_heading ? chunks.first_heading : doc->doc_id;
+	}
+	rc = io_rc(in->io.put_document(in->io.arg, doc, title, hash, doc->deleted ? NULL : &chunks, &applied,
+				       errstr, errlen),
+		   "document", errstr, errlen);
+	if (rc == KSTAGE_OK && !applied && !doc->deleted)
+		log_debug("document \"%s\" unchanged: skipped", doc->doc_id);
 	if (rc == KSTAGE_OK && applied) {
+		if (doc->deleted)
+			log_info("document \"%s\" removed", doc->doc_id);
+		else
+			log_info("document \"%s\" indexed: %zu chunk(s)", doc->doc_id, chunks.n);
 		/* Tell the retriever which document changed; the body stays out. */
 		Chat__Document note = CHAT__DOCUMENT__INIT;
 		note.tenant_id = doc->tenant_id;
 		note.doc_id = doc->doc_id;
-		note.title = doc->title;
+		note.title = (char *)title;
 		note.version = doc->version;
+		note.language = doc->language;
 		note.deleted = doc->deleted;
 		size_t len = chat__document__get_packed_size(&note);
 		void *buf = xmalloc(len);
@@ -118,6 +150,7 @@ int ingest_document(void *ctx, const struct kstage_msg *msg, struct kstage_emit 
 		kstage_emit(em, in->updated_topic, RD_KAFKA_PARTITION_UA, doc->doc_id, strlen(doc->doc_id), buf, len);
 	}
 out:
+	chunk_list_release(&chunks);
 	chat__document__free_unpacked(doc, NULL);
 	return rc;
 }

@@ -5,15 +5,20 @@
 #ifndef SERVICES_INGESTION_H
 #define SERVICES_INGESTION_H
 
+#include "chunk.h"
 #include "turn.h"
 
 /* Each returns 0 (applied set to 1, or 0 when the stored state is newer or
- * the same), -1 when the database is unreachable, -2 when it refused. */
+ * the same), -1 when the database is unreachable, -2 when it refused.
+ * put_document gets the document's chunks (NULL for a tombstone) and must
+ * replace the stored ones atomically, or leave everything as it was when
+ * the content hash is unchanged; title is the resolved title (front matter,
+ * else first heading, else doc_id). */
 struct ingest_io {
 	int (*set_stock)(void *arg, const Chat__InventoryEvent *ev, int *applied, char *errstr, size_t errlen);
 	int (*set_price)(void *arg, const Chat__PriceEvent *ev, int *applied, char *errstr, size_t errlen);
-	int (*put_document)(void *arg, const Chat__Document *doc, const char *content_hash, int *applied,
-			    char *errstr, size_t errlen);
+	int (*put_document)(void *arg, const Chat__Document *doc, const char *title, const char *content_hash,
+			    const struct chunk_list *chunks, int *applied, char *errstr, size_t errlen);
 	void *arg;
 };
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chunk.h"
 #include "log.h"
 #include "util.h"
 
@@ -64,22 +65,108 @@ static int set_price(void *arg, const Chat__PriceEvent *ev, int *applied, char *
 	return exec_applied(st->pg, sql, 5, params, applied, errstr, errlen);
 }
 
-static int put_document(void *arg, const Chat__Document *doc, const char *hash, int *applied, char *errstr,
-			size_t errlen)
+/* Run one statement of the document transaction; on failure roll back
+ * (when the server is still there) and return -1 (unreachable) or -2. */
+static int tx_step(struct cpg *pg, const char *sql, int n, const char *const *params, int *rows, char *errstr,
+		   size_t errlen)
+{
+	int rc = cpg_run(pg, sql, n, params, rows, errstr, errlen);
+	if (rc == -2) {
+		char ignored[256];
+		cpg_run(pg, "ROLLBACK", 0, NULL, NULL, ignored, sizeof(ignored));
+	}
+	return rc;
+}
+
+/* The text search configuration a chunk is indexed with: see
+ * deploy/migrations/003_kb_chunks.sql. */
+static const char *ts_config(const char *language)
+{
+	return !*language || !strcmp(language, "en") ? "english" : "simple";
+}
+
+static int put_document(void *arg, const Chat__Document *doc, const char *title, const char *hash,
+			const struct chunk_list *chunks, int *applied, char *errstr, size_t errlen)
 {
 	struct ingest_store *st = arg;
+	const char *tenant = tenant_of(doc->tenant_id);
+	const char *language = *doc->language ? doc->language : "en";
+	int rows = 0, rc;
+	*applied = 0;
 	if (doc->deleted) {
-		static const char del[] = "DELETE FROM kb_documents WHERE tenant_id = $1 AND doc_id = $2 RETURNING 1";
-		const char *params[] = { tenant_of(doc->tenant_id), doc->doc_id };
+		/* Chunks and document go together. */
+		static const char del[] =
+		    "WITH c AS (DELETE FROM kb_chunks WHERE tenant_id = $1 AND doc_id = $2) "
+		    "DELETE FROM kb_documents WHERE tenant_id = $1 AND doc_id = $2 RETURNING 1";
+		const char *params[] = { tenant, doc->doc_id };
 		return exec_applied(st->pg, del, 2, params, applied, errstr, errlen);
 	}
-	static const char sql[] =
-	    "INSERT INTO kb_documents (tenant_id, doc_id, title, content_hash) VALUES ($1, $2, $3, $4) "
+	/* One transaction: readers see the old chunks or the new ones, never a
+	 * mix, and a failure leaves the old version in place. The document row
+	 * goes first: when its hash is unchanged (and it has chunks) nothing
+	 * else is done. */
+	static const char upsert[] =
+	    "INSERT INTO kb_documents (tenant_id, doc_id, title, content_hash, type, category, language, "
+	    "effective_date, doc_version, content_type, chunks) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::int) "
 	    "ON CONFLICT (tenant_id, doc_id) DO UPDATE SET title = EXCLUDED.title, "
-	    "content_hash = EXCLUDED.content_hash, version = kb_documents.version + 1, updated_at = now() "
-	    "WHERE kb_documents.content_hash <> EXCLUDED.content_hash RETURNING version";
-	const char *params[] = { tenant_of(doc->tenant_id), doc->doc_id, doc->title, hash };
-	return exec_applied(st->pg, sql, 4, params, applied, errstr, errlen);
+	    "content_hash = EXCLUDED.content_hash, type = EXCLUDED.type, category = EXCLUDED.category, "
+	    "language = EXCLUDED.language, effective_date = EXCLUDED.effective_date, "
+	    "doc_version = EXCLUDED.doc_version, content_type = EXCLUDED.content_type, chunks = EXCLUDED.chunks, "
+	    "version = kb_documents.version + 1, updated_at = now() "
+	    "WHERE kb_documents.content_hash <> EXCLUDED.content_hash OR kb_documents.chunks = 0 "
+	    "RETURNING version";
+	static const char del_chunks[] = "DELETE FROM kb_chunks WHERE tenant_id = $1 AND doc_id = $2";
+	static const char ins_chunk[] =
+	    "INSERT INTO kb_chunks (tenant_id, chunk_id, doc_id, seq, title, type, category, language, "
+	    "effective_date, version, text, search_text, tsv) "
+	    "VALUES ($1, $2, $3, $4::int, $5, $6, $7, $8, $9, $10, $11, $12, "
+	    "setweight(to_tsvector($13::regconfig, $14), 'A') || setweight(to_tsvector($13::regconfig, $12), 'B'))";
+	char nchunks[24], stored_hash[96];
+	snprintf(nchunks, sizeof(nchunks), "%zu", chunks->n);
+	/* The body's hash plus the chunker's version: a new chunker re-indexes. */
+	snprintf(stored_hash, sizeof(stored_hash), "%s/c%d", hash, CHUNK_VERSION);
+	rc = cpg_run(st->pg, "BEGIN", 0, NULL, NULL, errstr, errlen);
+	if (rc)
+		return rc;
+	const char *up[] = { tenant,	    doc->doc_id,	     title,	     stored_hash,
+			     doc->type,	    doc->category,	     language,	     doc->effective_date,
+			     doc->version, doc->content_type, nchunks };
+	if ((rc = tx_step(st->pg, upsert, 11, up, &rows, errstr, errlen)))
+		return rc;
+	if (rows == 0) {
+		/* Unchanged: nothing to replace. */
+		return cpg_run(st->pg, "ROLLBACK", 0, NULL, NULL, errstr, errlen);
+	}
+	const char *dp[] = { tenant, doc->doc_id };
+	if ((rc = tx_step(st->pg, del_chunks, 2, dp, NULL, errstr, errlen)))
+		return rc;
+	int zh = !strcmp(language, "zh");
+	for (size_t i = 0; i < chunks->n; i++) {
+		const struct chunk *c = &chunks->v[i];
+		char seq[24];
+		snprintf(seq, sizeof(seq), "%zu", i);
+		char *chunk_id = xasprintf("%s#%zu", doc->doc_id, i);
+		char *ctitle = *c->heading && strcmp(c->heading, title) ? xasprintf("%s > %s", title, c->heading)
+									 : xstrdup(title);
+		/* Chinese has no spaces: index each Han character as a word. */
+		char *search = zh || chunk_has_han(c->text) ? chunk_space_han(c->text) : xstrdup(c->text);
+		char *stitle = zh || chunk_has_han(ctitle) ? chunk_space_han(ctitle) : xstrdup(ctitle);
+		const char *ip[] = { tenant,	    chunk_id, doc->doc_id,	   seq,		  ctitle,
+				     doc->type,	    doc->category, language, doc->effective_date, doc->version,
+				     c->text,	    search,	  ts_config(language), stitle };
+		rc = tx_step(st->pg, ins_chunk, 14, ip, NULL, errstr, errlen);
+		free(chunk_id);
+		free(ctitle);
+		free(search);
+		free(stitle);
+		if (rc)
+			return rc;
+	}
+	if ((rc = cpg_run(st->pg, "COMMIT", 0, NULL, NULL, errstr, errlen)))
+		return rc;
+	*applied = 1;
+	return 0;
 }
 
 struct ingest_store *ingest_store_new(const char *database_url, const char *redis_url)

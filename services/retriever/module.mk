@@ -1,2 +1,2 @@
 retriever_MAIN := services/retriever/main.c
-retriever_SRCS := services/retriever/retriever.c
+retriever_SRCS := services/retriever/retriever.c services/retriever/store.c

@@ -7,6 +7,7 @@
 
 #include "bench.h"
 #include "client.h"
+#include "kb.h"
 #include "topics.h"
 #include "util.h"
 
@@ -20,9 +21,13 @@ static const char usage[] =
     "                                        create the topics named in F (one per line)\n"
     "  bench [--rate R] [--duration S] [--sessions N] [--workers N] [--text T]\n"
     "                                        open-loop load at R turns/s, latency percentiles\n"
+    "  kb ingest PATH... [--tenant T]        publish documents (.md .markdown .txt .html .htm; folders\n"
+    "                                        recursively) to kb.documents.v1; doc id = path under PATH\n"
+    "  kb rm DOC_ID [--tenant T]             remove a document (publish a tombstone)\n"
     "\n"
     "environment: GATEWAY_URL (http://127.0.0.1:8080), KAFKA_BROKERS (127.0.0.1:9092),\n"
-    "ADMIN_HOST (127.0.0.1) with the services' admin ports 9101-9109\n";
+    "ADMIN_HOST (127.0.0.1) with the services' admin ports 9101-9109,\n"
+    "CHAT_TENANT (demo) for kb commands\n";
 
 static const char *env_or(const char *name, const char *def)
 {
@@ -137,6 +142,31 @@ static int cmd_status(void)
 	return not_ready ? 1 : 0;
 }
 
+/* kb ingest PATH... | kb rm DOC_ID, with --tenant T anywhere after "kb". */
+static int cmd_kb(int argc, char **argv, const char *brokers)
+{
+	const char *tenant = opt(argc, argv, 2, "--tenant", env_or("CHAT_TENANT", "demo"));
+	char **args = xcalloc((size_t)argc + 1, sizeof(*args));
+	int n = 0, rc;
+	for (int i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "--tenant") && i + 1 < argc) {
+			i++;
+			continue;
+		}
+		args[n++] = argv[i];
+	}
+	if (argc >= 3 && !strcmp(argv[2], "ingest") && n >= 1) {
+		rc = cc_kb_ingest(brokers, tenant, args, n);
+	} else if (argc >= 3 && !strcmp(argv[2], "rm") && n == 1) {
+		rc = cc_kb_rm(brokers, tenant, args[0]);
+	} else {
+		fputs(usage, stderr);
+		rc = 2;
+	}
+	free(args);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -173,6 +203,8 @@ int main(int argc, char **argv)
 		};
 		rc = cc_bench(&bc);
 		rc = rc < 0 ? 2 : rc;
+	} else if (!strcmp(argv[1], "kb")) {
+		rc = cmd_kb(argc, argv, brokers);
 	} else {
 		fprintf(stderr, "chatctl: unknown command \"%s\"\n\n%s", argv[1], usage);
 		rc = 2;

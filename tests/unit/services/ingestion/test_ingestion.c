@@ -14,8 +14,10 @@ struct fake_io {
 	int stock_calls, price_calls, doc_calls;
 	int quantity;
 	int64_t price;
-	char sku[64], hash[65], doc_id[64];
+	char sku[64], hash[65], doc_id[64], title[64];
 	size_t body_len;
+	size_t nchunks;
+	int had_chunks;
 };
 
 static int fake_stock(void *arg, const Chat__InventoryEvent *ev, int *applied, char *errstr, size_t errlen)
@@ -42,10 +44,13 @@ static int fake_price(void *arg, const Chat__PriceEvent *ev, int *applied, char 
 	return f->rc;
 }
 
-static int fake_doc(void *arg, const Chat__Document *doc, const char *hash, int *applied, char *errstr,
-		    size_t errlen)
+static int fake_doc(void *arg, const Chat__Document *doc, const char *title, const char *hash,
+		    const struct chunk_list *chunks, int *applied, char *errstr, size_t errlen)
 {
 	struct fake_io *f = arg;
+	snprintf(f->title, sizeof(f->title), "%s", title);
+	f->had_chunks = chunks != NULL;
+	f->nchunks = chunks ? chunks->n : 0;
 	if (f->rc == -2)
 		snprintf(errstr, errlen, "refused by the database");
 	f->doc_calls++;
@@ -265,4 +270,62 @@ Test(ingest, document_io_failures_emit_nothing)
 	f.rc = -2;
 	cr_assert_eq(run_document(&f, "a.md", "abc", 0, &em), KSTAGE_ERETRY);
 	cr_assert_eq(em.n, 0);
+}
+
+/* Run a document with a given content type and title. */
+static int run_typed(struct fake_io *f, const char *doc_id, const char *ctype, const char *title, const char *body,
+		     struct kstage_emit *em)
+{
+	Chat__Document d = CHAT__DOCUMENT__INIT;
+	d.doc_id = (char *)doc_id;
+	d.content_type = (char *)ctype;
+	d.title = (char *)title;
+	d.body.data = (uint8_t *)body;
+	d.body.len = strlen(body);
+	size_t len = chat__document__get_packed_size(&d);
+	void *buf = xmalloc(len);
+	chat__document__pack(&d, buf);
+	int rc = run(ingest_document, f, buf, len, em);
+	free(buf);
+	return rc;
+}
+
+Test(ingest, document_is_chunked_before_the_store)
+{
+	struct fake_io f = { .applied = 1 };
+	struct kstage_emit em;
+	cr_assert_eq(run_typed(&f, "a.md", "text/markdown", "", "# Returns\n\nWithin 30 days.\n", &em), KSTAGE_OK);
+	cr_assert_eq(f.had_chunks, 1);
+	cr_assert_eq(f.nchunks, 1);
+	cr_assert_str_eq(f.title, "Returns", "without a title, the first heading");
+	kstage_emit_reset(&em);
+	cr_assert_eq(run_typed(&f, "b.txt", "", "", "plain words\n", &em), KSTAGE_OK);
+	cr_assert_str_eq(f.title, "b.txt", "without title or heading, the doc id");
+	kstage_emit_reset(&em);
+	cr_assert_eq(run_typed(&f, "c.html", "text/html; charset=utf-8", "Given", "<p>x</p>", &em), KSTAGE_OK);
+	cr_assert_str_eq(f.title, "Given");
+	kstage_emit_reset(&em);
+}
+
+Test(ingest, documents_without_text_or_of_unknown_type_are_poison)
+{
+	struct fake_io f = { .applied = 1 };
+	struct kstage_emit em;
+	cr_assert_eq(run_typed(&f, "a.md", "text/markdown", "", "---\ntitle: x\n---\n\n", &em), KSTAGE_EPOISON,
+		     "front matter only");
+	cr_assert_eq(em.n, 0);
+	cr_assert_eq(run_typed(&f, "a.html", "text/html", "", "<script>x()</script>", &em), KSTAGE_EPOISON,
+		     "no text outside the script");
+	cr_assert_eq(run_typed(&f, "a.pdf", "application/pdf", "", "%PDF-1.7", &em), KSTAGE_EPOISON, "PDF: later");
+	cr_assert_eq(run_typed(&f, "a.bin", "", "", "data", &em), KSTAGE_EPOISON, "unknown extension, no type");
+	cr_assert_eq(f.doc_calls, 0);
+}
+
+Test(ingest, tombstone_has_no_chunks)
+{
+	struct fake_io f = { .applied = 1 };
+	struct kstage_emit em;
+	cr_assert_eq(run_document(&f, "old.md", "", 1, &em), KSTAGE_OK);
+	cr_assert_eq(f.had_chunks, 0);
+	kstage_emit_reset(&em);
 }
