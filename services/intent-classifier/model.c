@@ -22,8 +22,23 @@ struct icm {
 	int k;
 	char labels[ICM_MAX_LABELS][ICM_MAX_LABEL_LEN];
 	float *bias; /* k */
-	float *w;    /* (mask + 1) rows of k: a feature's weights are adjacent */
+	/* Training keeps every row: w, (mask + 1) rows of k, a feature's
+	 * weights adjacent. A loaded model keeps only its non-zero rows
+	 * (packed, nrows of k) and row_of, bucket -> row + 1 (0: all zero):
+	 * a dense 2^18 x 18 table would be ~19 MB resident in the service. */
+	float *w;
+	int32_t *row_of;
+	float *packed;
 };
+
+/* The weights of feature bucket idx, or NULL when they are all zero. */
+static const float *row_ptr(const struct icm *m, uint32_t idx)
+{
+	if (!m->row_of)
+		return m->w + (size_t)idx * (size_t)m->k;
+	int32_t r = m->row_of[idx];
+	return r ? m->packed + (size_t)(r - 1) * (size_t)m->k : NULL;
+}
 
 struct feat {
 	uint32_t idx;
@@ -450,7 +465,9 @@ static void softmax_scores(const struct icm *m, const struct feat *f, int nf, fl
 	for (int c = 0; c < m->k; c++)
 		p[c] = m->bias[c];
 	for (int i = 0; i < nf; i++) {
-		const float *row = m->w + (size_t)f[i].idx * (size_t)m->k;
+		const float *row = row_ptr(m, f[i].idx);
+		if (!row)
+			continue;
 		float v = f[i].val;
 		for (int c = 0; c < m->k; c++)
 			p[c] += v * row[c];
@@ -468,15 +485,27 @@ static void softmax_scores(const struct icm *m, const struct feat *f, int nf, fl
 		p[c] /= sum;
 }
 
-static struct icm *model_new(int bits, int k)
+/* A model with every row (for training), or, when packed_rows >= 0, room
+ * for that many non-zero rows only (for a loaded model). */
+static struct icm *model_alloc(int bits, int k, int64_t packed_rows)
 {
 	struct icm *m = xcalloc(1, sizeof(*m));
 	m->bits = bits;
 	m->mask = (1u << bits) - 1;
 	m->k = k;
 	m->bias = xcalloc((size_t)k, sizeof(float));
-	m->w = xcalloc(((size_t)m->mask + 1) * (size_t)k, sizeof(float));
+	if (packed_rows < 0) {
+		m->w = xcalloc(((size_t)m->mask + 1) * (size_t)k, sizeof(float));
+	} else {
+		m->row_of = xcalloc((size_t)m->mask + 1, sizeof(int32_t));
+		m->packed = xcalloc((size_t)packed_rows * (size_t)k + 1, sizeof(float));
+	}
 	return m;
+}
+
+static struct icm *model_new(int bits, int k)
+{
+	return model_alloc(bits, k, -1);
 }
 
 void icm_free(struct icm *m)
@@ -485,6 +514,8 @@ void icm_free(struct icm *m)
 		return;
 	free(m->bias);
 	free(m->w);
+	free(m->row_of);
+	free(m->packed);
 	free(m);
 }
 
@@ -721,12 +752,14 @@ int icm_save(const struct icm *m, const char *path, char *errstr, size_t errlen)
 	struct wbuf b = { NULL, 0, 0 };
 	int rc = -1;
 	size_t rows = (size_t)m->mask + 1, nrows = 0;
-	for (size_t r = 0; r < rows; r++)
-		for (int c = 0; c < m->k; c++)
-			if (m->w[r * (size_t)m->k + (size_t)c] != 0.0f) {
+	for (size_t r = 0; r < rows; r++) {
+		const float *row = row_ptr(m, (uint32_t)r);
+		for (int c = 0; row && c < m->k; c++)
+			if (row[c] != 0.0f) {
 				nrows++;
 				break;
 			}
+	}
 	wb_put(&b, ICM_MAGIC, 4);
 	wb_u32(&b, ICM_VERSION);
 	wb_u32(&b, ICM_FEATURES_VERSION);
@@ -741,8 +774,10 @@ int icm_save(const struct icm *m, const char *path, char *errstr, size_t errlen)
 	for (int c = 0; c < m->k; c++)
 		wb_f32(&b, m->bias[c]);
 	for (size_t r = 0; r < rows; r++) {
-		const float *row = m->w + r * (size_t)m->k;
+		const float *row = row_ptr(m, (uint32_t)r);
 		int nz = 0;
+		if (!row)
+			continue;
 		for (int c = 0; c < m->k && !nz; c++)
 			nz = row[c] != 0.0f;
 		if (!nz)
@@ -844,7 +879,7 @@ struct icm *icm_load_mem(const void *buf, size_t len, char *errstr, size_t errle
 		snprintf(errstr, errlen, "model header out of range: bits %u, labels %u, rows %u", bits, k, nrows);
 		return NULL;
 	}
-	m = model_new((int)bits, (int)k);
+	m = model_alloc((int)bits, (int)k, (int64_t)nrows);
 	for (uint32_t c = 0; c < k; c++) {
 		unsigned char l;
 		if (rb_get(&b, &l, 1) || l == 0 || l >= ICM_MAX_LABEL_LEN || rb_get(&b, m->labels[c], l) ||
@@ -871,8 +906,9 @@ struct icm *icm_load_mem(const void *buf, size_t len, char *errstr, size_t errle
 			goto fail;
 		}
 		prev = idx;
+		m->row_of[idx] = (int32_t)r + 1;
 		for (uint32_t c = 0; c < k; c++)
-			if (rb_f32(&b, &m->w[(size_t)idx * k + c])) {
+			if (rb_f32(&b, &m->packed[(size_t)r * k + c])) {
 				snprintf(errstr, errlen, "model weight row %u holds a value that is not finite", r);
 				goto fail;
 			}
