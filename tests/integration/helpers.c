@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "kstage.h"
 #include "util.h"
 
 static const char *env_or(const char *name, const char *def)
@@ -95,4 +96,38 @@ int it_watermarks(rd_kafka_t *rk, const char *topic, int64_t *hi, int n)
 	rd_kafka_metadata_destroy(md);
 	rd_kafka_topic_destroy(rkt);
 	return parts;
+}
+
+rd_kafka_t *it_tail(const char *topic)
+{
+	char errstr[512], group[64];
+	it_session(group, sizeof(group), "tail");
+	rd_kafka_conf_t *conf = kstage_base_conf(it_brokers(), errstr, sizeof(errstr));
+	cr_assert_not_null(conf, "%s", errstr);
+	cr_assert_eq(kstage_conf_set(conf, "group.id", group, errstr, sizeof(errstr)), 0);
+	cr_assert_eq(kstage_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof(errstr)), 0);
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+	cr_assert_not_null(rk, "%s", errstr);
+	int64_t hi[64];
+	int parts = it_watermarks(rk, topic, hi, 64);
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(parts);
+	for (int p = 0; p < parts; p++)
+		rd_kafka_topic_partition_list_add(l, topic, p)->offset = hi[p];
+	cr_assert_eq(rd_kafka_assign(rk, l), RD_KAFKA_RESP_ERR_NO_ERROR);
+	rd_kafka_topic_partition_list_destroy(l);
+	return rk;
+}
+
+rd_kafka_message_t *it_poll_key(rd_kafka_t *rk, const char *key, int timeout_ms)
+{
+	int64_t deadline = util_mono_us() + (int64_t)timeout_ms * 1000;
+	while (util_mono_us() < deadline) {
+		rd_kafka_message_t *rkm = rd_kafka_consumer_poll(rk, 200);
+		if (!rkm)
+			continue;
+		if (!rkm->err && rkm->key_len == strlen(key) && !memcmp(rkm->key, key, rkm->key_len))
+			return rkm;
+		rd_kafka_message_destroy(rkm);
+	}
+	return NULL;
 }

@@ -32,4 +32,12 @@ int it_stack(const char *args);
  * the number of partitions. */
 int it_watermarks(rd_kafka_t *rk, const char *topic, int64_t *hi, int n);
 
+/* A consumer that reads every partition of topic from where it ends now
+ * (its own throwaway group, no commits). Close and destroy it when done. */
+rd_kafka_t *it_tail(const char *topic);
+
+/* The next message keyed key from rk within timeout_ms (caller destroys
+ * it), or NULL. */
+rd_kafka_message_t *it_poll_key(rd_kafka_t *rk, const char *key, int timeout_ms);
+
 #endif

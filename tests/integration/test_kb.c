@@ -186,34 +186,17 @@ Test(kb, rag_turn_reaches_the_llm_caller_with_passages, .timeout = 90)
 	cr_assert_gt(pg_long("SELECT count(*) FROM kb_chunks WHERE doc_id = $1 HAVING count(*) > 0",
 			     "en/returns-refunds.md", 30000),
 		     0);
-	char errstr[512], sid[64], group[64];
+	char errstr[512], sid[64];
 	it_session(sid, sizeof(sid), "kb-rag");
-	it_session(group, sizeof(group), "kb-grounded");
-	rd_kafka_conf_t *conf = kstage_base_conf(it_brokers(), errstr, sizeof(errstr));
-	cr_assert_not_null(conf, "%s", errstr);
-	cr_assert_eq(kstage_conf_set(conf, "group.id", group, errstr, sizeof(errstr)), 0);
-	cr_assert_eq(kstage_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof(errstr)), 0);
-	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
-	cr_assert_not_null(rk, "%s", errstr);
-	int64_t hi[64];
-	int parts = it_watermarks(rk, "chat.grounded.v1", hi, 64);
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(parts);
-	for (int p = 0; p < parts; p++)
-		rd_kafka_topic_partition_list_add(l, "chat.grounded.v1", p)->offset = hi[p];
-	cr_assert_eq(rd_kafka_assign(rk, l), RD_KAFKA_RESP_ERR_NO_ERROR);
-	rd_kafka_topic_partition_list_destroy(l);
+	rd_kafka_t *rk = it_tail("chat.grounded.v1");
 
 	json_t *reply = it_ask(sid, "Can I return a sofa I bought two weeks ago?");
 	json_decref(reply);
 
 	Chat__Turn *turn = NULL;
-	int64_t deadline = util_mono_us() + 30 * 1000000LL;
-	while (!turn && util_mono_us() < deadline) {
-		rd_kafka_message_t *rkm = rd_kafka_consumer_poll(rk, 200);
-		if (!rkm)
-			continue;
-		if (!rkm->err && rkm->key_len == strlen(sid) && !memcmp(rkm->key, sid, rkm->key_len))
-			turn = turn_decode(rkm->payload, rkm->len, errstr, sizeof(errstr));
+	rd_kafka_message_t *rkm = it_poll_key(rk, sid, 30000);
+	if (rkm) {
+		turn = turn_decode(rkm->payload, rkm->len, errstr, sizeof(errstr));
 		rd_kafka_message_destroy(rkm);
 	}
 	cr_assert_not_null(turn, "the question never reached chat.grounded.v1 (the llm-caller's input)");
