@@ -538,11 +538,6 @@ int kstage_run(struct kstage *ks, volatile sig_atomic_t *stop, void (*tick)(void
 	return ks->fatal ? -1 : 0;
 }
 
-rd_kafka_t *kstage_producer(struct kstage *ks)
-{
-	return ks->producer;
-}
-
 int kstage_check_topics(rd_kafka_t *rk, const char *brokers, const char *const *topics, int n, char *detail,
 			size_t len)
 {

@@ -91,10 +91,6 @@ struct kstage *kstage_new(const struct kstage_conf *conf, char *errstr, size_t e
 int kstage_run(struct kstage *ks, volatile sig_atomic_t *stop, void (*tick)(void *arg), void *tick_arg);
 void kstage_free(struct kstage *ks);
 
-/* The runner's producer, for services that also produce outside a handler
- * (its delivery reports are served by the runner; use a NULL opaque). */
-rd_kafka_t *kstage_producer(struct kstage *ks);
-
 /* admin_check_fn: broker reachable and every input topic exists. */
 int kstage_check_broker(void *ks, char *detail, size_t len);
 /* The same check for any client handle: 0 when the broker answers and every
