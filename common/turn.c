@@ -75,6 +75,11 @@ Chat__Turn *turn_new(void)
 	return turn;
 }
 
+const char *turn_tenant(const char *tenant_id)
+{
+	return tenant_id && *tenant_id ? tenant_id : TURN_DEFAULT_TENANT;
+}
+
 void turn_route(struct turn_dests *d, const char *topic, int32_t partition)
 {
 	if (d->n >= TURN_MAX_DESTS)

@@ -30,6 +30,11 @@ Chat__Draft *turn_draft(Chat__Turn *turn);
 /* A fresh Turn with every string field set to the empty default. */
 Chat__Turn *turn_new(void);
 
+/* The tenant a message belongs to: its tenant_id, or TURN_DEFAULT_TENANT
+ * when the producer left it empty (one rule for turns and events alike). */
+#define TURN_DEFAULT_TENANT "demo"
+const char *turn_tenant(const char *tenant_id);
+
 /* Where a stage sends the turn it processed. */
 struct turn_dests {
 	const char *topic[TURN_MAX_DESTS];

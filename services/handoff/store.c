@@ -8,7 +8,7 @@ static int open_ticket(void *arg, const Chat__Turn *turn, const char *summary, c
 				  "reason, summary) VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6) "
 				  "ON CONFLICT (ticket_key) DO NOTHING";
 	const char *params[] = { turn->turn_id,
-				 *turn->tenant_id ? turn->tenant_id : "demo",
+				 turn_tenant(turn->tenant_id),
 				 turn->session_id,
 				 turn->customer ? turn->customer->id : "",
 				 turn->draft ? turn->draft->reason : "",

@@ -10,11 +10,6 @@
 #include "log.h"
 #include "util.h"
 
-static const char *tenant_of(const char *t)
-{
-	return *t ? t : "demo";
-}
-
 /* Run a statement that returns a row only when it changed something. */
 static int exec_applied(struct cpg *pg, const char *sql, int n, const char *const *params, int *applied,
 			char *errstr, size_t errlen)
@@ -36,11 +31,11 @@ static int set_stock(void *arg, const Chat__InventoryEvent *ev, int *applied, ch
 	char qty[16], ts[32];
 	snprintf(qty, sizeof(qty), "%d", ev->quantity);
 	snprintf(ts, sizeof(ts), "%" PRId64, ev->event_time_us);
-	const char *params[] = { tenant_of(ev->tenant_id), ev->sku, ev->store_id, qty, ts };
+	const char *params[] = { turn_tenant(ev->tenant_id), ev->sku, ev->store_id, qty, ts };
 	int rc = exec_applied(st->pg, sql, 5, params, applied, errstr, errlen);
 	if (rc == 0 && *applied) {
 		/* The cache follows the database; a miss falls back to it. */
-		redisReply *rep = credis_cmd(st->redis, "HSET stock:%s:%s %s %d", tenant_of(ev->tenant_id), ev->sku,
+		redisReply *rep = credis_cmd(st->redis, "HSET stock:%s:%s %s %d", turn_tenant(ev->tenant_id), ev->sku,
 					     ev->store_id, ev->quantity);
 		if (rep)
 			freeReplyObject(rep);
@@ -60,7 +55,7 @@ static int set_price(void *arg, const Chat__PriceEvent *ev, int *applied, char *
 	char price[32], ts[32];
 	snprintf(price, sizeof(price), "%" PRId64, ev->price_sen);
 	snprintf(ts, sizeof(ts), "%" PRId64, ev->event_time_us);
-	const char *params[] = { tenant_of(ev->tenant_id), ev->sku, price, *ev->currency ? ev->currency : "MYR",
+	const char *params[] = { turn_tenant(ev->tenant_id), ev->sku, price, *ev->currency ? ev->currency : "MYR",
 				 ts };
 	return exec_applied(st->pg, sql, 5, params, applied, errstr, errlen);
 }
@@ -89,7 +84,7 @@ static int put_document(void *arg, const Chat__Document *doc, const char *title,
 			const struct chunk_list *chunks, int *applied, char *errstr, size_t errlen)
 {
 	struct ingest_store *st = arg;
-	const char *tenant = tenant_of(doc->tenant_id);
+	const char *tenant = turn_tenant(doc->tenant_id);
 	const char *language = *doc->language ? doc->language : "en";
 	int rows = 0, rc;
 	*applied = 0;

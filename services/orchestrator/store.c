@@ -21,7 +21,7 @@ static const char remember_lua[] =
 
 static char *memory_key(const Chat__Turn *turn)
 {
-	return xasprintf("mem:%s:%s", *turn->tenant_id ? turn->tenant_id : "demo", turn->session_id);
+	return xasprintf("mem:%s:%s", turn_tenant(turn->tenant_id), turn->session_id);
 }
 
 /* A string member of j as a fresh heap string, "" when missing. */
@@ -103,7 +103,7 @@ static int persist(void *arg, const Chat__Turn *turn, const char *reply, char *e
 	    "VALUES ($1, 'customer', $2, $3, NULLIF($4, ''), $5, $6), ($1, 'assistant', $2, $3, NULLIF($4, ''), $7, $6) "
 	    "ON CONFLICT DO NOTHING";
 	const char *customer = turn->customer ? turn->customer->id : "";
-	const char *params[] = { turn->turn_id, *turn->tenant_id ? turn->tenant_id : "demo", turn->session_id,
+	const char *params[] = { turn->turn_id, turn_tenant(turn->tenant_id), turn->session_id,
 				 customer, turn->text, turn->intent, reply };
 	return cpg_run(st->pg, sql, 7, params, NULL, errstr, errlen);
 }

@@ -24,7 +24,7 @@ int retr_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr
 		Chat__Passage **ps = NULL;
 		size_t n = 0;
 		char why[256] = "";
-		const char *tenant = *turn->tenant_id ? turn->tenant_id : "demo";
+		const char *tenant = turn_tenant(turn->tenant_id);
 		const char *lang = *turn->language ? turn->language : "en";
 		int rc = r->search(r->arg, tenant, lang, turn->text, r->top_k, &ps, &n, why, sizeof(why));
 		if (rc == 0) {
