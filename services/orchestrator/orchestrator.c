@@ -138,15 +138,15 @@ static void free_outputs(Chat__Turn *turn)
 	}
 }
 
-static void draft_template(Chat__Turn *turn, Chat__Action action, const char *key)
+void orch_set_draft(Chat__Turn *turn, Chat__Action action, const char *text, const char *producer)
 {
 	Chat__Draft *dr = turn_draft(turn);
 	dr->action = action;
-	turn_set_str(&dr->text, orch_template(key, turn->language));
-	turn_set_str(&dr->producer, "orchestrator/template");
+	turn_set_str(&dr->text, text);
+	turn_set_str(&dr->producer, producer);
 }
 
-static void add_quick_reply(Chat__Draft *dr, const char *title, const char *payload)
+void orch_add_quick_reply(Chat__Draft *dr, const char *title, const char *payload)
 {
 	Chat__QuickReply *q = xmalloc(sizeof(*q));
 	chat__quick_reply__init(q);
@@ -154,6 +154,11 @@ static void add_quick_reply(Chat__Draft *dr, const char *title, const char *payl
 	q->payload = xstrdup(payload);
 	dr->quick_replies = xrealloc(dr->quick_replies, (dr->n_quick_replies + 1) * sizeof(*dr->quick_replies));
 	dr->quick_replies[dr->n_quick_replies++] = q;
+}
+
+static void draft_template(Chat__Turn *turn, Chat__Action action, const char *key)
+{
+	orch_set_draft(turn, action, orch_template(key, turn->language), "orchestrator/template");
 }
 
 /* A clarifying question with a few likely next steps; the payload is the
@@ -164,7 +169,7 @@ static void draft_clarify(Chat__Turn *turn)
 	draft_template(turn, CHAT__ACTION__ACTION_CLARIFY, "clarify");
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
 		const char *title = orch_template(keys[i], turn->language);
-		add_quick_reply(turn->draft, title, title);
+		orch_add_quick_reply(turn->draft, title, title);
 	}
 }
 

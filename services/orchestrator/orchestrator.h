@@ -87,6 +87,13 @@ struct orch {
 #define ORCH_MIN_CONFIDENCE_DEFAULT 0.5
 #define ORCH_MAX_STORES 16
 
+/* Set the turn's draft: action, text (copied) and which part of the
+ * orchestrator wrote it ("orchestrator/template", "orchestrator/tool"; the
+ * guardrail trusts those to carry only the retailer's own data). */
+void orch_set_draft(Chat__Turn *turn, Chat__Action action, const char *text, const char *producer);
+/* Append a quick reply to the draft (title and payload copied). */
+void orch_add_quick_reply(Chat__Draft *dr, const char *title, const char *payload);
+
 /* The localized template for a key ("greeting", "handoff",
  * "memory_unavailable", ...) in language lang (en, ms, zh; others get en);
  * "" for an unknown key. Placeholders {1}..{9} are filled by orch_fill. */

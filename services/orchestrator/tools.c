@@ -101,11 +101,6 @@ int orch_is_tool_intent(const char *intent)
 	return 0;
 }
 
-static const char *tenant_of(const Chat__Turn *turn)
-{
-	return *turn->tenant_id ? turn->tenant_id : "demo";
-}
-
 /* The value of the first entity of type, or NULL. */
 static const char *entity(const Chat__Turn *turn, const char *type)
 {
@@ -138,20 +133,7 @@ static void add_result(Chat__Turn *turn, const char *tool, int ok, json_t *json,
 
 static void set_answer(Chat__Turn *turn, Chat__Action action, const char *text)
 {
-	Chat__Draft *dr = turn_draft(turn);
-	dr->action = action;
-	turn_set_str(&dr->text, text);
-	turn_set_str(&dr->producer, "orchestrator/tool");
-}
-
-static void add_quick_reply(Chat__Draft *dr, const char *title, const char *payload)
-{
-	Chat__QuickReply *q = xmalloc(sizeof(*q));
-	chat__quick_reply__init(q);
-	q->title = xstrdup(title);
-	q->payload = xstrdup(payload);
-	dr->quick_replies = xrealloc(dr->quick_replies, (dr->n_quick_replies + 1) * sizeof(*dr->quick_replies));
-	dr->quick_replies[dr->n_quick_replies++] = q;
+	orch_set_draft(turn, action, text, "orchestrator/tool");
 }
 
 /* The data behind a tool is out of reach (-1) or refused the query (-2):
@@ -214,7 +196,7 @@ static void tool_order_status(const struct orch *o, Chat__Turn *turn)
 	}
 	struct orch_order ord;
 	memset(&ord, 0, sizeof(ord));
-	int rc = o->tools.find_order(o->tools.arg, tenant_of(turn), order_id, &ord);
+	int rc = o->tools.find_order(o->tools.arg, turn_tenant(turn->tenant_id), order_id, &ord);
 	if (rc < 0) {
 		answer_unavailable(turn, tool, rc);
 		return;
@@ -341,10 +323,10 @@ static void tool_stock_check(const struct orch *o, Chat__Turn *turn)
 
 	memset(prods, 0, sizeof(prods));
 	if (sku) {
-		n = o->tools.find_products(o->tools.arg, tenant_of(turn), sku, NULL, prods, MAX_PRODUCTS);
+		n = o->tools.find_products(o->tools.arg, turn_tenant(turn->tenant_id), sku, NULL, prods, MAX_PRODUCTS);
 	} else {
 		product_words(turn, words, sizeof(words));
-		n = *words ? o->tools.find_products(o->tools.arg, tenant_of(turn), NULL, words, prods, MAX_PRODUCTS)
+		n = *words ? o->tools.find_products(o->tools.arg, turn_tenant(turn->tenant_id), NULL, words, prods, MAX_PRODUCTS)
 			   : 0;
 	}
 	if (n < 0) {
@@ -364,7 +346,7 @@ static void tool_stock_check(const struct orch *o, Chat__Turn *turn)
 			char payload[256];
 			const char *args[] = { prods[i].sku };
 			orch_fill(payload, sizeof(payload), orch_template("stock_ask", lang), args, 1);
-			add_quick_reply(turn->draft, prods[i].name, payload);
+			orch_add_quick_reply(turn->draft, prods[i].name, payload);
 			json_array_append_new(cands, json_string(prods[i].sku));
 		}
 		add_result(turn, tool, 1, json_pack("{s:b,s:o}", "found", 1, "candidates", cands), NULL);
@@ -373,7 +355,7 @@ static void tool_stock_check(const struct orch *o, Chat__Turn *turn)
 	const struct orch_product *p = &prods[0];
 	struct orch_stock st[ORCH_MAX_STORES];
 	memset(st, 0, sizeof(st));
-	int ns = o->tools.stock(o->tools.arg, tenant_of(turn), p->sku, st, ORCH_MAX_STORES);
+	int ns = o->tools.stock(o->tools.arg, turn_tenant(turn->tenant_id), p->sku, st, ORCH_MAX_STORES);
 	if (ns < 0) {
 		answer_unavailable(turn, tool, ns);
 		return;
@@ -435,7 +417,7 @@ static void tool_loyalty(const struct orch *o, Chat__Turn *turn)
 	}
 	struct orch_loyalty l;
 	memset(&l, 0, sizeof(l));
-	int rc = o->tools.loyalty(o->tools.arg, tenant_of(turn), turn->customer->id, &l);
+	int rc = o->tools.loyalty(o->tools.arg, turn_tenant(turn->tenant_id), turn->customer->id, &l);
 	if (rc < 0) {
 		answer_unavailable(turn, tool, rc);
 		return;
@@ -476,7 +458,7 @@ static void tool_promotions(const struct orch *o, Chat__Turn *turn)
 	const char *lang = turn->language;
 	struct orch_promo pr[MAX_PROMOS];
 	memset(pr, 0, sizeof(pr));
-	int n = o->tools.promotions(o->tools.arg, tenant_of(turn), pr, MAX_PROMOS);
+	int n = o->tools.promotions(o->tools.arg, turn_tenant(turn->tenant_id), pr, MAX_PROMOS);
 	if (n < 0) {
 		answer_unavailable(turn, tool, n);
 		return;
@@ -510,7 +492,7 @@ static void tool_store_info(const struct orch *o, Chat__Turn *turn)
 	const char *want = entity(turn, "store");
 	struct orch_store_info si[ORCH_MAX_STORES];
 	memset(si, 0, sizeof(si));
-	int n = o->tools.stores(o->tools.arg, tenant_of(turn), si, ORCH_MAX_STORES);
+	int n = o->tools.stores(o->tools.arg, turn_tenant(turn->tenant_id), si, ORCH_MAX_STORES);
 	if (n < 0) {
 		answer_unavailable(turn, tool, n);
 		return;
