@@ -13,6 +13,7 @@
 #include "util.h"
 
 #define KSTAGE_MAX_ROUTES 8
+#define KSTAGE_MAX_OUT_TOPICS 16
 
 struct kstage {
 	struct kstage_conf conf;
@@ -26,6 +27,11 @@ struct kstage {
 	struct metric *m_in[KSTAGE_MAX_ROUTES];
 	struct metric *m_lag[KSTAGE_MAX_ROUTES];
 	struct metric *m_fail, *m_dlq, *m_proc, *m_dr_fail, *m_blocked;
+	struct {
+		char topic[250];
+		struct metric *m;
+	} out[KSTAGE_MAX_OUT_TOPICS];
+	int n_out;
 };
 
 int kstage_emit(struct kstage_emit *em, const char *topic, int32_t partition, const char *key, size_t key_len,
@@ -192,6 +198,25 @@ static int dead_letter(struct kstage *ks, const void *payload, size_t len, const
 	return 0;
 }
 
+/* The acknowledged-output counter of topic. A stage writes to a handful of
+ * topics, so the handles are kept here rather than looked up in the
+ * registry (a lock and a scan) for every delivery report. Only the thread
+ * serving this runner's delivery reports calls it. */
+static struct metric *out_counter(struct kstage *ks, const char *topic)
+{
+	for (int i = 0; i < ks->n_out; i++)
+		if (!strcmp(ks->out[i].topic, topic))
+			return ks->out[i].m;
+	char labels[256];
+	snprintf(labels, sizeof(labels), "group=\"%s\",topic=\"%s\"", ks->conf.group_id, topic);
+	struct metric *m = metrics_counter("kstage_messages_out_total", "Messages produced and acknowledged", labels);
+	if (ks->n_out < KSTAGE_MAX_OUT_TOPICS) {
+		util_strlcpy(ks->out[ks->n_out].topic, topic, sizeof(ks->out[ks->n_out].topic));
+		ks->out[ks->n_out++].m = m;
+	}
+	return m;
+}
+
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
 {
 	struct kstage *ks = opaque;
@@ -199,10 +224,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opa
 	(void)rk;
 	const char *topic = rd_kafka_topic_name(rkm->rkt);
 	if (!rkm->err) {
-		char labels[256];
-		snprintf(labels, sizeof(labels), "group=\"%s\",topic=\"%s\"", ks->conf.group_id, topic);
-		metrics_inc(metrics_counter("kstage_messages_out_total", "Messages produced and acknowledged", labels),
-			    1);
+		metrics_inc(out_counter(ks, topic), 1);
 		if (e)
 			offtrack_delivered(e, 1);
 		return;
