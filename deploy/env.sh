@@ -11,26 +11,35 @@ export DEPLOY_DIR REPO_DIR
 : "${RUN_DIR:=$REPO_DIR/.run}"          # pids/, logs/, kafka/, redis/, pg/
 : "${BIN_DIR:=$REPO_DIR/build/bin}"     # service binaries and chatctl (built by make)
 
+# --- ports: PORT_OFFSET shifts every default port below (Kafka, Redis,
+# PostgreSQL, gateway, admin), so a second stack can run beside the first,
+# each in its own checkout (RUN_DIR is per checkout).
+: "${PORT_OFFSET:=0}"
+_po=$PORT_OFFSET
+
 # --- infrastructure
 : "${LOCAL_INFRA:=1}"                   # 1: stack.sh runs Kafka/Redis/PostgreSQL; 0: use the URLs below
-: "${KAFKA_BROKERS:=127.0.0.1:9092}"
-: "${KAFKA_CONTROLLER_PORT:=9093}"
+: "${KAFKA_BROKERS:=127.0.0.1:$((9092 + _po))}"
+: "${KAFKA_CONTROLLER_PORT:=$((9093 + _po))}"
 : "${KAFKA_HEAP:=1g}"
 : "${KAFKA_JVM_OPTS:=-XX:+UseParallelGC}"
 : "${KAFKA_NETWORK_THREADS:=2}"
 : "${KAFKA_IO_THREADS:=2}"
 : "${TOPIC_PARTITIONS:=6}"
-: "${REDIS_URL:=redis://127.0.0.1:6379/0}"
-: "${REDIS_PORT:=6379}"
-: "${PG_PORT:=5432}"
-: "${DATABASE_URL:=postgresql://chat:chat@127.0.0.1:5432/chat}"
+: "${REDIS_PORT:=$((6379 + _po))}"
+: "${REDIS_URL:=redis://127.0.0.1:$REDIS_PORT/0}"
+: "${PG_PORT:=$((5432 + _po))}"
+: "${DATABASE_URL:=postgresql://chat:chat@127.0.0.1:$PG_PORT/chat}"
 : "${DEMO_DATA:=1}"                     # 1: load deploy/demo/seed.sql after migrations (idempotent); 0: skip
 
 # --- gateway public ports
-: "${GATEWAY_HTTP_PORT:=8080}"          # widget + REST
-: "${GATEWAY_WS_PORT:=8081}"            # WebSocket
+: "${GATEWAY_HTTP_PORT:=$((8080 + _po))}"          # widget + REST
+: "${GATEWAY_WS_PORT:=$((8081 + _po))}"            # WebSocket
 
-export RUN_DIR BIN_DIR LOCAL_INFRA KAFKA_BROKERS KAFKA_CONTROLLER_PORT KAFKA_HEAP KAFKA_JVM_OPTS KAFKA_NETWORK_THREADS KAFKA_IO_THREADS \
+: "${GATEWAY_URL:=http://127.0.0.1:$GATEWAY_HTTP_PORT}"
+: "${ADMIN_PORT_BASE:=$((9101 + _po))}"  # gateway; the others follow in SERVICES order
+
+export PORT_OFFSET GATEWAY_URL ADMIN_PORT_BASE RUN_DIR BIN_DIR LOCAL_INFRA KAFKA_BROKERS KAFKA_CONTROLLER_PORT KAFKA_HEAP KAFKA_JVM_OPTS KAFKA_NETWORK_THREADS KAFKA_IO_THREADS \
        TOPIC_PARTITIONS REDIS_URL REDIS_PORT PG_PORT DATABASE_URL DEMO_DATA \
        GATEWAY_HTTP_PORT GATEWAY_WS_PORT
 
@@ -39,17 +48,11 @@ export RUN_DIR BIN_DIR LOCAL_INFRA KAFKA_BROKERS KAFKA_CONTROLLER_PORT KAFKA_HEA
 # shellcheck disable=SC2034  # used by the scripts that source this file
 SERVICES=(gateway intent-classifier orchestrator retriever llm-caller guardrail formatter ingestion handoff)
 # shellcheck disable=SC2034
-declare -gA SERVICE_ADMIN_PORT=(
-    [gateway]=9101
-    [intent-classifier]=9102
-    [orchestrator]=9103
-    [retriever]=9104
-    [llm-caller]=9105
-    [guardrail]=9106
-    [formatter]=9107
-    [ingestion]=9108
-    [handoff]=9109
-)
+declare -gA SERVICE_ADMIN_PORT=()
+for _i in "${!SERVICES[@]}"; do
+    SERVICE_ADMIN_PORT[${SERVICES[$_i]}]=$((ADMIN_PORT_BASE + _i))
+done
+unset _i
 
 # Port part of the first broker in KAFKA_BROKERS (the one a local broker listens on).
 KAFKA_PORT="${KAFKA_BROKERS%%,*}"

@@ -35,7 +35,8 @@ cleanup() {
 }
 trap cleanup EXIT
 bash deploy/stack.sh up
-REPO_DIR="$PWD" build/tests/integration --jobs 1
+# The tests find the stack where deploy/env.sh puts it (PORT_OFFSET and all).
+(source deploy/env.sh && REPO_DIR="$PWD" build/tests/integration --jobs 1)
 
 step "docker-compose.yml"
 bash tests/check-compose.sh

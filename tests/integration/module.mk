@@ -9,4 +9,5 @@ $(INTEGRATION_BIN): $(call objs,$(INTEGRATION_SRCS)) $(LIBCOMMON)
 
 .PHONY: test-integration
 test-integration: $(INTEGRATION_BIN)
-	$(Q)$(INTEGRATION_BIN) --jobs 1
+	$(Q)bash -c 'source deploy/env.sh && REPO_DIR="$$PWD" $(INTEGRATION_BIN) --jobs 1'
+

@@ -12,8 +12,18 @@
 #include "helpers.h"
 #include "util.h"
 
-#define ADMIN_PORT "9198"
-#define REDIS_PORT "6391"
+/* Ports away from the stack's own, shifted by PORT_OFFSET like the stack. */
+static char ADMIN_PORT[24], REDIS_PORT[24];
+
+static void pick_ports(void)
+{
+	long off = 0;
+	const char *s = getenv("PORT_OFFSET");
+	if (s && *s)
+		cr_assert_eq(util_parse_long(s, 0, 50000, &off), 0, "PORT_OFFSET=%s", s);
+	snprintf(ADMIN_PORT, sizeof(ADMIN_PORT), "%ld", 9198 + off);
+	snprintf(REDIS_PORT, sizeof(REDIS_PORT), "%ld", 6391 + off);
+}
 
 static pid_t spawn(const char *const argv[], const char *const env[], const char *log_path)
 {
@@ -38,8 +48,10 @@ static long readyz(char **body)
 	char errstr[256];
 	long status = 0;
 	*body = NULL;
-	cc_http_init(&h, "http://127.0.0.1:" ADMIN_PORT);
-	if (cc_get(&h, "http://127.0.0.1:" ADMIN_PORT "/readyz", &status, body, errstr, sizeof(errstr)))
+	char url[64];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%s/readyz", ADMIN_PORT);
+	cc_http_init(&h, url);
+	if (cc_get(&h, url, &status, body, errstr, sizeof(errstr)))
 		status = 0;
 	cc_http_release(&h);
 	return status;
@@ -72,13 +84,17 @@ static int count_lines(const char *path, const char *a, const char *b)
 
 Test(startup, missing_redis_is_not_ready_then_recovers_and_sigterm_exits_0, .timeout = 90)
 {
-	char group[64], env_group[96], log_path[] = "/tmp/it-startup-XXXXXX";
+	char group[64], env_group[96], env_admin[48], env_redis[80], want[96], log_path[] = "/tmp/it-startup-XXXXXX";
+	pick_ports();
+	snprintf(env_admin, sizeof(env_admin), "ADMIN_PORT=%s", ADMIN_PORT);
+	snprintf(env_redis, sizeof(env_redis), "REDIS_URL=redis://127.0.0.1:%s/0", REDIS_PORT);
+	snprintf(want, sizeof(want), "redis 127.0.0.1:%s unreachable", REDIS_PORT);
 	int fd = mkstemp(log_path);
 	cr_assert_geq(fd, 0);
 	close(fd);
 	it_session(group, sizeof(group), "ingestion");
 	snprintf(env_group, sizeof(env_group), "KAFKA_GROUP_ID=%s", group);
-	const char *env[] = { "ADMIN_PORT=" ADMIN_PORT, "REDIS_URL=redis://127.0.0.1:" REDIS_PORT "/0", env_group, NULL };
+	const char *env[] = { env_admin, env_redis, env_group, NULL };
 	char bin[512];
 	snprintf(bin, sizeof(bin), "%s/build/bin/ingestion", getenv("REPO_DIR") ? getenv("REPO_DIR") : ".");
 	const char *argv[] = { bin, NULL };
@@ -87,7 +103,7 @@ Test(startup, missing_redis_is_not_ready_then_recovers_and_sigterm_exits_0, .tim
 	char *body = NULL;
 	long st = wait_status(503, &body, 15000);
 	cr_assert_eq(st, 503, "readyz answered %ld, expected 503 without Redis", st);
-	cr_assert(strstr(body, "redis 127.0.0.1:" REDIS_PORT " unreachable"), "readyz does not say why: %s", body);
+	cr_assert(strstr(body, want), "readyz does not say why: %s", body);
 	free(body);
 	util_sleep_ms(1000, NULL);
 	cr_assert_eq(waitpid(svc, NULL, WNOHANG), 0, "the service exited without Redis");

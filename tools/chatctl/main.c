@@ -26,7 +26,7 @@ static const char usage[] =
     "  kb rm DOC_ID [--tenant T]             remove a document (publish a tombstone)\n"
     "\n"
     "environment: GATEWAY_URL (http://127.0.0.1:8080), KAFKA_BROKERS (127.0.0.1:9092),\n"
-    "ADMIN_HOST (127.0.0.1) with the services' admin ports 9101-9109,\n"
+    "ADMIN_HOST (127.0.0.1) with the services' admin ports from ADMIN_PORT_BASE (9101),\n"
     "CHAT_TENANT (demo) for kb commands\n";
 
 static const char *env_or(const char *name, const char *def)
@@ -109,11 +109,11 @@ static int cmd_ask(int argc, char **argv)
 
 static const struct {
 	const char *name;
-	int port;
+	int port; /* offset from ADMIN_PORT_BASE */
 } services[] = {
-	{ "gateway", 9101 },   { "intent-classifier", 9102 }, { "orchestrator", 9103 },
-	{ "retriever", 9104 }, { "llm-caller", 9105 },        { "guardrail", 9106 },
-	{ "formatter", 9107 }, { "ingestion", 9108 },         { "handoff", 9109 },
+	{ "gateway", 0 },   { "intent-classifier", 1 }, { "orchestrator", 2 },
+	{ "retriever", 3 }, { "llm-caller", 4 },        { "guardrail", 5 },
+	{ "formatter", 6 }, { "ingestion", 7 },         { "handoff", 8 },
 };
 
 static int cmd_status(void)
@@ -122,12 +122,17 @@ static int cmd_status(void)
 	char errstr[256];
 	int not_ready = 0;
 	const char *host = env_or("ADMIN_HOST", "127.0.0.1");
+	long base = 9101;
+	if (util_parse_long(env_or("ADMIN_PORT_BASE", "9101"), 1, 65535 - 8, &base)) {
+		fprintf(stderr, "chatctl: ADMIN_PORT_BASE must be a port number\n");
+		return 2;
+	}
 	if (cc_http_init(&h, "http://unused"))
 		return 1;
 	for (size_t i = 0; i < ARRAY_LEN(services); i++) {
 		char url[256], *body = NULL;
 		long status = 0;
-		snprintf(url, sizeof(url), "http://%s:%d/readyz", host, services[i].port);
+		snprintf(url, sizeof(url), "http://%s:%ld/readyz", host, base + services[i].port);
 		if (cc_get(&h, url, &status, &body, errstr, sizeof(errstr))) {
 			printf("%-18s %-9s %s\n", services[i].name, "down", errstr);
 			not_ready++;
