@@ -12,6 +12,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "util.h"
+#include "whatsapp.h"
 
 struct gw_http {
 	struct gw *gw;
@@ -158,7 +159,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		return MHD_YES;
 	}
 	if (*upload_len) {
-		if (rq->len + *upload_len > (size_t)h->conf.max_body) {
+		size_t limit = wa_is_webhook(url) ? wa_max_body(h->io.wa) : (size_t)h->conf.max_body;
+		if (rq->len + *upload_len > limit) {
 			rq->too_large = 1;
 		} else {
 			rq->body = xrealloc(rq->body, rq->len + *upload_len + 1);
@@ -177,6 +179,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			       xstrdup("{\"service\":\"retail-assistant gateway\",\"endpoints\":["
 				       "\"POST /v1/sessions/{id}/messages\",\"GET /v1/sessions/{id}/events\"]}"));
 	}
+	if (wa_is_webhook(url))
+		return wa_http_handle(h->io.wa, conn, method, rq->body, rq->len, rq->too_large);
 	if (split_path(url, sid, sizeof(sid), &what))
 		return respond_error(conn, MHD_HTTP_NOT_FOUND, "no such endpoint");
 	if (!util_valid_id(sid, GW_MAX_SESSION_ID))

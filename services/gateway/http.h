@@ -13,6 +13,7 @@ struct gw_http_io {
 	 * it. 0, or -1 with errstr (the message was not accepted). */
 	int (*enqueue)(void *arg, const Chat__Turn *turn, char *errstr, size_t errlen);
 	void *arg;
+	struct wa *wa; /* WhatsApp webhook (whatsapp.h); NULL: answers 404 */
 };
 
 struct gw_http_conf {

@@ -16,11 +16,13 @@
 #include "svc.h"
 #include "topics.h"
 #include "util.h"
+#include "whatsapp.h"
 
 static struct svc_base base;
 static const char *http_addr, *tenant_id;
 static long http_port, ordinal, max_body, max_wait_ms, max_conns, events_per_session, max_sessions,
     session_ttl_s, dedupe_capacity;
+static struct wa_conf wa_conf;
 static const struct cfg_entry cfg[] = {
 	SVC_BASE_CFG(base, "9101", "gateway"),
 	{ "GATEWAY_HTTP_ADDR", CFG_STR, "127.0.0.1", 0, 0, "address of the REST API", &http_addr },
@@ -39,6 +41,7 @@ static const struct cfg_entry cfg[] = {
 	  &session_ttl_s },
 	{ "GATEWAY_DEDUPE_CAPACITY", CFG_INT, "200000", 1000, 10000000,
 	  "turn ids remembered as delivered (replayed replies are dropped)", &dedupe_capacity },
+	WA_CFG_ROWS(wa_conf),
 };
 
 /* One enqueue waiting for the broker's acknowledgement. */
@@ -57,6 +60,7 @@ struct gateway {
 	_Atomic int assigned; /* reply partitions assigned at a known offset */
 	pthread_t poll_tid, consume_tid;
 	struct metric *m_turns, *m_poison, *m_chunks;
+	struct wa *wa;
 };
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
@@ -122,6 +126,11 @@ static void handle_outbound(struct gateway *g, rd_kafka_message_t *rkm)
 	if (!turn) {
 		metrics_inc(g->m_poison, 1);
 		kstage_dead_letter(g->producer, base.dlq_topic, "gateway", rkm, errstr);
+		return;
+	}
+	if (turn->channel == CHAT__CHANNEL__CHANNEL_WHATSAPP) {
+		wa_reply(g->wa, turn); /* sent through the Graph API, off this thread */
+		turn_free(turn);
 		return;
 	}
 	if (gw_deliver(g->gw, turn) < 0) {
@@ -280,10 +289,13 @@ int main(int argc, char **argv)
 	if (!adm)
 		goto out;
 	admin_add_check(adm, "kafka", check_kafka, &g);
+	wa_conf.tenant_id = tenant_id;
+	wa_conf.ordinal = ordinal;
+	g.wa = wa_new(&wa_conf, (struct wa_io){ enqueue, &g });
 	pthread_create(&g.poll_tid, NULL, poll_main, &g);
 	pthread_create(&g.consume_tid, NULL, consume_main, &g);
 	struct gw_http_conf hc = { http_addr, (int)http_port, max_body, max_wait_ms, max_conns };
-	http = gw_http_start(g.gw, &hc, (struct gw_http_io){ enqueue, &g }, errstr, sizeof(errstr));
+	http = gw_http_start(g.gw, &hc, (struct gw_http_io){ enqueue, &g, g.wa }, errstr, sizeof(errstr));
 	if (!http) {
 		log_error("%s", errstr);
 		goto stop_threads;
@@ -306,6 +318,7 @@ int main(int argc, char **argv)
 	gw_shutdown(g.gw);
 	gw_http_stop(http);
 stop_threads:
+	wa_stop(g.wa); /* its worker may wait for a delivery report: before the poll thread ends */
 	g.stop_threads = 1;
 	pthread_join(g.consume_tid, NULL);
 	pthread_join(g.poll_tid, NULL);
@@ -319,6 +332,7 @@ out:
 		rd_kafka_destroy(g.producer);
 	}
 	admin_stop(adm);
+	wa_free(g.wa);
 	gw_free(g.gw);
 	log_info("stopped");
 	return rc;
