@@ -36,6 +36,17 @@ _po=$PORT_OFFSET
 : "${GATEWAY_HTTP_PORT:=$((8080 + _po))}"          # widget + REST
 : "${GATEWAY_WS_PORT:=$((8081 + _po))}"            # WebSocket
 
+# --- WhatsApp channel: dev-only values so the local stack's webhook is on;
+# replies go to a local Graph API that the integration tests run on this
+# port. A real deployment sets its own secrets and leaves WHATSAPP_GRAPH_BASE
+# at https://graph.facebook.com (docs: services/gateway/whatsapp.h).
+: "${WHATSAPP_VERIFY_TOKEN:=dev-verify-token}"
+: "${WHATSAPP_APP_SECRET:=dev-app-secret}"
+: "${WHATSAPP_ACCESS_TOKEN:=dev-access-token}"
+: "${WHATSAPP_API_VERSION:=v21.0}"
+: "${WHATSAPP_GRAPH_BASE:=http://127.0.0.1:$((20090 + _po))}"
+export WHATSAPP_VERIFY_TOKEN WHATSAPP_APP_SECRET WHATSAPP_ACCESS_TOKEN WHATSAPP_API_VERSION WHATSAPP_GRAPH_BASE
+
 : "${GATEWAY_URL:=http://127.0.0.1:$GATEWAY_HTTP_PORT}"
 : "${ADMIN_PORT_BASE:=$((9101 + _po))}"  # gateway; the others follow in SERVICES order
 

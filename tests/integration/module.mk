@@ -5,7 +5,7 @@ INTEGRATION_BIN := $(BUILD)/tests/integration
 $(INTEGRATION_BIN): $(call objs,$(INTEGRATION_SRCS)) $(LIBCOMMON)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBCOMMON) -lcriterion -lcurl $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBCOMMON) -lcriterion -lcurl -lcrypto $(LDLIBS)
 
 .PHONY: test-integration
 test-integration: $(INTEGRATION_BIN)
