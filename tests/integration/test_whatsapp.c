@@ -351,3 +351,21 @@ Test(whatsapp, outside_the_window_nothing_is_sent, .timeout = 150)
 	cr_assert_eq(fg_records(fg, from, NULL, 0), 0, "no free-form message went out");
 	fg_stop(fg);
 }
+
+Test(whatsapp, body_over_the_limit_is_413)
+{
+	size_t n = 300 * 1024; /* WHATSAPP_MAX_BODY defaults to 256 KiB */
+	char *body = xmalloc(n + 1);
+	memset(body, ' ', n);
+	memcpy(body, "{\"entry\":[]", 11);
+	body[n - 1] = '}';
+	body[n] = '\0';
+	char url[256];
+	struct got g;
+	snprintf(url, sizeof(url), "%s/v1/webhooks/whatsapp", it_gateway_url());
+	char sig[72];
+	sign(body, sig);
+	cr_assert_eq(http(url, body, sig, &g), 413, "%s", g.buf);
+	cr_assert(strstr(g.buf, "limit") != NULL, "%s", g.buf);
+	free(body);
+}
