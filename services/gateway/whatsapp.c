@@ -487,6 +487,12 @@ static void handle_message(struct wa *wa, const struct wa_message *m)
 	remember_user(wa, sid, m, at);
 	if (m->kind == WA_UNSUPPORTED) {
 		metrics_inc(wa->m_unsupported, 1);
+		if (!wa_window_open(at, now, wa->conf.window_s)) {
+			metrics_inc(wa->m_window, 1);
+			log_write(LOG_INFO, NULL, sid, "WhatsApp message of type \"%s\" is not supported; too old to answer",
+				  m->type);
+			return;
+		}
 		log_write(LOG_INFO, NULL, sid, "WhatsApp message of type \"%s\" is not supported: answered politely",
 			  m->type);
 		struct qitem *it = xcalloc(1, sizeof(*it));

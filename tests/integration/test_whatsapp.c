@@ -369,3 +369,63 @@ Test(whatsapp, body_over_the_limit_is_413)
 	cr_assert(strstr(g.buf, "limit") != NULL, "%s", g.buf);
 	free(body);
 }
+
+/* A notification with the given messages (JSON array text) from one
+ * customer. */
+static char *notification_raw(const char *messages)
+{
+	return xasprintf("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"102290129340398\",\"changes\":"
+			 "[{\"field\":\"messages\",\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":"
+			 "{\"display_phone_number\":\"15550783881\",\"phone_number_id\":\"" PNID "\"},"
+			 "\"messages\":%s}}]}]}",
+			 messages);
+}
+
+Test(whatsapp, taps_become_the_customers_text_and_an_image_a_polite_reply, .timeout = 150)
+{
+	struct fake_graph *fg = start_graph();
+	char from[16], sid[40];
+	phone(from);
+	session_of(from, sid);
+	rd_kafka_t *rk = it_tail("chat.inbound.v1");
+	long long ts = (long long)(util_now_us() / 1000000);
+	char *msgs = xasprintf(
+	    "[{\"from\":\"%s\",\"id\":\"wamid.it-%s-b\",\"timestamp\":\"%lld\",\"type\":\"interactive\","
+	    "\"interactive\":{\"type\":\"button_reply\",\"button_reply\":{\"id\":\"Track my order\",\"title\":\"Track "
+	    "order\"}}},"
+	    "{\"from\":\"%s\",\"id\":\"wamid.it-%s-l\",\"timestamp\":\"%lld\",\"type\":\"interactive\","
+	    "\"interactive\":{\"type\":\"list_reply\",\"list_reply\":{\"id\":\"Is the golf umbrella in stock?\","
+	    "\"title\":\"Golf umbrella\",\"description\":\"RM 45.00\"}}},"
+	    "{\"from\":\"%s\",\"id\":\"wamid.it-%s-i\",\"timestamp\":\"%lld\",\"type\":\"image\","
+	    "\"image\":{\"id\":\"1479537139650973\",\"mime_type\":\"image/jpeg\",\"sha256\":\"abc\"}},"
+	    "{\"from\":\"%s\",\"id\":\"wamid.it-%s-t\",\"timestamp\":\"%lld\",\"type\":\"button\","
+	    "\"button\":{\"payload\":\"PROMO_STOP\",\"text\":\"Stop promotions\"}}]",
+	    from, from, ts, from, from, ts, from, from, ts, from, from, ts);
+	char *body = notification_raw(msgs);
+	free(msgs);
+	cr_assert_eq(post_signed(body), 200);
+	free(body);
+	char seen[4][128];
+	int n = inbound_until(rk, sid, "Stop promotions", seen, 4);
+	cr_assert_eq(n, 3, "the image is no turn");
+	cr_assert_str_eq(seen[0], "Track my order", "a button tap sends its id (the quick reply's payload)");
+	cr_assert_str_eq(seen[1], "Is the golf umbrella in stock?");
+	/* The polite answer to the image reaches the customer. */
+	int found = 0;
+	int64_t deadline = util_mono_us() + 90000000;
+	while (!found && util_mono_us() < deadline) {
+		struct fg_record r[16];
+		size_t k = fg_records(fg, from, r, 16);
+		for (size_t i = 0; i < k && i < 16; i++) {
+			cr_assert(r[i].ok, "%s: %s", r[i].problem, r[i].body);
+			found |= strstr(r[i].body, "only read text") != NULL;
+		}
+		fg_records_free(r, k < 16 ? k : 16);
+		if (!found)
+			util_sleep_ms(100, NULL);
+	}
+	cr_assert(found, "no \"I can only read text\" reply within 90 s");
+	rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+	fg_stop(fg);
+}
