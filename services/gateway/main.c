@@ -291,7 +291,7 @@ int main(int argc, char **argv)
 	admin_add_check(adm, "kafka", check_kafka, &g);
 	wa_conf.tenant_id = tenant_id;
 	wa_conf.ordinal = ordinal;
-	g.wa = wa_new(&wa_conf, (struct wa_io){ enqueue, &g });
+	g.wa = wa_new(&wa_conf, (struct wa_io){ enqueue, &g, NULL });
 	pthread_create(&g.poll_tid, NULL, poll_main, &g);
 	pthread_create(&g.consume_tid, NULL, consume_main, &g);
 	struct gw_http_conf hc = { http_addr, (int)http_port, max_body, max_wait_ms, max_conns };

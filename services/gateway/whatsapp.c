@@ -377,7 +377,8 @@ struct wa {
 	pthread_t worker_tid, sender_tid;
 	volatile sig_atomic_t stop;
 	int joined; /* threads joined (only main.c's thread reads it) */
-	struct credis *redis_in, *redis_out; /* one per thread */
+	struct credis *redis_in, *redis_out; /* one per thread; NULL with io.store */
+	struct wa_store in, out;             /* the worker's and the sender's */
 	struct graph *graph;
 	struct metric *m_accepted, *m_bad_sig, *m_too_large, *m_full, *m_malformed, *m_statuses, *m_enqueued,
 	    *m_dupes, *m_unsupported, *m_invalid, *m_failed, *m_sent, *m_send_failed, *m_retries, *m_window,
@@ -393,38 +394,19 @@ static struct metric *counter(const char *name, const char *help, const char *la
 	return metrics_counter(name, help, labels);
 }
 
-/* Remember the customer's number and latest message time for replies;
- * an older (retried) message never moves the time back. */
+/* --- the Redis store (wa_store over one credis connection per thread) */
+
+/* The customer's number and latest message time; an older (retried)
+ * message never moves the time back. */
 static const char remember_lua[] =
     "local cur = tonumber(redis.call('HGET', KEYS[1], 'last_us') or '0') "
     "if tonumber(ARGV[3]) > cur then redis.call('HSET', KEYS[1], 'last_us', ARGV[3]) end "
     "redis.call('HSET', KEYS[1], 'pnid', ARGV[1], 'to', ARGV[2]) "
     "redis.call('EXPIRE', KEYS[1], ARGV[4]) return 1";
 
-static void remember_user(struct wa *wa, const char *sid, const struct wa_message *m, int64_t at_us)
+static int rs_claim(void *arg, const char *key, long ttl_s)
 {
-	char key[64], at[32], ttl[32];
-	snprintf(key, sizeof(key), "wa:user:%s", sid);
-	snprintf(at, sizeof(at), "%lld", (long long)at_us);
-	/* Kept a little past the window: after that nothing may be sent. */
-	snprintf(ttl, sizeof(ttl), "%ld", wa->conf.window_s + 3600);
-	redisReply *r = credis_cmd(wa->redis_in, "EVAL %s 1 %s %s %s %s %s", remember_lua, key, m->phone_number_id,
-				   m->from, at, ttl);
-	if (!r || r->type == REDIS_REPLY_ERROR)
-		log_write(LOG_WARN, NULL, sid, "cannot record the WhatsApp customer in Redis: %s",
-			  r ? r->str : "Redis unreachable");
-	if (r)
-		freeReplyObject(r);
-}
-
-/* 1 for a message seen for the first time, 0 for a duplicate, -1 when
- * Redis cannot tell (the message is then processed: at least once). */
-static int first_time(struct wa *wa, const char *wamid)
-{
-	char key[128], hex[65];
-	sha_hex(wamid, hex, 16);
-	snprintf(key, sizeof(key), "wa:seen:%s:%s", wa->conf.tenant_id, hex);
-	redisReply *r = credis_cmd(wa->redis_in, "SET %s 1 NX EX %ld", key, wa->conf.dedupe_ttl_s);
+	redisReply *r = credis_cmd(arg, "SET %s 1 NX EX %ld", key, ttl_s);
 	int rc = -1;
 	if (r && r->type == REDIS_REPLY_STATUS)
 		rc = 1;
@@ -435,14 +417,78 @@ static int first_time(struct wa *wa, const char *wamid)
 	return rc;
 }
 
-static void forget_seen(struct wa *wa, const char *wamid)
+static void rs_unclaim(void *arg, const char *key)
 {
-	char key[128], hex[65];
-	sha_hex(wamid, hex, 16);
-	snprintf(key, sizeof(key), "wa:seen:%s:%s", wa->conf.tenant_id, hex);
-	redisReply *r = credis_cmd(wa->redis_in, "DEL %s", key);
+	redisReply *r = credis_cmd(arg, "DEL %s", key);
 	if (r)
 		freeReplyObject(r);
+}
+
+static int rs_remember(void *arg, const char *key, const char *pnid, const char *to, int64_t at_us, long ttl_s)
+{
+	char at[32], ttl[32];
+	snprintf(at, sizeof(at), "%lld", (long long)at_us);
+	snprintf(ttl, sizeof(ttl), "%ld", ttl_s);
+	redisReply *r = credis_cmd(arg, "EVAL %s 1 %s %s %s %s %s", remember_lua, key, pnid, to, at, ttl);
+	int rc = r && r->type != REDIS_REPLY_ERROR ? 0 : -1;
+	if (r)
+		freeReplyObject(r);
+	return rc;
+}
+
+static int rs_lookup(void *arg, const char *key, char *to, char *pnid, int64_t *last_us)
+{
+	redisReply *r = credis_cmd(arg, "HMGET %s to pnid last_us", key);
+	int rc = -1;
+	if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 3 && r->element[0]->type == REDIS_REPLY_STRING &&
+	    r->element[1]->type == REDIS_REPLY_STRING && r->element[2]->type == REDIS_REPLY_STRING) {
+		util_strlcpy(to, r->element[0]->str, WA_MAX_PHONE + 1);
+		util_strlcpy(pnid, r->element[1]->str, WA_MAX_PHONE + 1);
+		*last_us = strtoll(r->element[2]->str, NULL, 10);
+		rc = 0;
+	}
+	if (r)
+		freeReplyObject(r);
+	return rc;
+}
+
+/* --- what the worker and the sender keep */
+
+static void user_key(const char *sid, char *key, size_t len)
+{
+	snprintf(key, len, "wa:user:%s", sid);
+}
+
+static void remember_user(struct wa *wa, const char *sid, const struct wa_message *m, int64_t at_us)
+{
+	char key[64];
+	user_key(sid, key, sizeof(key));
+	/* Kept a little past the window: after that nothing may be sent. */
+	if (wa->in.remember(wa->in.arg, key, m->phone_number_id, m->from, at_us, wa->conf.window_s + 3600))
+		log_write(LOG_WARN, NULL, sid, "cannot record the WhatsApp customer (Redis unreachable?)");
+}
+
+static void seen_key(struct wa *wa, const char *wamid, char *key, size_t len)
+{
+	char hex[65];
+	sha_hex(wamid, hex, 16);
+	snprintf(key, len, "wa:seen:%s:%s", wa->conf.tenant_id, hex);
+}
+
+/* 1 for a message seen for the first time, 0 for a duplicate, -1 when
+ * the store cannot tell (the message is then processed: at least once). */
+static int first_time(struct wa *wa, const char *wamid)
+{
+	char key[128];
+	seen_key(wa, wamid, key, sizeof(key));
+	return wa->in.claim(wa->in.arg, key, wa->conf.dedupe_ttl_s);
+}
+
+static void forget_seen(struct wa *wa, const char *wamid)
+{
+	char key[128];
+	seen_key(wa, wamid, key, sizeof(key));
+	wa->in.unclaim(wa->in.arg, key);
 }
 
 static Chat__Turn *build_turn(struct wa *wa, const char *sid, const struct wa_message *m)
@@ -560,11 +606,7 @@ static int first_send(struct wa *wa, const char *turn_id)
 {
 	char key[128];
 	snprintf(key, sizeof(key), "wa:sent:%s:%s", wa->conf.tenant_id, turn_id);
-	redisReply *r = credis_cmd(wa->redis_out, "SET %s 1 NX EX %ld", key, wa->conf.dedupe_ttl_s);
-	int rc = !(r && r->type == REDIS_REPLY_NIL);
-	if (r)
-		freeReplyObject(r);
-	return rc;
+	return wa->out.claim(wa->out.arg, key, wa->conf.dedupe_ttl_s) != 0;
 }
 
 /* The recipient and last message time of session sid: 0, or -1 when
@@ -572,20 +614,8 @@ static int first_send(struct wa *wa, const char *turn_id)
 static int lookup_user(struct wa *wa, const char *sid, char *to, char *pnid, int64_t *last_us)
 {
 	char key[64];
-	snprintf(key, sizeof(key), "wa:user:%s", sid);
-	redisReply *r = credis_cmd(wa->redis_out, "HMGET %s to pnid last_us", key);
-	int rc = -1;
-	if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 3 && r->element[0]->type == REDIS_REPLY_STRING &&
-	    r->element[1]->type == REDIS_REPLY_STRING && r->element[2]->type == REDIS_REPLY_STRING) {
-		util_strlcpy(to, r->element[0]->str, WA_MAX_PHONE + 1);
-		util_strlcpy(pnid, r->element[1]->str, WA_MAX_PHONE + 1);
-		long long v = strtoll(r->element[2]->str, NULL, 10);
-		*last_us = v;
-		rc = 0;
-	}
-	if (r)
-		freeReplyObject(r);
-	return rc;
+	user_key(sid, key, sizeof(key));
+	return wa->out.lookup(wa->out.arg, key, to, pnid, last_us);
 }
 
 /* The rendered messages of a reply as a JSON array: the formatter's array,
@@ -676,18 +706,27 @@ struct wa *wa_new(const struct wa_conf *conf, struct wa_io io)
 			 "are not all set");
 		return NULL;
 	}
-	struct credis *rin = credis_new(conf->redis_url, 1000, errstr, sizeof(errstr));
-	struct credis *rout = rin ? credis_new(conf->redis_url, 1000, errstr, sizeof(errstr)) : NULL;
-	if (!rout) {
-		log_error("WhatsApp channel off: REDIS_URL: %s", errstr);
-		credis_free(rin);
-		return NULL;
+	struct credis *rin = NULL, *rout = NULL;
+	if (!io.store) {
+		rin = credis_new(conf->redis_url, 1000, errstr, sizeof(errstr));
+		rout = rin ? credis_new(conf->redis_url, 1000, errstr, sizeof(errstr)) : NULL;
+		if (!rout) {
+			log_error("WhatsApp channel off: REDIS_URL: %s", errstr);
+			credis_free(rin);
+			return NULL;
+		}
 	}
 	struct wa *wa = xcalloc(1, sizeof(*wa));
 	wa->conf = *conf;
 	wa->io = io;
 	wa->redis_in = rin;
 	wa->redis_out = rout;
+	if (io.store) {
+		wa->in = wa->out = *io.store;
+	} else {
+		wa->in = (struct wa_store){ rs_claim, rs_unclaim, rs_remember, rs_lookup, rin };
+		wa->out = (struct wa_store){ rs_claim, rs_unclaim, rs_remember, rs_lookup, rout };
+	}
 	struct graph_conf gc = { conf->graph_base, conf->api_version, conf->access_token, conf->timeout_ms,
 				 conf->max_attempts, conf->backoff_ms };
 	wa->graph = graph_new(&gc);

@@ -132,11 +132,28 @@ struct wa_conf {
 		    &(c).backoff_ms                                                                             \
 	}
 
+/* Where the channel keeps what outlives a request (Redis by default; an
+ * in-memory one in unit tests). Called from two threads. */
+struct wa_store {
+	/* Set key for ttl_s seconds unless it exists: 1 set now, 0 it was
+	 * there, -1 cannot tell (store unreachable). */
+	int (*claim)(void *arg, const char *key, long ttl_s);
+	void (*unclaim)(void *arg, const char *key);
+	/* Hash key := {pnid, to, last_us = max(last_us, at_us)}, for ttl_s.
+	 * 0, or -1 when unreachable. */
+	int (*remember)(void *arg, const char *key, const char *pnid, const char *to, int64_t at_us, long ttl_s);
+	/* Read it back (to and pnid have WA_MAX_PHONE + 1 bytes): 0, or -1
+	 * when absent or unreachable. */
+	int (*lookup)(void *arg, const char *key, char *to, char *pnid, int64_t *last_us);
+	void *arg;
+};
+
 struct wa_io {
 	/* Put turn on chat.inbound.v1 and wait for the broker's ack: 0, or -1
 	 * with errstr. Called from the webhook worker thread. */
 	int (*enqueue)(void *arg, const Chat__Turn *turn, char *errstr, size_t errlen);
 	void *arg;
+	const struct wa_store *store; /* NULL: Redis at conf->redis_url */
 };
 
 struct wa;

@@ -402,10 +402,98 @@ Test(wa, graph_send_gives_up_on_4xx_and_after_max_attempts)
 
 /* --- the webhook over HTTP ----------------------------------------------- */
 
+#include "metrics.h"
+
+/* The store key of a session's customer record (as whatsapp.c names it);
+ * a static buffer, fine for one test at a time. */
+static char *user_key_of(const char *sid)
+{
+	static char key[64];
+	snprintf(key, sizeof(key), "wa:user:%s", sid);
+	return key;
+}
+
+/* An in-memory wa_store (TTLs ignored: a test is shorter than any). */
+#define MEM_MAX 64
+struct mem {
+	pthread_mutex_t lock;
+	char keys[MEM_MAX][128];
+	int nkeys;
+	struct {
+		char key[64], pnid[40], to[40];
+		int64_t last_us;
+	} users[MEM_MAX];
+	int nusers;
+};
+
+static int mem_claim(void *arg, const char *key, long ttl_s)
+{
+	struct mem *m = arg;
+	(void)ttl_s;
+	pthread_mutex_lock(&m->lock);
+	int rc = 1;
+	for (int i = 0; i < m->nkeys && rc; i++)
+		if (!strcmp(m->keys[i], key))
+			rc = 0;
+	if (rc && m->nkeys < MEM_MAX)
+		util_strlcpy(m->keys[m->nkeys++], key, 128);
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
+static void mem_unclaim(void *arg, const char *key)
+{
+	struct mem *m = arg;
+	pthread_mutex_lock(&m->lock);
+	for (int i = 0; i < m->nkeys; i++)
+		if (!strcmp(m->keys[i], key))
+			m->keys[i][0] = '\0';
+	pthread_mutex_unlock(&m->lock);
+}
+
+static int mem_remember(void *arg, const char *key, const char *pnid, const char *to, int64_t at_us, long ttl_s)
+{
+	struct mem *m = arg;
+	(void)ttl_s;
+	pthread_mutex_lock(&m->lock);
+	int i = 0;
+	while (i < m->nusers && strcmp(m->users[i].key, key))
+		i++;
+	if (i == m->nusers && i < MEM_MAX) {
+		m->nusers++;
+		util_strlcpy(m->users[i].key, key, 64);
+		m->users[i].last_us = 0;
+	}
+	util_strlcpy(m->users[i].pnid, pnid, 40);
+	util_strlcpy(m->users[i].to, to, 40);
+	if (at_us > m->users[i].last_us)
+		m->users[i].last_us = at_us;
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+static int mem_lookup(void *arg, const char *key, char *to, char *pnid, int64_t *last_us)
+{
+	struct mem *m = arg;
+	int rc = -1;
+	pthread_mutex_lock(&m->lock);
+	for (int i = 0; i < m->nusers; i++)
+		if (!strcmp(m->users[i].key, key)) {
+			util_strlcpy(to, m->users[i].to, WA_MAX_PHONE + 1);
+			util_strlcpy(pnid, m->users[i].pnid, WA_MAX_PHONE + 1);
+			*last_us = m->users[i].last_us;
+			rc = 0;
+		}
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
 struct hook {
 	struct MHD_Daemon *mhd;
 	int port;
 	struct wa *wa;
+	struct mem mem;
+	struct wa_store store;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int enqueued;
@@ -453,24 +541,36 @@ static enum MHD_Result hook_handle(void *cls, struct MHD_Connection *conn, const
 	return r;
 }
 
-static void hook_start(struct hook *h, int enabled)
+/* enabled: the channel is on; graph_port: where replies go (0: nowhere);
+ * redis: use the Redis store at an unreachable address instead of memory. */
+static void hook_start_with(struct hook *h, int enabled, int graph_port, int redis)
 {
 	memset(h, 0, sizeof(*h));
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
-	struct wa_conf c = { "verify-me", "app-secret", "token", "http://127.0.0.1:9", "v21.0",
+	pthread_mutex_init(&h->mem.lock, NULL);
+	h->store = (struct wa_store){ mem_claim, mem_unclaim, mem_remember, mem_lookup, &h->mem };
+	char base[64];
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", graph_port ? graph_port : 9);
+	struct wa_conf c = { "verify-me", "app-secret", "token", base, "v21.0",
 			     "redis://127.0.0.1:9/0", "demo", 5, 4096, 600, 86400, 100, 1000, 1, 0 };
 	if (enabled)
-		h->wa = wa_new(&c, (struct wa_io){ hook_enqueue, h });
+		h->wa = wa_new(&c, (struct wa_io){ hook_enqueue, h, redis ? NULL : &h->store });
 	h->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, hook_handle, h, MHD_OPTION_END);
 	cr_assert_not_null(h->mhd);
 	h->port = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT)->port;
+}
+
+static void hook_start(struct hook *h, int enabled)
+{
+	hook_start_with(h, enabled, 0, 0);
 }
 
 static void hook_stop(struct hook *h)
 {
 	MHD_stop_daemon(h->mhd);
 	wa_free(h->wa);
+	pthread_mutex_destroy(&h->mem.lock);
 	pthread_cond_destroy(&h->cond);
 	pthread_mutex_destroy(&h->lock);
 }
@@ -592,4 +692,141 @@ Test(wa, webhook_signed_message_becomes_a_turn_and_bad_signatures_nothing)
 	pthread_mutex_unlock(&h.lock);
 	hook_stop(&h);
 	cr_assert_eq(h.enqueued, 4, "nothing from the bad requests");
+}
+
+static int64_t counter_value(const char *name, const char *labels)
+{
+	return metrics_value(metrics_counter(name, "", labels));
+}
+
+static int64_t wait_counter(const char *name, const char *labels, int64_t want)
+{
+	int64_t deadline = util_mono_us() + 20000000;
+	int64_t v;
+	while ((v = counter_value(name, labels)) < want && util_mono_us() < deadline)
+		util_sleep_ms(10, NULL);
+	return v;
+}
+
+Test(wa, webhook_delivered_twice_is_one_turn)
+{
+	struct hook h;
+	hook_start(&h, 1);
+	struct got g;
+	char sig[72];
+	sign("app-secret", batched, sig);
+	cr_assert_eq(request(&h, NULL, batched, sig, &g), 200);
+	cr_assert_eq(request(&h, NULL, batched, sig, &g), 200, "Meta's retry is acknowledged");
+	cr_assert_eq(wait_counter("gateway_whatsapp_messages_total", "result=\"duplicate\"", 6), 6,
+		     "all six messages of the retry are dropped");
+	cr_assert_eq(counter_value("gateway_whatsapp_messages_total", "result=\"enqueued\""), 4);
+	cr_assert_eq(counter_value("gateway_whatsapp_statuses_total", ""), 4, "statuses of both deliveries counted");
+	hook_stop(&h);
+	cr_assert_eq(h.enqueued, 4, "each message once");
+}
+
+Test(wa, webhook_without_a_store_processes_at_least_once)
+{
+	struct hook h;
+	hook_start_with(&h, 1, 0, 1);
+	struct got g;
+	char sig[72];
+	sign("app-secret", batched, sig);
+	cr_assert_eq(request(&h, NULL, batched, sig, &g), 200);
+	cr_assert_eq(request(&h, NULL, batched, sig, &g), 200);
+	cr_assert_eq(wait_enqueued(&h, 8), 8, "Redis down: no dedupe, nothing lost");
+	cr_assert_geq(counter_value("gateway_whatsapp_dedupe_unavailable_total", ""), 8);
+	hook_stop(&h);
+}
+
+static Chat__Turn *reply_turn(const char *sid, const char *turn_id, const char *payload)
+{
+	Chat__Turn *t = tu_turn(sid, turn_id, "q");
+	t->channel = CHAT__CHANNEL__CHANNEL_WHATSAPP;
+	t->rendered = xmalloc(sizeof(*t->rendered));
+	chat__rendered__init(t->rendered);
+	turn_set_str(&t->rendered->content_type, "application/vnd.whatsapp.messages+json");
+	t->rendered->payload.data = (uint8_t *)xstrdup(payload);
+	t->rendered->payload.len = strlen(payload);
+	return t;
+}
+
+static const char two_messages[] =
+    "[{\"type\":\"text\",\"text\":{\"body\":\"Part one.\"}},"
+    "{\"type\":\"interactive\",\"interactive\":{\"type\":\"button\",\"body\":{\"text\":\"Choose\"},"
+    "\"action\":{\"buttons\":[{\"type\":\"reply\",\"reply\":{\"id\":\"a\",\"title\":\"A\"}}]}}}]";
+
+Test(wa, reply_inside_the_window_is_sent_in_order_once)
+{
+	static const unsigned ok[] = { 200 };
+	struct fake f;
+	fake_start(&f, ok, 1);
+	struct hook h;
+	hook_start_with(&h, 1, f.port, 0);
+	char sid[WA_SID_LEN];
+	wa_session_id("demo", "1001", "60123456789", sid);
+	mem_remember(&h.mem, user_key_of(sid), "1001", "60123456789", util_now_us() - 3600LL * 1000000, 90000);
+	Chat__Turn *t = reply_turn(sid, "turn-r1", two_messages);
+	wa_reply(h.wa, t);
+	wa_reply(h.wa, t); /* replayed by the pipeline */
+	turn_free(t);
+	cr_assert_eq(wait_counter("gateway_whatsapp_duplicate_replies_total", "", 1), 1);
+	cr_assert_eq(wait_counter("gateway_whatsapp_sends_total", "result=\"ok\"", 2), 2);
+	pthread_mutex_lock(&f.lock);
+	cr_assert_eq(f.requests, 2, "two messages, once");
+	cr_assert_str_eq(f.url, "/v21.0/1001/messages");
+	cr_assert_str_eq(f.auth, "Bearer token");
+	json_t *j = json_loads(f.body, 0, NULL);
+	cr_assert_str_eq(json_string_value(json_object_get(j, "type")), "interactive", "the last one sent last");
+	cr_assert_str_eq(json_string_value(json_object_get(j, "to")), "60123456789");
+	cr_assert_str_eq(json_string_value(json_object_get(j, "messaging_product")), "whatsapp");
+	json_decref(j);
+	pthread_mutex_unlock(&f.lock);
+	hook_stop(&h);
+	fake_stop(&f);
+}
+
+Test(wa, reply_outside_the_window_or_unknown_is_not_sent)
+{
+	static const unsigned ok[] = { 200 };
+	struct fake f;
+	fake_start(&f, ok, 1);
+	struct hook h;
+	hook_start_with(&h, 1, f.port, 0);
+	char sid[WA_SID_LEN];
+	wa_session_id("demo", "1001", "60111111111", sid);
+	mem_remember(&h.mem, user_key_of(sid), "1001", "60111111111", util_now_us() - 25LL * 3600 * 1000000, 90000);
+	Chat__Turn *t = reply_turn(sid, "turn-old", two_messages);
+	wa_reply(h.wa, t);
+	turn_free(t);
+	t = reply_turn("wa-00000000000000000000000000000000", "turn-unknown", two_messages);
+	wa_reply(h.wa, t);
+	turn_free(t);
+	cr_assert_eq(wait_counter("gateway_whatsapp_window_closed_total", "", 2), 2);
+	cr_assert_eq(counter_value("gateway_whatsapp_sends_total", "result=\"ok\""), 0);
+	pthread_mutex_lock(&f.lock);
+	cr_assert_eq(f.requests, 0, "no free-form message outside the window");
+	pthread_mutex_unlock(&f.lock);
+	hook_stop(&h);
+	fake_stop(&f);
+}
+
+Test(wa, webhook_records_the_window_from_the_message_time)
+{
+	struct hook h;
+	hook_start(&h, 1);
+	struct got g;
+	char sig[72];
+	sign("app-secret", batched, sig);
+	cr_assert_eq(request(&h, NULL, batched, sig, &g), 200);
+	cr_assert_eq(wait_enqueued(&h, 4), 4);
+	char sid[WA_SID_LEN], to[WA_MAX_PHONE + 1], pnid[WA_MAX_PHONE + 1];
+	int64_t last = 0;
+	wa_session_id("demo", "1001", "60123456789", sid);
+	char *key = user_key_of(sid);
+	cr_assert_eq(mem_lookup(&h.mem, key, to, pnid, &last), 0);
+	cr_assert_str_eq(to, "60123456789");
+	cr_assert_str_eq(pnid, "1001");
+	cr_assert_eq(last, 1700000001LL * 1000000, "the later of the customer's two messages");
+	hook_stop(&h);
 }
