@@ -357,6 +357,45 @@ static json_t *wa_text(const char *body)
 	return json_pack("{s:s,s:{s:s,s:b}}", "type", "text", "text", "body", body, "preview_url", 0);
 }
 
+/* s on one line: runs of white space become one space, trimmed (heap).
+ * Titles and descriptions are single lines in WhatsApp's UI. */
+static char *one_line(const char *s)
+{
+	size_t n = strlen(s), o = 0;
+	char *out = xmalloc(n + 1);
+	int space = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (is_space((unsigned char)s[i])) {
+			space = o > 0;
+			continue;
+		}
+		if (space)
+			out[o++] = ' ';
+		space = 0;
+		out[o++] = s[i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* 1 when s shows nothing: white space, joiners and variation selectors. */
+static int blank(const char *s)
+{
+	char *l = one_line(s);
+	size_t n = trim_end(l, strlen(l));
+	free(l);
+	return n == 0;
+}
+
+/* s on one line, cut to max characters (heap). */
+static char *short_line(const char *s, size_t max)
+{
+	char *l = one_line(s);
+	char *t = fmt_wa_truncate(l, max);
+	free(l);
+	return t;
+}
+
 /* A fresh id of at most max characters for c; empty ids use the title. */
 static char *choice_id(const struct choice *c, size_t max)
 {
@@ -381,7 +420,7 @@ static json_t *wa_buttons(const char *body, const struct choice *ch, size_t n)
 	json_t *buttons = json_array();
 	for (size_t i = 0; i < n && json_array_size(buttons) < FMT_WA_BUTTONS_MAX; i++) {
 		char *id = choice_id(&ch[i], FMT_WA_BUTTON_ID_MAX);
-		char *title = fmt_wa_truncate(ch[i].title, FMT_WA_BUTTON_TITLE_MAX);
+		char *title = short_line(ch[i].title, FMT_WA_BUTTON_TITLE_MAX);
 		if (!id_seen(buttons, "reply", id))
 			json_array_append_new(buttons, json_pack("{s:s,s:{s:s,s:s}}", "type", "reply", "reply", "id", id,
 								 "title", title));
@@ -401,15 +440,15 @@ static json_t *wa_list(const char *body, const char *button, const char *section
 	json_t *rows = json_array();
 	for (size_t i = 0; i < n && json_array_size(rows) < FMT_WA_ROWS_MAX; i++) {
 		char *id = choice_id(&ch[i], FMT_WA_ROW_ID_MAX);
-		char *title = fmt_wa_truncate(ch[i].title, FMT_WA_ROW_TITLE_MAX);
+		char *title = short_line(ch[i].title, FMT_WA_ROW_TITLE_MAX);
 		/* A cut title keeps its full wording in the description. */
 		const char *desc = ch[i].description;
-		if (!desc && strcmp(title, ch[i].title))
+		if (!desc && fmt_wa_len(ch[i].title) > FMT_WA_ROW_TITLE_MAX)
 			desc = ch[i].title;
 		if (!id_seen(rows, NULL, id)) {
 			json_t *row = json_pack("{s:s,s:s}", "id", id, "title", title);
 			if (desc && *desc) {
-				char *d = fmt_wa_truncate(desc, FMT_WA_ROW_DESC_MAX);
+				char *d = short_line(desc, FMT_WA_ROW_DESC_MAX);
 				json_object_set_new(row, "description", json_string(d));
 				free(d);
 			}
@@ -463,17 +502,26 @@ char *fmt_render_whatsapp(const Chat__Turn *turn)
 	size_t ncards = dr->n_cards, nqr = dr->n_quick_replies;
 	struct choice *cards = xcalloc(ncards + 1, sizeof(*cards));
 	char **descs = xcalloc(ncards + 1, sizeof(*descs));
+	size_t ncard_rows = 0;
 	for (size_t i = 0; i < ncards; i++) {
 		const Chat__ProductCard *c = dr->cards[i];
+		const char *title = c->name && !blank(c->name) ? c->name : c->sku;
+		if (!title || blank(title))
+			continue;
 		char price[64], stock[64];
 		price_text(c, price, sizeof(price));
 		stock_text(turn, c, stock, sizeof(stock));
-		descs[i] = xasprintf("%s · %s", price, stock);
-		cards[i] = (struct choice){ c->name && *c->name ? c->name : c->sku, descs[i], c->name };
+		descs[ncard_rows] = xasprintf("%s · %s", price, stock);
+		cards[ncard_rows] = (struct choice){ title, descs[ncard_rows], title };
+		ncard_rows++;
 	}
+	ncards = ncard_rows;
 	struct choice *qrs = xcalloc(nqr + 1, sizeof(*qrs));
+	size_t kept = 0;
 	for (size_t i = 0; i < nqr; i++)
-		qrs[i] = (struct choice){ dr->quick_replies[i]->title, NULL, dr->quick_replies[i]->payload };
+		if (!blank(dr->quick_replies[i]->title))
+			qrs[kept++] = (struct choice){ dr->quick_replies[i]->title, NULL, dr->quick_replies[i]->payload };
+	nqr = kept; /* a choice that shows nothing cannot be tapped */
 
 	/* Choices past the tenth row are listed in the text, to be typed. */
 	for (size_t i = FMT_WA_ROWS_MAX; i < ncards; i++) {

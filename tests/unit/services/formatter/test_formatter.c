@@ -253,6 +253,7 @@ static void check_limits(json_t *msgs)
 			{
 				json_t *r = json_object_get(b, "reply");
 				cr_assert_leq(fmt_wa_len(str_at(r, "title")), FMT_WA_BUTTON_TITLE_MAX);
+				cr_assert(*str_at(r, "title") && *str_at(r, "id"), "no empty title or id");
 				cr_assert_leq(fmt_wa_len(str_at(r, "id")), FMT_WA_BUTTON_ID_MAX);
 			}
 		} else {
@@ -268,6 +269,7 @@ static void check_limits(json_t *msgs)
 			json_array_foreach(rows, k, r)
 			{
 				cr_assert_leq(fmt_wa_len(str_at(r, "title")), FMT_WA_ROW_TITLE_MAX);
+				cr_assert(*str_at(r, "title") && *str_at(r, "id"), "no empty title or id");
 				cr_assert_leq(fmt_wa_len(str_at(r, "id")), FMT_WA_ROW_ID_MAX);
 				if (json_object_get(r, "description"))
 					cr_assert_leq(fmt_wa_len(str_at(r, "description")), FMT_WA_ROW_DESC_MAX);
@@ -521,4 +523,67 @@ Test(fmt, wa_empty_draft_sends_nothing)
 	cr_assert_eq(json_array_size(msgs), 0);
 	json_decref(msgs);
 	turn_free(t);
+}
+
+Test(fmt, wa_titles_are_one_line_and_blank_choices_are_dropped)
+{
+	Chat__Turn *t = wa_turn("Pick one");
+	add_qr(turn_draft(t), "  \n ", "nothing to show");
+	add_qr(turn_draft(t), "Track\nmy   order", "Track my order");
+	add_qr(turn_draft(t), "\xE2\x80\x8D", "a lone joiner");
+	json_t *msgs = render_wa(t);
+	check_limits(msgs);
+	json_t *buttons = json_object_get(
+	    json_object_get(json_object_get(json_array_get(msgs, 0), "interactive"), "action"), "buttons");
+	cr_assert_eq(json_array_size(buttons), 1);
+	cr_assert_str_eq(str_at(json_object_get(json_array_get(buttons, 0), "reply"), "title"), "Track my order");
+	json_decref(msgs);
+	turn_free(t);
+}
+
+/* Random drafts of awkward pieces (CJK, emoji, joiners, blank lines):
+ * every message stays within every limit and is valid UTF-8. */
+Test(fmt, wa_random_drafts_stay_within_limits)
+{
+	static const char *const pieces[] = { "a", "Umbrella ", "中文", "。", "😀", ". ", "\n\n", "\xE2\x80\x8D",
+					      "\xEF\xB8\x8F", " ", "!", "Payung lipat ", "👨‍👩‍👧" };
+	unsigned seed = 12345;
+	char buf[24000];
+	for (int it = 0; it < 300; it++) {
+		Chat__Turn *t = wa_turn("");
+		Chat__Draft *d = turn_draft(t);
+		for (int field = 0; field < 60; field++) {
+			size_t n = 0;
+			seed = seed * 1103515245u + 12345u;
+			int k = field == 0 && it % 10 == 0 ? 5000 : (int)(seed >> 16) % 30;
+			for (int i = 0; i < k; i++) {
+				seed = seed * 1103515245u + 12345u;
+				const char *p = pieces[(seed >> 16) % ARRAY_LEN(pieces)];
+				size_t l = strlen(p);
+				if (n + l >= sizeof(buf))
+					break;
+				memcpy(buf + n, p, l);
+				n += l;
+			}
+			buf[n] = '\0';
+			if (field == 0)
+				turn_set_str(&d->text, buf);
+			else if (field < (int)(seed >> 20) % 40)
+				add_qr(d, buf, buf);
+			else if (field < 48 && (seed >> 8) % 3 == 0)
+				add_card(d, "SKU", buf, (int64_t)(seed % 100000), (int)(seed % 7));
+		}
+		json_t *msgs = render_wa(t);
+		check_limits(msgs);
+		size_t i;
+		json_t *m;
+		json_array_foreach(msgs, i, m)
+		{
+			char *s = json_dumps(m, 0);
+			assert_utf8(s);
+			free(s);
+		}
+		json_decref(msgs);
+		turn_free(t);
+	}
 }
