@@ -338,6 +338,14 @@ int orch_route(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, 
 	if (state_ok)
 		orch_resolve(turn, &st, o->min_confidence);
 
+	/* A SKU and "how much" leave no doubt, whatever the classifier says. */
+	if (turn->confidence < o->min_confidence && orch_asks_price(turn->text))
+		for (size_t i = 0; i < turn->n_entities; i++)
+			if (!strcmp(turn->entities[i]->type, "sku")) {
+				turn_set_str(&turn->intent, "product_question");
+				turn->confidence = (float)o->min_confidence;
+				break;
+			}
 	const char *intent = turn->intent;
 	int social = is(intent, "greeting") || is(intent, "goodbye_thanks");
 	int max_failures = o->max_failures > 0 ? o->max_failures : ORCH_MAX_FAILURES_DEFAULT;
