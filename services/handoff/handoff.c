@@ -182,8 +182,6 @@ int handoff_process(void *ctx, const struct kstage_msg *msg, struct kstage_emit 
 	} else {
 		rc = (int)ticket;
 	}
-	if (ticket > 0 && h->io.set_owner)
-		h->io.set_owner(h->io.arg, turn, ticket);
 	turn_free(turn);
 	if (rc == -1) {
 		snprintf(errstr, errlen, "ticket database unreachable");

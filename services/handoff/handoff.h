@@ -1,7 +1,7 @@
 /* handoff: opens a ticket for a human agent when a turn is handed off, with
  * a summary of the conversation, the intents seen, the order ids and the
- * customer's context; while the ticket is open, the customer's further
- * messages are added to it. Storage and notifications reach it through
+ * customer's context; while a person owns the session (from claim or first
+ * reply until close), the customer's messages are added to the ticket. Storage and notifications reach it through
  * struct handoff_io, so tests drive it without PostgreSQL, Redis or HTTP. */
 #ifndef SERVICES_HANDOFF_H
 #define SERVICES_HANDOFF_H
@@ -27,9 +27,6 @@ struct handoff_io {
 	/* Add a message to ticket, idempotent by msg_key. 1 added, 0 already
 	 * there, -1, -2. */
 	int (*append)(void *arg, long long ticket, const char *msg_key, const char *role, const char *text);
-	/* Mark the session as handled by a person on ticket (Redis; best
-	 * effort: the orchestrator then sends the customer's messages here). */
-	void (*set_owner)(void *arg, const Chat__Turn *turn, long long ticket);
 	/* Queue a notification for the agents (never blocks). May be NULL. */
 	void (*notify)(void *arg, const char *text);
 	void *arg;

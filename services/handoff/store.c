@@ -118,13 +118,17 @@ static int append(void *arg, long long ticket, const char *msg_key, const char *
 	return added;
 }
 
-static void set_owner(void *arg, const Chat__Turn *turn, long long ticket)
+/* A person owns the session from now on: the orchestrator sends the
+ * customer's messages to the ticket (best effort: Redis down means the
+ * assistant keeps answering). */
+static void set_owner(struct handoff_store *st, const json_t *t)
 {
-	struct handoff_store *st = arg;
-	char *key = owner_key(turn_tenant(turn->tenant_id), turn->session_id);
-	redisReply *rep = credis_cmd(st->redis, "SET %s %lld EX %ld", key, ticket, st->owner_ttl_s);
+	char *key = owner_key(json_string_value(json_object_get(t, "tenant_id")),
+			      json_string_value(json_object_get(t, "session_id")));
+	long long id = (long long)json_integer_value(json_object_get(t, "id"));
+	redisReply *rep = credis_cmd(st->redis, "SET %s %lld EX %ld", key, id, st->owner_ttl_s);
 	if (!rep)
-		log_warn("redis unreachable: ticket %lld does not hold its session yet", ticket);
+		log_warn("redis unreachable: ticket %lld does not hold its session", id);
 	else
 		freeReplyObject(rep);
 	free(key);
@@ -165,7 +169,7 @@ void handoff_store_free(struct handoff_store *st)
 
 struct handoff_io handoff_store_io(struct handoff_store *st)
 {
-	return (struct handoff_io){ session_ticket, open_ticket, append, set_owner, notify, st };
+	return (struct handoff_io){ session_ticket, open_ticket, append, notify, st };
 }
 
 /* --- agent API ------------------------------------------------------- */
@@ -244,8 +248,10 @@ int hs_claim(struct handoff_store *st, long long id, const char *agent, json_t *
 		return rc;
 	*out = json_row(res);
 	PQclear(res);
-	if (*out)
+	if (*out) {
+		set_owner(st, *out);
 		return 0;
+	}
 	rc = ticket_status(st, ids, status, sizeof(status));
 	return rc < 0 ? rc : -4;
 }
@@ -279,8 +285,10 @@ int hs_reply(struct handoff_store *st, long long id, const char *msg_key, const 
 		return rc;
 	*out = json_row(res);
 	PQclear(res);
-	if (*out)
+	if (*out) {
+		set_owner(st, *out);
 		return 0;
+	}
 	rc = ticket_status(st, ids, status, sizeof(status));
 	return rc < 0 ? rc : -4;
 }

@@ -23,7 +23,7 @@ static const struct cfg_entry cfg[] = {
 	  &history_max },
 	{ "ORCH_MIN_CONFIDENCE", CFG_STR, "0.5", 0, 0,
 	  "intent confidence (0..1) below which a turn gets a clarifying question", &min_confidence_s },
-	{ "ORCH_MAX_FAILURES", CFG_INT, "2", 1, 20,
+	{ "ORCH_MAX_FAILURES", CFG_INT, "3", 1, 20,
 	  "unanswered turns in a row (not found, clarify) before a person takes over", &max_failures },
 	{ "ORCH_MEMORY_TTL_S", CFG_INT, "86400", 60, 2592000, "how long a quiet session is remembered",
 	  &memory_ttl_s },

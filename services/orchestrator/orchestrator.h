@@ -136,7 +136,7 @@ struct orch {
 	int max_failures; /* unanswered turns in a row before a hand-off; 0: ORCH_MAX_FAILURES_DEFAULT */
 };
 
-#define ORCH_MAX_FAILURES_DEFAULT 2
+#define ORCH_MAX_FAILURES_DEFAULT 3
 
 #define ORCH_MIN_CONFIDENCE_DEFAULT 0.5
 #define ORCH_MAX_STORES 16

@@ -40,6 +40,14 @@ Test(erase, one_customer_everywhere, .timeout = 180)
 	json_decref(ev);
 	ev = it_ask_as(sid2, cust, "I want to speak to a person", NULL, 30000);
 	json_decref(ev);
+	char *tk = it_pg_wait("SELECT id::text FROM handoff_tickets WHERE session_id = $1", sid2, 20000);
+	cr_assert_not_null(tk, "setup: no ticket");
+	char cpath[96];
+	long cst;
+	snprintf(cpath, sizeof(cpath), "/v1/tickets/%s/claim", tk);
+	json_decref(it_agent("POST", cpath, "{}", getenv("HANDOFF_AGENT_TOKEN"), &cst));
+	cr_assert_eq(cst, 200);
+	free(tk);
 	ev = it_ask_as(sid2, cust, "are you there?", NULL, 30000);
 	json_decref(ev);
 	free(it_pg_value("INSERT INTO feedback (turn_id, session_id, rating) VALUES ($1 || '-fb', $1, 1)", sid, NULL));

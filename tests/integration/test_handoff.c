@@ -123,8 +123,20 @@ Test(handoff, ticket_agent_api_ownership_and_close, .timeout = 180)
 	free(dump);
 	json_decref(r);
 
-	/* While the ticket is open the customer's messages go to it; the
-	 * customer is told once. */
+	/* Until a person claims it the assistant still answers. */
+	ev = it_ask_as(sid, "CUST-1001", "hello", NULL, 30000);
+	cr_assert_not_null(ev);
+	cr_assert_str_eq(json_string_value(json_object_get(ev, "action")), "answer");
+	json_decref(ev);
+
+	snprintf(path, sizeof(path), "/v1/tickets/%lld/claim", id);
+	r = it_agent("POST", path, "{\"agent\":\"mei\"}", token(), &status);
+	cr_assert_eq(status, 200);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "status")), "assigned");
+	json_decref(r);
+
+	/* Once a person owns the session the customer's messages go to the
+	 * ticket; the customer is told once. */
 	ev = it_ask_as(sid, "CUST-1001", "Hello, is anyone there?", NULL, 30000);
 	cr_assert_not_null(ev, "the first message after the hand-off is acknowledged");
 	cr_assert(strstr(json_string_value(json_object_get(ev, "text")), "passed your message on"));
@@ -137,12 +149,6 @@ Test(handoff, ticket_agent_api_ownership_and_close, .timeout = 180)
 	cr_assert_not_null(msg, "the message reached the ticket");
 	cr_assert_str_eq(msg, "My parcel is late");
 	free(msg);
-
-	snprintf(path, sizeof(path), "/v1/tickets/%lld/claim", id);
-	r = it_agent("POST", path, "{\"agent\":\"mei\"}", token(), &status);
-	cr_assert_eq(status, 200);
-	cr_assert_str_eq(json_string_value(json_object_get(r, "status")), "assigned");
-	json_decref(r);
 
 	/* The agent's reply reaches the customer's session like any reply. */
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/reply", id);

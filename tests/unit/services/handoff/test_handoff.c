@@ -124,8 +124,7 @@ struct fake_io {
 	char turn_id[64];
 	char intents[256], orders[256], context[512];
 	long long session_ticket; /* what session_ticket answers */
-	int appends, append_rc, owners, notes;
-	long long owner;
+	int appends, append_rc, notes;
 	char appended[256], note[256];
 };
 
@@ -161,14 +160,6 @@ static int fake_append(void *arg, long long ticket, const char *msg_key, const c
 	return f->append_rc;
 }
 
-static void fake_owner(void *arg, const Chat__Turn *turn, long long ticket)
-{
-	struct fake_io *f = arg;
-	(void)turn;
-	f->owners++;
-	f->owner = ticket;
-}
-
 static void fake_notify(void *arg, const char *text)
 {
 	struct fake_io *f = arg;
@@ -178,7 +169,7 @@ static void fake_notify(void *arg, const char *text)
 
 static int process(struct fake_io *f, const void *payload, size_t len, char *err, size_t errlen)
 {
-	struct handoff h = { { fake_session_ticket, fake_open, fake_append, fake_owner, fake_notify, f } };
+	struct handoff h = { { fake_session_ticket, fake_open, fake_append, fake_notify, f } };
 	struct kstage_msg m = tu_msg("handoff.requests.v1", payload, len);
 	struct kstage_emit em = { .n = 0 };
 	int rc = handoff_process(&h, &m, &em, err, errlen);
@@ -254,8 +245,6 @@ Test(handoff, ticket_carries_intents_order_ids_and_context)
 	cr_assert(strstr(f.intents, "\"human_agent\""), "%s", f.intents);
 	cr_assert(strstr(f.orders, "\"ORD-102695\""), "%s", f.orders);
 	cr_assert(strstr(f.context, "\"CUST-1001\"") && strstr(f.context, "\"gold\""), "%s", f.context);
-	cr_assert_eq(f.owners, 1);
-	cr_assert_eq(f.owner, 42);
 	cr_assert_eq(f.notes, 1, "agents are told about a new ticket");
 	cr_assert(strstr(f.note, "#42"), "%s", f.note);
 	cr_assert_null(strstr(f.note, "ORD-"), "no customer data in notifications: %s", f.note);
