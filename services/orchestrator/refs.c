@@ -155,7 +155,7 @@ int orch_resolve(Chat__Turn *turn, const struct orch_state *st, double min_confi
 		}
 	}
 	/* "how much is it?" */
-	if (!has_sku && *st->sku && orch_asks_price(text) && (refers_back(text) || words <= 4)) {
+	if (!has_sku && *st->sku && orch_asks_price(text) && (refers_back(text) || words <= 2)) {
 		add_entity(turn, "sku", st->sku);
 		turn_set_str(&turn->intent, "product_question");
 		if (turn->confidence < min_confidence)

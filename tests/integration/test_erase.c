@@ -65,6 +65,8 @@ Test(erase, one_customer_everywhere, .timeout = 180)
 	cr_assert_str_eq(k, "1", "setup: no session state in Redis");
 	free(k);
 
+	char *ticket = it_pg_value("SELECT id::text FROM handoff_tickets WHERE session_id = $1", sid2, NULL);
+	cr_assert_not_null(ticket);
 	long status;
 	char path[128];
 	snprintf(path, sizeof(path), "/v1/customers/%s?tenant=demo", cust);
@@ -100,6 +102,8 @@ Test(erase, one_customer_everywhere, .timeout = 180)
 	cr_assert_eq(count("SELECT count(*) FROM orders WHERE customer_id = $1", cust), 0);
 	cr_assert_eq(count("SELECT count(*) FROM orders WHERE order_id = $1 AND customer_id IS NULL", order), 1,
 		     "the order is kept, unlinked");
+	cr_assert_eq(count("SELECT count(*) FROM ticket_messages WHERE ticket_id = $1::bigint", ticket), 0);
+	free(ticket);
 	char *set = it_redis("EXISTS cust:sessions:demo:%s", cust);
 	cr_assert_str_eq(set, "0");
 	free(set);
@@ -111,4 +115,22 @@ Test(erase, one_customer_everywhere, .timeout = 180)
 	r = it_agent("DELETE", "/v1/customers/bad%20id", NULL, getenv("HANDOFF_ADMIN_TOKEN"), &status);
 	cr_assert_eq(status, 400);
 	json_decref(r);
+}
+
+Test(erase, chatctl_prints_counts_per_kind, .timeout = 60)
+{
+	char uuid[37], cmd[512], out[4096];
+	util_uuid(uuid);
+	free(it_pg_value("INSERT INTO customers (customer_id, name, email) VALUES ($1, 'Cli', $1 || '@example.com')",
+			 uuid, NULL));
+	snprintf(cmd, sizeof(cmd), "%s/build/bin/chatctl erase --customer %s 2>&1",
+		 getenv("REPO_DIR") ? getenv("REPO_DIR") : ".", uuid);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	size_t n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	int rc = pclose(p);
+	cr_assert_eq(rc, 0, "chatctl erase failed: %s", out);
+	cr_assert(strstr(out, "profile") && strstr(out, "transcripts") && strstr(out, "orders_unlinked"), "%s", out);
+	cr_assert_eq(count("SELECT count(*) FROM customers WHERE customer_id = $1", uuid), 0);
 }

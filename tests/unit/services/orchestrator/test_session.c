@@ -234,6 +234,18 @@ Test(session, how_much_is_it_asks_the_last_products_price)
 	}
 }
 
+Test(session, a_price_question_about_something_else_is_left_alone)
+{
+	struct orch_state st;
+	memset(&st, 0, sizeof(st));
+	snprintf(st.sku, sizeof(st.sku), "HL-DEC-0025");
+	Chat__Turn *t = turn_of("shipping_delivery", 0.8f, "How much is delivery to Sabah?", NULL);
+	cr_assert_eq(orch_resolve(t, &st, 0.5), 0);
+	cr_assert_null(entity(t, "sku"));
+	cr_assert_str_eq(t->intent, "shipping_delivery");
+	turn_free(t);
+}
+
 Test(session, low_confidence_twice_hands_off)
 {
 	struct fake f = { 0 };
