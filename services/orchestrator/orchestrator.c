@@ -313,11 +313,17 @@ int orch_route(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, 
 	/* A replayed turn gets its memory loaded afresh, never twice. */
 	free_history(turn);
 	free_outputs(turn);
-	int memory_ok = o->io.load_history(o->io.arg, turn, o->history_max) == 0;
 	struct orch_state st;
 	char owner[64] = "";
 	memset(&st, 0, sizeof(st));
-	int state_ok = o->sess.load_state && o->sess.load_state(o->sess.arg, turn, &st, owner, sizeof(owner)) == 0;
+	int memory_ok, state_ok;
+	if (o->sess.load_session) {
+		memory_ok = state_ok =
+		    o->sess.load_session(o->sess.arg, turn, o->history_max, &st, owner, sizeof(owner)) == 0;
+	} else {
+		memory_ok = o->io.load_history(o->io.arg, turn, o->history_max) == 0;
+		state_ok = o->sess.load_state && o->sess.load_state(o->sess.arg, turn, &st, owner, sizeof(owner)) == 0;
+	}
 	load_context(o, turn);
 
 	if (*owner) {

@@ -124,6 +124,11 @@ struct orch_session_io {
 	/* Log a turn the assistant could not answer (clarify or decline) with
 	 * its passages' scores, idempotent by turn_id. 0, -1, -2. */
 	int (*log_gap)(void *arg, const Chat__Turn *turn);
+	/* Memory (as orch_io.load_history), state and owner (as load_state) in
+	 * one round trip. May be NULL: then the two are called one by one. 0,
+	 * or -1 when unreachable (neither is then filled). */
+	int (*load_session)(void *arg, Chat__Turn *turn, int max, struct orch_state *st, char *owner,
+			    size_t ownerlen);
 	void *arg;
 };
 

@@ -31,20 +31,13 @@ static char *jstr(const json_t *j, const char *name)
 	return xstrdup(v ? v : "");
 }
 
-static int load_history(void *arg, Chat__Turn *turn, int max)
+/* Append the remembered entries of an LRANGE reply to turn->history. */
+static void add_history(Chat__Turn *turn, const redisReply *rep)
 {
-	struct orch_store *st = arg;
-	char *key = memory_key(turn);
-	redisReply *rep = credis_cmd(st->redis, "LRANGE %s %d -1", key, -max);
-	free(key);
-	if (!rep)
-		return -1;
-	if (rep->type != REDIS_REPLY_ARRAY) {
-		freeReplyObject(rep);
-		return -1;
-	}
-	turn->history = xrealloc(turn->history, (turn->n_history + rep->elements) * sizeof(*turn->history));
+	turn->history = xrealloc(turn->history, (turn->n_history + rep->elements + 1) * sizeof(*turn->history));
 	for (size_t i = 0; i < rep->elements; i++) {
+		if (rep->element[i]->type != REDIS_REPLY_STRING)
+			continue;
 		json_t *j = json_loadb(rep->element[i]->str, rep->element[i]->len, 0, NULL);
 		if (!j)
 			continue;
@@ -58,6 +51,21 @@ static int load_history(void *arg, Chat__Turn *turn, int max)
 		turn->history[turn->n_history++] = h;
 		json_decref(j);
 	}
+}
+
+static int load_history(void *arg, Chat__Turn *turn, int max)
+{
+	struct orch_store *st = arg;
+	char *key = memory_key(turn);
+	redisReply *rep = credis_cmd(st->redis, "LRANGE %s %d -1", key, -max);
+	free(key);
+	if (!rep)
+		return -1;
+	if (rep->type != REDIS_REPLY_ARRAY) {
+		freeReplyObject(rep);
+		return -1;
+	}
+	add_history(turn, rep);
 	freeReplyObject(rep);
 	return 0;
 }
@@ -145,18 +153,8 @@ static long long col_ll(const PGresult *res, int row, int c)
 
 static int find_order(void *arg, const char *tenant, const char *order_id, struct orch_order *out)
 {
-	static const char sql[] =
-	    "SELECT o.order_id, coalesce(o.customer_id, ''), o.email, o.status, "
-	    "to_char(o.placed_at AT TIME ZONE 'Asia/Kuala_Lumpur', 'YYYY-MM-DD'), coalesce(o.carrier, ''), "
-	    "coalesce(o.tracking_no, ''), o.total_sen, "
-	    "(SELECT coalesce(sum(i.qty), 0) FROM order_items i WHERE i.tenant_id = o.tenant_id "
-	    "AND i.order_id = o.order_id), "
-	    "coalesce(extract(day FROM now() - o.delivered_at)::int, -1), "
-	    "coalesce((SELECT rp.window_days FROM return_policy rp WHERE rp.tenant_id = o.tenant_id "
-	    "AND rp.tier = coalesce(c.loyalty_tier, '')), "
-	    "(SELECT min(rp.window_days) FROM return_policy rp WHERE rp.tenant_id = o.tenant_id), 30) "
-	    "FROM orders o LEFT JOIN customers c ON c.tenant_id = o.tenant_id AND c.customer_id = o.customer_id "
-	    "WHERE o.tenant_id = $1 AND o.order_id = $2";
+	/* orch_find_order (migration 010_orch_lookups) keeps its plan per session. */
+	static const char sql[] = "SELECT * FROM orch_find_order($1, $2)";
 	const char *params[] = { tenant, order_id };
 	int rc;
 	PGresult *res = tool_query(arg, "order", sql, 2, params, &rc);
@@ -341,11 +339,45 @@ static void jcopy(const json_t *j, const char *name, char *out, size_t len)
 	util_strlcpy(out, v ? v : "", len);
 }
 
+static char *owner_key(const Chat__Turn *turn)
+{
+	return xasprintf("handoff:owner:%s:%s", turn_tenant(turn->tenant_id), turn->session_id);
+}
+
+/* Fill st from the state value and owner from the owner value (either may
+ * be a nil reply). */
+static void parse_state(const redisReply *state, const redisReply *own, struct orch_state *st, char *owner,
+			size_t ownerlen)
+{
+	memset(st, 0, sizeof(*st));
+	owner[0] = '\0';
+	if (own->type == REDIS_REPLY_STRING)
+		util_strlcpy(owner, own->str, ownerlen);
+	json_t *j = state->type == REDIS_REPLY_STRING ? json_loadb(state->str, state->len, 0, NULL) : NULL;
+	if (!j)
+		return;
+	jcopy(j, "intent", st->intent, sizeof(st->intent));
+	jcopy(j, "order_id", st->order_id, sizeof(st->order_id));
+	jcopy(j, "sku", st->sku, sizeof(st->sku));
+	jcopy(j, "store", st->store, sizeof(st->store));
+	jcopy(j, "email", st->email, sizeof(st->email));
+	jcopy(j, "items_kind", st->items_kind, sizeof(st->items_kind));
+	jcopy(j, "told", st->told, sizeof(st->told));
+	st->fails = (int)json_integer_value(json_object_get(j, "fails"));
+	st->low_conf = (int)json_integer_value(json_object_get(j, "low_conf"));
+	json_t *items = json_object_get(j, "items");
+	for (size_t i = 0; i < json_array_size(items) && st->n_items < ORCH_MAX_ITEMS; i++) {
+		const char *v = json_string_value(json_array_get(items, i));
+		if (v)
+			util_strlcpy(st->items[st->n_items++], v, sizeof(st->items[0]));
+	}
+	json_decref(j);
+}
+
 static int load_state(void *arg, const Chat__Turn *turn, struct orch_state *st, char *owner, size_t ownerlen)
 {
 	struct orch_store *s = arg;
-	char *key = state_key(turn);
-	char *okey = xasprintf("handoff:owner:%s:%s", turn_tenant(turn->tenant_id), turn->session_id);
+	char *key = state_key(turn), *okey = owner_key(turn);
 	redisReply *rep = credis_cmd(s->redis, "MGET %s %s", key, okey);
 	free(key);
 	free(okey);
@@ -356,29 +388,38 @@ static int load_state(void *arg, const Chat__Turn *turn, struct orch_state *st, 
 			freeReplyObject(rep);
 		return -1;
 	}
-	if (rep->element[1]->type == REDIS_REPLY_STRING)
-		util_strlcpy(owner, rep->element[1]->str, ownerlen);
-	json_t *j = rep->element[0]->type == REDIS_REPLY_STRING
-			    ? json_loadb(rep->element[0]->str, rep->element[0]->len, 0, NULL)
-			    : NULL;
-	if (j) {
-		jcopy(j, "intent", st->intent, sizeof(st->intent));
-		jcopy(j, "order_id", st->order_id, sizeof(st->order_id));
-		jcopy(j, "sku", st->sku, sizeof(st->sku));
-		jcopy(j, "store", st->store, sizeof(st->store));
-		jcopy(j, "email", st->email, sizeof(st->email));
-		jcopy(j, "items_kind", st->items_kind, sizeof(st->items_kind));
-		jcopy(j, "told", st->told, sizeof(st->told));
-		st->fails = (int)json_integer_value(json_object_get(j, "fails"));
-		st->low_conf = (int)json_integer_value(json_object_get(j, "low_conf"));
-		json_t *items = json_object_get(j, "items");
-		for (size_t i = 0; i < json_array_size(items) && st->n_items < ORCH_MAX_ITEMS; i++) {
-			const char *v = json_string_value(json_array_get(items, i));
-			if (v)
-				util_strlcpy(st->items[st->n_items++], v, sizeof(st->items[0]));
-		}
-		json_decref(j);
+	parse_state(rep->element[0], rep->element[1], st, owner, ownerlen);
+	freeReplyObject(rep);
+	return 0;
+}
+
+/* Memory, state and owner in one round trip. */
+static const char load_lua[] = "local h = redis.call('LRANGE', KEYS[1], -tonumber(ARGV[1]), -1) "
+			       "return {h, redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3])}";
+
+static int load_session(void *arg, Chat__Turn *turn, int max, struct orch_state *st, char *owner, size_t ownerlen)
+{
+	struct orch_store *s = arg;
+	char *mkey = memory_key(turn), *key = state_key(turn), *okey = owner_key(turn);
+	char maxs[16];
+	snprintf(maxs, sizeof(maxs), "%d", max);
+	const char *argv[] = { "EVAL", load_lua, "3", mkey, key, okey, maxs };
+	redisReply *rep = credis_cmdargv(s->redis, (int)ARRAY_LEN(argv), argv, NULL);
+	free(mkey);
+	free(key);
+	free(okey);
+	memset(st, 0, sizeof(*st));
+	owner[0] = '\0';
+	if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 3 ||
+	    rep->element[0]->type != REDIS_REPLY_ARRAY) {
+		if (rep && rep->type == REDIS_REPLY_ERROR)
+			log_warn("redis refused the session load: %s", rep->str);
+		if (rep)
+			freeReplyObject(rep);
+		return -1;
 	}
+	add_history(turn, rep->element[0]);
+	parse_state(rep->element[1], rep->element[2], st, owner, ownerlen);
 	freeReplyObject(rep);
 	return 0;
 }
@@ -431,16 +472,9 @@ static char *jdup(const json_t *v)
 
 static int load_context(void *arg, const char *tenant, const char *customer_id, Chat__CustomerContext *ctx)
 {
-	/* One round trip: the profile with its recent orders and open tickets. */
-	static const char sql[] =
-	    "SELECT c.name, c.loyalty_tier, c.loyalty_points, "
-	    "coalesce((SELECT json_agg(json_build_array(o.order_id, o.status, o.total_sen, "
-	    "(extract(epoch FROM o.placed_at) * 1000000)::bigint) ORDER BY o.placed_at DESC) FROM "
-	    "(SELECT * FROM orders x WHERE x.tenant_id = c.tenant_id AND x.customer_id = c.customer_id "
-	    "ORDER BY x.placed_at DESC LIMIT 5) o), '[]'), "
-	    "coalesce((SELECT json_agg(t.id::text ORDER BY t.id) FROM handoff_tickets t WHERE t.tenant_id = c.tenant_id "
-	    "AND t.customer_id = c.customer_id AND t.status <> 'closed'), '[]') "
-	    "FROM customers c WHERE c.tenant_id = $1 AND c.customer_id = $2";
+	/* One round trip: the profile with its recent orders and open tickets
+	 * (orch_customer_context, migration 010_orch_lookups). */
+	static const char sql[] = "SELECT * FROM orch_customer_context($1, $2)";
 	const char *params[] = { tenant, customer_id };
 	int rc;
 	PGresult *res = tool_query(arg, "context", sql, 2, params, &rc);
@@ -590,7 +624,8 @@ struct orch_io orch_store_io(struct orch_store *st)
 
 struct orch_session_io orch_store_session(struct orch_store *st)
 {
-	return (struct orch_session_io){ load_state, save_state, load_context, start_return, log_gap, st };
+	return (struct orch_session_io){ load_state, save_state, load_context, start_return, log_gap, load_session,
+					 st };
 }
 
 struct orch_tools orch_store_tools(struct orch_store *st)

@@ -100,7 +100,7 @@ static struct orch make(struct fake *f)
 			  10,
 			  { f_find_order, NULL, NULL, NULL, NULL, NULL, f },
 			  ORCH_MIN_CONFIDENCE_DEFAULT,
-			  { f_load_state, f_save_state, f_context, f_start_return, NULL, f },
+			  { f_load_state, f_save_state, f_context, f_start_return, NULL, NULL, f },
 			  2 };
 	return o;
 }
