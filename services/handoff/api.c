@@ -81,8 +81,12 @@ void hapi_delivery_report(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *o
 	(void)rk;
 	(void)opaque;
 	int *done = rkm->_private;
-	if (done)
-		*done = rkm->err ? -1 : 1;
+	if (done) {
+		if (*done == 2) /* the request gave up waiting: nobody reads it */
+			free(done);
+		else
+			*done = rkm->err ? -1 : 1;
+	}
 }
 
 /* Send text to the ticket's session through the formatter, so every
@@ -106,27 +110,31 @@ static int deliver(struct hapi *api, const json_t *route, const char *turn_id, c
 	turn_stamp(turn, "handoff");
 	size_t len;
 	void *buf = turn_encode(turn, &len);
-	int done = 0;
+	/* On the heap: a delivery report that comes after we stop waiting must
+	 * not write into a stack frame that is gone. */
+	int *done = xcalloc(1, sizeof(*done));
 	rd_kafka_resp_err_t err = rd_kafka_producev(
 	    api->conf.producer, RD_KAFKA_V_TOPIC(TOPIC_CHECKED),
 	    RD_KAFKA_V_KEY(turn->session_id, strlen(turn->session_id)), RD_KAFKA_V_VALUE(buf, len),
-	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_OPAQUE(&done), RD_KAFKA_V_END);
+	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_OPAQUE(done), RD_KAFKA_V_END);
 	turn_free(turn);
 	if (err) {
 		free(buf);
+		free(done);
 		log_warn("agent reply not queued: %s", rd_kafka_err2str(err));
 		return -1;
 	}
 	int64_t deadline = util_mono_us() + (int64_t)REPLY_TIMEOUT_MS * 1000;
-	while (!done && util_mono_us() < deadline)
+	while (!*done && util_mono_us() < deadline)
 		rd_kafka_poll(api->conf.producer, 50);
-	if (done != 1) {
-		/* The delivery report may still come: done must outlive it. */
-		rd_kafka_flush(api->conf.producer, REPLY_TIMEOUT_MS);
-		log_warn("agent reply not acknowledged by the broker");
-		return -1;
-	}
-	return 0;
+	int rc = *done == 1 ? 0 : -1;
+	if (*done == 0)
+		*done = 2; /* the report frees it when it comes */
+	else
+		free(done);
+	if (rc)
+		log_warn("agent reply not acknowledged by the broker in time");
+	return rc;
 }
 
 static json_t *parse_body(const struct req *rq)
