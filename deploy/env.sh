@@ -50,6 +50,16 @@ export WHATSAPP_VERIFY_TOKEN WHATSAPP_APP_SECRET WHATSAPP_ACCESS_TOKEN WHATSAPP_
 : "${GATEWAY_URL:=http://127.0.0.1:$GATEWAY_HTTP_PORT}"
 : "${ADMIN_PORT_BASE:=$((9101 + _po))}"  # gateway; the others follow in SERVICES order
 
+# --- handoff agent API (tickets, erasure) and agent notifications; the local
+# stack's tokens are for development only. The webhook URL points at a port
+# the integration tests listen on; nothing listening only costs retries.
+: "${HANDOFF_API_PORT:=$((9110 + _po))}"
+: "${HANDOFF_API_URL:=http://127.0.0.1:$HANDOFF_API_PORT}"
+: "${HANDOFF_AGENT_TOKEN:=local-agent-token}"
+: "${HANDOFF_ADMIN_TOKEN:=local-admin-token}"
+: "${HANDOFF_WEBHOOK_URL:=http://127.0.0.1:$((20050 + _po))/hooks/handoff}"
+export HANDOFF_API_PORT HANDOFF_API_URL HANDOFF_AGENT_TOKEN HANDOFF_ADMIN_TOKEN HANDOFF_WEBHOOK_URL
+
 export PORT_OFFSET GATEWAY_URL ADMIN_PORT_BASE RUN_DIR BIN_DIR LOCAL_INFRA KAFKA_BROKERS KAFKA_CONTROLLER_PORT KAFKA_HEAP KAFKA_JVM_OPTS KAFKA_NETWORK_THREADS KAFKA_IO_THREADS \
        TOPIC_PARTITIONS REDIS_URL REDIS_PORT PG_PORT DATABASE_URL DEMO_DATA \
        GATEWAY_HTTP_PORT GATEWAY_WS_PORT

@@ -1948,3 +1948,12 @@ INSERT INTO promotions (promo_id, title, description, discount_kind, discount_va
   ('PROMO-2611-FREEDEL', 'Free Delivery for Kids'' Furniture', 'Free delivery on all kids'' items.', 'free_delivery', 0, 0, 'category', ARRAY['kids']::text[], NULL, NULL, '2026-11-01 00:00:00+08', '2026-11-16 00:00:00+08')
 ON CONFLICT DO NOTHING;
 
+-- return_policy: 5 rows
+INSERT INTO return_policy (tier, window_days) VALUES
+  ('', 30),
+  ('bronze', 30),
+  ('silver', 30),
+  ('gold', 30),
+  ('platinum', 45)
+ON CONFLICT DO NOTHING;
+

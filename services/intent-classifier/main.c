@@ -18,7 +18,7 @@ static const struct cfg_entry cfg[] = {
 	{ "INTENT_MIN_CONFIDENCE", CFG_STR, "0.5", 0, 0,
 	  "confidence (0..1) below which a turn counts as uncertain; the intent stays the model's best guess",
 	  &min_conf_s },
-	{ "INTENT_STORES", CFG_STR, "Mid Valley,Sunway Pyramid,Penang Gurney,Johor Bahru,IOI City", 0, 0,
+	{ "INTENT_STORES", CFG_STR, "Mid Valley,Sunway Pyramid,Penang Gurney,Johor Bahru,IOI City,Penang,Gurney,Sunway,Johor,Putrajaya", 0, 0,
 	  "comma-separated store names recognized as entities", &stores_s },
 };
 

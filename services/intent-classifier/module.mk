@@ -22,3 +22,12 @@ $(INTENT_MODEL_FILE): $(BUILD)/bin/intent-train $(INTENT_DATA)
 .PHONY: eval-intents
 eval-intents: $(BUILD)/bin/intent-train $(BUILD)/bin/intent-classifier
 	$(Q)BUILD=$(BUILD) bash tests/eval/intents.sh
+
+# Classification time per message: make bench-intents (no stack needed).
+EXTRA_BINS += intent-bench
+intent-bench_MAIN := services/intent-classifier/bench.c
+intent-bench_SRCS := services/intent-classifier/intent-classifier.c services/intent-classifier/model.c \
+	services/intent-classifier/entities.c
+.PHONY: bench-intents
+bench-intents: $(BUILD)/bin/intent-bench $(INTENT_MODEL_FILE)
+	$(Q)$(BUILD)/bin/intent-bench $${BITEXT:-../shared/data/bitext/customer_support_intents.tsv} $(INTENT_MODEL_FILE)

@@ -11,7 +11,7 @@
 
 static struct svc_base base;
 static const char *redis_url, *database_url, *record_group, *min_confidence_s;
-static long history_max, memory_ttl_s;
+static long history_max, memory_ttl_s, max_failures;
 static const struct cfg_entry cfg[] = {
 	SVC_BASE_CFG(base, "9103", "orchestrator"),
 	{ "ORCH_RECORD_GROUP_ID", CFG_STR, "orchestrator-record", 0, 0,
@@ -23,6 +23,8 @@ static const struct cfg_entry cfg[] = {
 	  &history_max },
 	{ "ORCH_MIN_CONFIDENCE", CFG_STR, "0.5", 0, 0,
 	  "intent confidence (0..1) below which a turn gets a clarifying question", &min_confidence_s },
+	{ "ORCH_MAX_FAILURES", CFG_INT, "3", 1, 20,
+	  "unanswered turns in a row (not found, clarify) before a person takes over", &max_failures },
 	{ "ORCH_MEMORY_TTL_S", CFG_INT, "86400", 60, 2592000, "how long a quiet session is remembered",
 	  &memory_ttl_s },
 };
@@ -45,9 +47,9 @@ int main(int argc, char **argv)
 	if (!route_st || !record_st)
 		return 2;
 	struct orch route_o = { orch_store_io(route_st), (int)history_max, orch_store_tools(route_st),
-				min_confidence };
+				min_confidence, orch_store_session(route_st), (int)max_failures };
 	struct orch record_o = { orch_store_io(record_st), (int)history_max, orch_store_tools(record_st),
-				 min_confidence };
+				 min_confidence, orch_store_session(record_st), (int)max_failures };
 	struct turn_stage ts = { "orchestrator", orch_route, &route_o };
 	struct kstage_route route_routes[] = { { TOPIC_CLASSIFIED, turn_stage_handle, &ts } };
 	struct kstage_route record_routes[] = { { TOPIC_OUTBOUND, orch_record, &record_o } };

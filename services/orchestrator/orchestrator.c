@@ -1,6 +1,7 @@
 /* orchestrator: routes classified turns and records delivered replies. */
 #include "orchestrator.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,41 @@ static const struct template templates[] = {
 	{ "stores_head", "Our stores today:", "Kedai kami hari ini:", "我们门店今天的营业时间：" },
 	{ "store_line", "\n- {1}: open today {2}-{3}. {4}. Tel. {5}",
 	  "\n- {1}: dibuka hari ini {2}-{3}. {4}. Tel. {5}", "\n- {1}：今天营业 {2}-{3}。{4}。电话 {5}" },
+	{ "orders_head", "Your recent orders:", "Pesanan terkini anda:", "您最近的订单：" },
+	{ "orders_line", "\n{1}. {2}: {3}, {4}", "\n{1}. {2}: {3}, {4}", "\n{1}. {2}：{3}，{4}" },
+	{ "orders_pick", "\nWhich one would you like to know about?", "\nPesanan yang mana satu?",
+	  "\n请问您想查询哪一个订单？" },
+	{ "price", "{1} ({2}) costs {3}.", "Harga {1} ({2}) ialah {3}.", "{1}（{2}）的价格是 {3}。" },
+	{ "return_started", "I've started return {1} for order {2}.", "Saya telah memulakan pemulangan {1} untuk pesanan {2}.",
+	  "已为订单 {2} 创建退货申请 {1}。" },
+	{ "return_next_steps",
+	  " Next steps: pack the item with all its parts, then bring it with your order number to the returns counter at any of our stores, or wait for our e-mail to arrange a pick-up (a fee applies for change of mind; free if the item is damaged, faulty or wrong). Your refund is made once we have inspected the item.",
+	  " Langkah seterusnya: bungkus barang dengan semua bahagiannya, kemudian bawa bersama nombor pesanan ke kaunter pemulangan di mana-mana kedai kami, atau tunggu e-mel kami untuk mengatur pengambilan (caj dikenakan untuk tukar fikiran; percuma jika barang rosak, cacat atau salah). Bayaran balik dibuat selepas barang diperiksa.",
+	  "下一步：请将商品及所有配件包装好，携带订单号到任意门店的退货柜台办理，或等待我们的电邮安排上门取件（非质量问题退货需支付取件费；商品损坏、有缺陷或发错货则免费）。商品检验后即为您退款。" },
+	{ "return_exists", "Order {2} already has a return open: {1} ({3}).", "Pesanan {2} sudah mempunyai pemulangan: {1} ({3}).",
+	  "订单 {2} 已有退货申请：{1}（{3}）。" },
+	{ "return_not_shipped",
+	  "Order {1} hasn't shipped yet, so there's nothing to return. If you no longer want it, you can ask to cancel it.",
+	  "Pesanan {1} belum dihantar, jadi tiada apa untuk dipulangkan. Jika anda tidak mahu lagi, anda boleh minta untuk membatalkannya.",
+	  "订单 {1} 尚未发货，无需退货。如果您不想要了，可以申请取消订单。" },
+	{ "return_in_transit", "Order {1} is still on its way. Once it's delivered you can return it within {2} days.",
+	  "Pesanan {1} masih dalam perjalanan. Selepas diterima, anda boleh memulangkannya dalam tempoh {2} hari.",
+	  "订单 {1} 仍在配送中。送达后 {2} 天内可申请退货。" },
+	{ "return_cancelled", "Order {1} was cancelled, so there's nothing to return.",
+	  "Pesanan {1} telah dibatalkan, jadi tiada apa untuk dipulangkan.", "订单 {1} 已取消，无需退货。" },
+	{ "return_done", "Order {1} has already been returned.", "Pesanan {1} telah pun dipulangkan.", "订单 {1} 已经退货。" },
+	{ "return_window_passed",
+	  "Order {1} was delivered more than {2} days ago, so it's past our return period. If the item is faulty, our warranty may cover it.",
+	  "Pesanan {1} telah diterima lebih daripada {2} hari yang lalu, jadi tempoh pemulangan telah tamat. Jika barang itu rosak, waranti kami mungkin melindunginya.",
+	  "订单 {1} 送达已超过 {2} 天，已过退货期。如商品有质量问题，可能可以享受保修服务。" },
+	{ "with_agent",
+	  "A member of our team is handling this conversation; I've passed your message on and they will reply here.",
+	  "Kakitangan kami sedang mengendalikan perbualan ini; saya telah menyampaikan mesej anda dan mereka akan membalas di sini.",
+	  "我们的客服人员正在处理此对话，您的消息已转交，他们会在这里回复您。" },
+	{ "handoff_failed",
+	  "I'm sorry I couldn't help with that. I'm connecting you with a member of our team; they will reply here shortly.",
+	  "Maaf, saya tidak dapat membantu. Saya sedang menghubungkan anda dengan kakitangan kami; mereka akan membalas di sini sebentar lagi.",
+	  "抱歉，我没能帮上忙。正在为您转接我们的客服人员，他们很快会在这里回复您。" },
 	{ "store_closed_line", "\n- {1}: closed today. {2}. Tel. {3}", "\n- {1}: tutup hari ini. {2}. Tel. {3}",
 	  "\n- {1}：今天休息。{2}。电话 {3}" },
 };
@@ -178,6 +214,97 @@ static int is(const char *intent, const char *name)
 	return !strcmp(intent, name);
 }
 
+/* Hand the turn to a person: the customer is told, the handoff service
+ * opens (or adds to) the ticket. */
+static void hand_off(Chat__Turn *turn, struct turn_dests *d, const char *key, const char *reason)
+{
+	turn->route = CHAT__ROUTE__ROUTE_HANDOFF;
+	draft_template(turn, CHAT__ACTION__ACTION_HAND_OFF, key);
+	turn_set_str(&turn->draft->reason, reason);
+	turn_route(d, TOPIC_HANDOFF, RD_KAFKA_PARTITION_UA);
+	turn_route(d, TOPIC_DRAFTED, RD_KAFKA_PARTITION_UA);
+}
+
+/* 1 when the tool could not answer: it asked for more, found nothing, or
+ * could not reach its data. */
+static int tool_failed(const Chat__Turn *turn)
+{
+	if (turn->draft && turn->draft->action == CHAT__ACTION__ACTION_CLARIFY)
+		return 1;
+	if (!turn->n_tool_results)
+		return 0;
+	const Chat__ToolResult *tr = turn->tool_results[turn->n_tool_results - 1];
+	return !tr->ok || strstr(tr->json, "\"found\":false") != NULL;
+}
+
+static void copy_field(char *dst, size_t len, const char *src)
+{
+	util_strlcpy(dst, src ? src : "", len);
+}
+
+/* Remember what this turn was about for the next one: its intent and
+ * entities, and what the tool listed or resolved. */
+static void note_turn(struct orch_state *st, const Chat__Turn *turn)
+{
+	copy_field(st->intent, sizeof(st->intent), turn->intent);
+	for (size_t i = 0; i < turn->n_entities; i++) {
+		const Chat__Entity *e = turn->entities[i];
+		if (!strcmp(e->type, "order_id"))
+			copy_field(st->order_id, sizeof(st->order_id), e->value);
+		else if (!strcmp(e->type, "sku"))
+			copy_field(st->sku, sizeof(st->sku), e->value);
+		else if (!strcmp(e->type, "store"))
+			copy_field(st->store, sizeof(st->store), e->value);
+		else if (!strcmp(e->type, "email") && (!turn->customer || !turn->customer->authenticated))
+			copy_field(st->email, sizeof(st->email), e->value);
+	}
+	for (size_t i = 0; i < turn->n_tool_results; i++) {
+		json_t *j = json_loads(turn->tool_results[i]->json, 0, NULL);
+		const char *sku = json_string_value(json_object_get(j, "sku"));
+		const char *order = json_string_value(json_object_get(j, "order_id"));
+		json_t *list = json_object_get(j, "orders");
+		const char *kind = "order";
+		if (!json_is_array(list)) {
+			list = json_object_get(j, "candidates");
+			kind = "sku";
+		}
+		if (sku)
+			copy_field(st->sku, sizeof(st->sku), sku);
+		if (order)
+			copy_field(st->order_id, sizeof(st->order_id), order);
+		if (json_is_array(list) && json_array_size(list) > 0) {
+			copy_field(st->items_kind, sizeof(st->items_kind), kind);
+			st->n_items = 0;
+			for (size_t k = 0; k < json_array_size(list) && st->n_items < ORCH_MAX_ITEMS; k++) {
+				const char *v = json_string_value(json_array_get(list, k));
+				if (v)
+					copy_field(st->items[st->n_items++], sizeof(st->items[0]), v);
+			}
+		}
+		json_decref(j);
+	}
+}
+
+/* The customer's L1 context, when they are signed in. */
+static void load_context(const struct orch *o, Chat__Turn *turn)
+{
+	if (turn->context) {
+		chat__customer_context__free_unpacked(turn->context, NULL);
+		turn->context = NULL;
+	}
+	if (!o->sess.load_context || !turn->customer || !turn->customer->authenticated || !*turn->customer->id)
+		return;
+	Chat__CustomerContext *ctx = xmalloc(sizeof(*ctx));
+	chat__customer_context__init(ctx);
+	if (o->sess.load_context(o->sess.arg, turn_tenant(turn->tenant_id), turn->customer->id, ctx) == 1) {
+		turn->context = ctx;
+		if (!*turn->customer->loyalty_tier)
+			turn_set_str(&turn->customer->loyalty_tier, ctx->loyalty_tier);
+	} else {
+		chat__customer_context__free_unpacked(ctx, NULL);
+	}
+}
+
 int orch_route(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, size_t errlen)
 {
 	struct orch *o = ctx;
@@ -186,33 +313,92 @@ int orch_route(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, 
 	/* A replayed turn gets its memory loaded afresh, never twice. */
 	free_history(turn);
 	free_outputs(turn);
-	int memory_ok = o->io.load_history(o->io.arg, turn, o->history_max) == 0;
+	struct orch_state st;
+	char owner[64] = "";
+	memset(&st, 0, sizeof(st));
+	int memory_ok, state_ok;
+	if (o->sess.load_session) {
+		memory_ok = state_ok =
+		    o->sess.load_session(o->sess.arg, turn, o->history_max, &st, owner, sizeof(owner)) == 0;
+	} else {
+		memory_ok = o->io.load_history(o->io.arg, turn, o->history_max) == 0;
+		state_ok = o->sess.load_state && o->sess.load_state(o->sess.arg, turn, &st, owner, sizeof(owner)) == 0;
+	}
+	load_context(o, turn);
+
+	if (*owner) {
+		/* A person has the conversation: the message goes to the ticket,
+		 * and the customer hears about it once per ticket. */
+		turn->route = CHAT__ROUTE__ROUTE_HANDOFF;
+		draft_template(turn, CHAT__ACTION__ACTION_HAND_OFF, "with_agent");
+		turn_set_str(&turn->draft->reason, "message for the agent");
+		turn_route(d, TOPIC_HANDOFF, RD_KAFKA_PARTITION_UA);
+		if (strcmp(st.told, owner)) {
+			turn_route(d, TOPIC_DRAFTED, RD_KAFKA_PARTITION_UA);
+			copy_field(st.told, sizeof(st.told), owner);
+		}
+		if (state_ok && o->sess.save_state)
+			o->sess.save_state(o->sess.arg, turn, &st);
+		return 0;
+	}
+	if (state_ok)
+		orch_resolve(turn, &st, o->min_confidence);
+
+	/* A SKU and "how much" leave no doubt, whatever the classifier says. */
+	if (turn->confidence < o->min_confidence && orch_asks_price(turn->text))
+		for (size_t i = 0; i < turn->n_entities; i++)
+			if (!strcmp(turn->entities[i]->type, "sku")) {
+				turn_set_str(&turn->intent, "product_question");
+				turn->confidence = (float)o->min_confidence;
+				break;
+			}
 	const char *intent = turn->intent;
 	int social = is(intent, "greeting") || is(intent, "goodbye_thanks");
+	int max_failures = o->max_failures > 0 ? o->max_failures : ORCH_MAX_FAILURES_DEFAULT;
+	int low = !social && turn->confidence < o->min_confidence;
+	int failed = 0;
 
-	if (!social && turn->confidence < o->min_confidence) {
+	if (low && st.low_conf >= 1) {
+		/* Twice in a row we could not tell what the customer wants. */
+		hand_off(turn, d, "handoff_failed", "low confidence twice");
+	} else if (low) {
 		/* An uncertain label is a reason to ask, not to guess. */
 		turn->route = CHAT__ROUTE__ROUTE_TEMPLATE;
 		draft_clarify(turn);
 		turn_route(d, TOPIC_DRAFTED, RD_KAFKA_PARTITION_UA);
 	} else if (is(intent, "human_agent") || is(intent, "complaint")) {
 		int complaint = is(intent, "complaint");
-		turn->route = CHAT__ROUTE__ROUTE_HANDOFF;
-		draft_template(turn, CHAT__ACTION__ACTION_HAND_OFF, complaint ? "handoff_complaint" : "handoff");
-		turn_set_str(&turn->draft->reason, complaint ? "customer complaint" : "customer asked for a person");
-		turn_route(d, TOPIC_HANDOFF, RD_KAFKA_PARTITION_UA);
-		turn_route(d, TOPIC_DRAFTED, RD_KAFKA_PARTITION_UA);
+		hand_off(turn, d, complaint ? "handoff_complaint" : "handoff",
+			 complaint ? "customer complaint" : "customer asked for a person");
 	} else if (social || is(intent, "out_of_scope")) {
 		turn->route = CHAT__ROUTE__ROUTE_TEMPLATE;
 		draft_template(turn, CHAT__ACTION__ACTION_ANSWER, intent);
 		turn_route(d, TOPIC_DRAFTED, RD_KAFKA_PARTITION_UA);
-	} else if (orch_is_tool_intent(intent)) {
+	} else if (*orch_tool_for(turn)) {
 		turn->route = CHAT__ROUTE__ROUTE_TOOL;
 		orch_tool_run(o, turn);
-		turn_route(d, TOPIC_DRAFTED, RD_KAFKA_PARTITION_UA);
+		failed = tool_failed(turn);
+		if (failed && st.fails + 1 >= max_failures) {
+			/* Repeated failure: a person takes over instead. */
+			hand_off(turn, d, "handoff_failed", "repeated failure");
+		} else {
+			turn_route(d, TOPIC_DRAFTED, RD_KAFKA_PARTITION_UA);
+		}
 	} else {
 		turn->route = CHAT__ROUTE__ROUTE_RAG;
 		turn_route(d, TOPIC_RETRIEVE, RD_KAFKA_PARTITION_UA);
+	}
+
+	if (state_ok && o->sess.save_state) {
+		if (turn->route == CHAT__ROUTE__ROUTE_HANDOFF) {
+			st.fails = st.low_conf = 0;
+		} else {
+			st.low_conf = low ? st.low_conf + 1 : 0;
+			st.fails = failed ? st.fails + 1 : (low ? st.fails : 0);
+			if (!low)
+				note_turn(&st, turn);
+		}
+		o->sess.save_state(o->sess.arg, turn, &st);
 	}
 	if (!memory_ok && turn->draft) {
 		char *text = xasprintf("%s %s", turn->draft->text, orch_template("memory_unavailable", turn->language));
@@ -236,6 +422,11 @@ int orch_record(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em,
 		return KSTAGE_EPOISON;
 	const char *reply = orch_reply_text(turn);
 	int rc = KSTAGE_OK;
+	if (turn->draft && !strcmp(turn->draft->producer, "agent")) {
+		/* An agent's reply: the handoff service wrote its transcript. */
+		turn_free(turn);
+		return KSTAGE_OK;
+	}
 	if (o->io.remember(o->io.arg, turn, reply, o->history_max) < 0)
 		log_write(LOG_DEBUG, turn->trace_id, turn->session_id, "memory unreachable: reply not remembered");
 	int prc = o->io.persist(o->io.arg, turn, reply, errstr, errlen);
@@ -244,6 +435,15 @@ int orch_record(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em,
 		rc = KSTAGE_EBLOCKED;
 	} else if (prc < 0) {
 		rc = KSTAGE_ERETRY;
+	}
+	/* What the assistant could not answer is a gap in its knowledge; a
+	 * tool asking for an order number is not. */
+	int gap = turn->draft && (turn->draft->action == CHAT__ACTION__ACTION_CLARIFY ||
+				  turn->draft->action == CHAT__ACTION__ACTION_DECLINE) &&
+		  strcmp(turn->draft->producer, "orchestrator/tool");
+	if (rc == KSTAGE_OK && gap && o->sess.log_gap && o->sess.log_gap(o->sess.arg, turn) == -1) {
+		snprintf(errstr, errlen, "knowledge-gap database unreachable");
+		rc = KSTAGE_EBLOCKED;
 	}
 	turn_free(turn);
 	return rc;

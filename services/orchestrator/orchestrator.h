@@ -26,6 +26,8 @@ struct orch_order {
 	char order_id[24], customer_id[32], email[128], status[16], placed[16], carrier[48], tracking[48];
 	long long total_sen;
 	int items; /* units over all lines */
+	int delivered_days;	/* whole days since delivery; -1 when not delivered */
+	int return_window_days; /* the returns policy's window for the order's owner */
 };
 
 struct orch_product {
@@ -77,12 +79,69 @@ struct orch_tools {
 	void *arg;
 };
 
+#define ORCH_MAX_ITEMS 5
+
+/* What the orchestrator remembers about a session besides its transcript,
+ * so that follow-ups ("what about the second one?", "and in Penang?", "how
+ * much is it?") can be resolved and repeated trouble handed to a person. */
+struct orch_state {
+	char intent[32];   /* the last confidently understood intent */
+	char order_id[24]; /* last order talked about */
+	char sku[32];	   /* last product talked about */
+	char store[64];	   /* last store named */
+	char email[128];   /* a guest's order e-mail, so it is asked once */
+	char items_kind[8]; /* "order" or "sku": what the last reply listed */
+	char items[ORCH_MAX_ITEMS][32];
+	int n_items;
+	int fails;    /* consecutive turns the assistant could not answer */
+	int low_conf; /* consecutive low-confidence turns */
+	char told[32]; /* the ticket the customer was told is handling messages */
+};
+
+/* A return request as the store opened or found it. */
+struct orch_return {
+	char return_id[24], status[16];
+};
+
+/* Session state, the customer's L1 context, return requests and knowledge
+ * gaps. Optional: a NULL function is skipped (tests that do not need it
+ * leave the struct zero). Errors as in orch_tools: -1 unreachable, -2
+ * refused. */
+struct orch_session_io {
+	/* Load the session's state (zeroed when none) and, into owner, the id
+	 * of the ticket a person handles the session on ("" when none). 0 or
+	 * -1. */
+	int (*load_state)(void *arg, const Chat__Turn *turn, struct orch_state *st, char *owner, size_t ownerlen);
+	/* Save the state (expires with memory). 0 or -1. */
+	int (*save_state)(void *arg, const Chat__Turn *turn, const struct orch_state *st);
+	/* Fill ctx with the customer's profile, tier, recent orders (newest
+	 * first) and open tickets. 1 found, 0 unknown customer, <0 error. */
+	int (*load_context)(void *arg, const char *tenant, const char *customer_id, Chat__CustomerContext *ctx);
+	/* Open a return request for order_id on behalf of turn (idempotent by
+	 * turn_id). 1 opened (or this turn's own, replayed), 2 the order already
+	 * has an open return (out describes it), <0 error. */
+	int (*start_return)(void *arg, const Chat__Turn *turn, const char *order_id, struct orch_return *out);
+	/* Log a turn the assistant could not answer (clarify or decline) with
+	 * its passages' scores, idempotent by turn_id. 0, -1, -2. */
+	int (*log_gap)(void *arg, const Chat__Turn *turn);
+	/* Memory (as orch_io.load_history), state and owner (as load_state) in
+	 * one round trip. May be NULL: then the two are called one by one. 0,
+	 * or -1 when unreachable (neither is then filled). */
+	int (*load_session)(void *arg, Chat__Turn *turn, int max, struct orch_state *st, char *owner,
+			    size_t ownerlen);
+	void *arg;
+};
+
 struct orch {
 	struct orch_io io;
 	int history_max;
 	struct orch_tools tools;
 	double min_confidence; /* below it a turn gets a clarifying question */
+	struct orch_session_io sess;
+	int max_failures; /* unanswered turns in a row before a hand-off; 0: ORCH_MAX_FAILURES_DEFAULT */
 };
+
+#define ORCH_MAX_FAILURES_DEFAULT 3
 
 #define ORCH_MIN_CONFIDENCE_DEFAULT 0.5
 #define ORCH_MAX_STORES 16
@@ -107,9 +166,13 @@ void orch_format_rm(long long sen, char *out, size_t outlen);
 void orch_fill(char *out, size_t outlen, const char *tpl, const char *const *args, int nargs);
 
 /* Run the tool for turn->intent (order_status, stock_check,
- * loyalty_points, promotions, store_info): fill turn->draft and append a
- * ToolResult. Returns 0; a tool that cannot reach its data answers so. */
+ * loyalty_points, promotions, store_info, return_refund with an order id,
+ * price for a product question naming a SKU): fill turn->draft and append
+ * a ToolResult. Returns 0; a tool that cannot reach its data answers so. */
 int orch_tool_run(const struct orch *o, Chat__Turn *turn);
+/* The tool turn would run ("" when none): orch_is_tool_intent plus a
+ * return with an order id and a price question about a SKU. */
+const char *orch_tool_for(const Chat__Turn *turn);
 /* 1 when intent is answered by a tool. */
 int orch_is_tool_intent(const char *intent);
 
@@ -118,6 +181,17 @@ int orch_is_tool_intent(const char *intent);
  * (-> chat.retrieve.v1), or hand off (-> chat.drafted.v1 and
  * handoff.requests.v1). */
 int orch_route(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, size_t errlen);
+
+/* Resolve a follow-up from the session's state: an ordinal ("the second
+ * one", "yang kedua", "第二个") picks an item the last reply listed; a store
+ * alone ("and in Penang?") repeats the last stock or store question there;
+ * "how much is it?" asks about the last product. Adds the entities it
+ * resolved and, when the follow-up carries no intent of its own, takes the
+ * previous one. Returns 1 when something was resolved. */
+int orch_resolve(Chat__Turn *turn, const struct orch_state *st, double min_confidence);
+
+/* 1 when text asks for a price ("how much", "harga", "多少钱"). */
+int orch_asks_price(const char *text);
 
 /* kstage handler for chat.outbound.v1: remember and persist the delivered
  * reply. A database that is down holds the message in Kafka. */

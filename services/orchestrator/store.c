@@ -31,20 +31,13 @@ static char *jstr(const json_t *j, const char *name)
 	return xstrdup(v ? v : "");
 }
 
-static int load_history(void *arg, Chat__Turn *turn, int max)
+/* Append the remembered entries of an LRANGE reply to turn->history. */
+static void add_history(Chat__Turn *turn, const redisReply *rep)
 {
-	struct orch_store *st = arg;
-	char *key = memory_key(turn);
-	redisReply *rep = credis_cmd(st->redis, "LRANGE %s %d -1", key, -max);
-	free(key);
-	if (!rep)
-		return -1;
-	if (rep->type != REDIS_REPLY_ARRAY) {
-		freeReplyObject(rep);
-		return -1;
-	}
-	turn->history = xrealloc(turn->history, (turn->n_history + rep->elements) * sizeof(*turn->history));
+	turn->history = xrealloc(turn->history, (turn->n_history + rep->elements + 1) * sizeof(*turn->history));
 	for (size_t i = 0; i < rep->elements; i++) {
+		if (rep->element[i]->type != REDIS_REPLY_STRING)
+			continue;
 		json_t *j = json_loadb(rep->element[i]->str, rep->element[i]->len, 0, NULL);
 		if (!j)
 			continue;
@@ -58,6 +51,21 @@ static int load_history(void *arg, Chat__Turn *turn, int max)
 		turn->history[turn->n_history++] = h;
 		json_decref(j);
 	}
+}
+
+static int load_history(void *arg, Chat__Turn *turn, int max)
+{
+	struct orch_store *st = arg;
+	char *key = memory_key(turn);
+	redisReply *rep = credis_cmd(st->redis, "LRANGE %s %d -1", key, -max);
+	free(key);
+	if (!rep)
+		return -1;
+	if (rep->type != REDIS_REPLY_ARRAY) {
+		freeReplyObject(rep);
+		return -1;
+	}
+	add_history(turn, rep);
 	freeReplyObject(rep);
 	return 0;
 }
@@ -145,13 +153,8 @@ static long long col_ll(const PGresult *res, int row, int c)
 
 static int find_order(void *arg, const char *tenant, const char *order_id, struct orch_order *out)
 {
-	static const char sql[] =
-	    "SELECT o.order_id, coalesce(o.customer_id, ''), o.email, o.status, "
-	    "to_char(o.placed_at AT TIME ZONE 'Asia/Kuala_Lumpur', 'YYYY-MM-DD'), coalesce(o.carrier, ''), "
-	    "coalesce(o.tracking_no, ''), o.total_sen, "
-	    "(SELECT coalesce(sum(i.qty), 0) FROM order_items i WHERE i.tenant_id = o.tenant_id "
-	    "AND i.order_id = o.order_id) "
-	    "FROM orders o WHERE o.tenant_id = $1 AND o.order_id = $2";
+	/* orch_find_order (migration 010_orch_lookups) keeps its plan per session. */
+	static const char sql[] = "SELECT * FROM orch_find_order($1, $2)";
 	const char *params[] = { tenant, order_id };
 	int rc;
 	PGresult *res = tool_query(arg, "order", sql, 2, params, &rc);
@@ -168,6 +171,8 @@ static int find_order(void *arg, const char *tenant, const char *order_id, struc
 		col(res, 0, 6, out->tracking, sizeof(out->tracking));
 		out->total_sen = col_ll(res, 0, 7);
 		out->items = (int)col_ll(res, 0, 8);
+		out->delivered_days = (int)col_ll(res, 0, 9);
+		out->return_window_days = (int)col_ll(res, 0, 10);
 	}
 	PQclear(res);
 	return found;
@@ -321,6 +326,273 @@ static int stores(void *arg, const char *tenant, struct orch_store_info *out, in
 	return n;
 }
 
+/* --- session state, L1 context, returns, knowledge gaps --------------- */
+
+static char *state_key(const Chat__Turn *turn)
+{
+	return xasprintf("orch:state:%s:%s", turn_tenant(turn->tenant_id), turn->session_id);
+}
+
+static void jcopy(const json_t *j, const char *name, char *out, size_t len)
+{
+	const char *v = json_string_value(json_object_get(j, name));
+	util_strlcpy(out, v ? v : "", len);
+}
+
+static char *owner_key(const Chat__Turn *turn)
+{
+	return xasprintf("handoff:owner:%s:%s", turn_tenant(turn->tenant_id), turn->session_id);
+}
+
+/* Fill st from the state value and owner from the owner value (either may
+ * be a nil reply). */
+static void parse_state(const redisReply *state, const redisReply *own, struct orch_state *st, char *owner,
+			size_t ownerlen)
+{
+	memset(st, 0, sizeof(*st));
+	owner[0] = '\0';
+	if (own->type == REDIS_REPLY_STRING)
+		util_strlcpy(owner, own->str, ownerlen);
+	json_t *j = state->type == REDIS_REPLY_STRING ? json_loadb(state->str, state->len, 0, NULL) : NULL;
+	if (!j)
+		return;
+	jcopy(j, "intent", st->intent, sizeof(st->intent));
+	jcopy(j, "order_id", st->order_id, sizeof(st->order_id));
+	jcopy(j, "sku", st->sku, sizeof(st->sku));
+	jcopy(j, "store", st->store, sizeof(st->store));
+	jcopy(j, "email", st->email, sizeof(st->email));
+	jcopy(j, "items_kind", st->items_kind, sizeof(st->items_kind));
+	jcopy(j, "told", st->told, sizeof(st->told));
+	st->fails = (int)json_integer_value(json_object_get(j, "fails"));
+	st->low_conf = (int)json_integer_value(json_object_get(j, "low_conf"));
+	json_t *items = json_object_get(j, "items");
+	for (size_t i = 0; i < json_array_size(items) && st->n_items < ORCH_MAX_ITEMS; i++) {
+		const char *v = json_string_value(json_array_get(items, i));
+		if (v)
+			util_strlcpy(st->items[st->n_items++], v, sizeof(st->items[0]));
+	}
+	json_decref(j);
+}
+
+static int load_state(void *arg, const Chat__Turn *turn, struct orch_state *st, char *owner, size_t ownerlen)
+{
+	struct orch_store *s = arg;
+	char *key = state_key(turn), *okey = owner_key(turn);
+	redisReply *rep = credis_cmd(s->redis, "MGET %s %s", key, okey);
+	free(key);
+	free(okey);
+	memset(st, 0, sizeof(*st));
+	owner[0] = '\0';
+	if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) {
+		if (rep)
+			freeReplyObject(rep);
+		return -1;
+	}
+	parse_state(rep->element[0], rep->element[1], st, owner, ownerlen);
+	freeReplyObject(rep);
+	return 0;
+}
+
+/* Memory, state and owner in one round trip. */
+static const char load_lua[] = "local h = redis.call('LRANGE', KEYS[1], -tonumber(ARGV[1]), -1) "
+			       "return {h, redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3])}";
+
+static int load_session(void *arg, Chat__Turn *turn, int max, struct orch_state *st, char *owner, size_t ownerlen)
+{
+	struct orch_store *s = arg;
+	char *mkey = memory_key(turn), *key = state_key(turn), *okey = owner_key(turn);
+	char maxs[16];
+	snprintf(maxs, sizeof(maxs), "%d", max);
+	const char *argv[] = { "EVAL", load_lua, "3", mkey, key, okey, maxs };
+	redisReply *rep = credis_cmdargv(s->redis, (int)ARRAY_LEN(argv), argv, NULL);
+	free(mkey);
+	free(key);
+	free(okey);
+	memset(st, 0, sizeof(*st));
+	owner[0] = '\0';
+	if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 3 ||
+	    rep->element[0]->type != REDIS_REPLY_ARRAY) {
+		if (rep && rep->type == REDIS_REPLY_ERROR)
+			log_warn("redis refused the session load: %s", rep->str);
+		if (rep)
+			freeReplyObject(rep);
+		return -1;
+	}
+	add_history(turn, rep->element[0]);
+	parse_state(rep->element[1], rep->element[2], st, owner, ownerlen);
+	freeReplyObject(rep);
+	return 0;
+}
+
+/* The state, and for a signed-in customer the session in their set of
+ * sessions (what erasure finds), in one round trip. */
+static const char save_lua[] = "redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) "
+			       "if KEYS[2] then redis.call('SADD', KEYS[2], ARGV[3]) "
+			       "redis.call('EXPIRE', KEYS[2], ARGV[2]) end return 1";
+
+static int save_state(void *arg, const Chat__Turn *turn, const struct orch_state *st)
+{
+	struct orch_store *s = arg;
+	json_t *items = json_array();
+	for (int i = 0; i < st->n_items; i++)
+		json_array_append_new(items, json_string(st->items[i]));
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:i}", "intent", st->intent, "order_id",
+			      st->order_id, "sku", st->sku, "store", st->store, "email", st->email, "items_kind",
+			      st->items_kind, "told", st->told, "items", items, "fails", st->fails, "low_conf",
+			      st->low_conf);
+	char *val = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	char *key = state_key(turn);
+	char ttl[24];
+	snprintf(ttl, sizeof(ttl), "%ld", s->memory_ttl_s);
+	int customer = turn->customer && turn->customer->authenticated && *turn->customer->id;
+	char *ckey = customer ? xasprintf("cust:sessions:%s:%s", turn_tenant(turn->tenant_id), turn->customer->id)
+			      : NULL;
+	const char *argv[] = { "EVAL", save_lua, customer ? "2" : "1", key, ckey ? ckey : val,
+			       ckey ? val : ttl, ckey ? ttl : turn->session_id, turn->session_id };
+	int argc = customer ? 8 : 6;
+	redisReply *rep = credis_cmdargv(s->redis, argc, argv, NULL);
+	int rc = rep && rep->type != REDIS_REPLY_ERROR ? 0 : -1;
+	if (rep && rep->type == REDIS_REPLY_ERROR)
+		log_warn("redis refused the session state: %s", rep->str);
+	if (rep)
+		freeReplyObject(rep);
+	free(key);
+	free(ckey);
+	free(val);
+	return rc;
+}
+
+/* A JSON string as a fresh heap string, "" when it is not one. */
+static char *jdup(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	return xstrdup(s ? s : "");
+}
+
+static int load_context(void *arg, const char *tenant, const char *customer_id, Chat__CustomerContext *ctx)
+{
+	/* One round trip: the profile with its recent orders and open tickets
+	 * (orch_customer_context, migration 010_orch_lookups). */
+	static const char sql[] = "SELECT * FROM orch_customer_context($1, $2)";
+	const char *params[] = { tenant, customer_id };
+	int rc;
+	PGresult *res = tool_query(arg, "context", sql, 2, params, &rc);
+	if (!res)
+		return rc;
+	int found = PQntuples(res) > 0;
+	if (found) {
+		turn_set_str(&ctx->name, PQgetvalue(res, 0, 0));
+		turn_set_str(&ctx->loyalty_tier, PQgetvalue(res, 0, 1));
+		ctx->loyalty_points = col_ll(res, 0, 2);
+		json_t *orders = json_loads(PQgetvalue(res, 0, 3), 0, NULL);
+		size_t n = json_array_size(orders);
+		ctx->recent_orders = n ? xcalloc(n, sizeof(*ctx->recent_orders)) : NULL;
+		for (size_t i = 0; i < n; i++) {
+			json_t *o = json_array_get(orders, i);
+			Chat__OrderSummary *os = xmalloc(sizeof(*os));
+			chat__order_summary__init(os);
+			os->order_id = jdup(json_array_get(o, 0));
+			os->status = jdup(json_array_get(o, 1));
+			os->total_sen = json_integer_value(json_array_get(o, 2));
+			os->placed_at_us = json_integer_value(json_array_get(o, 3));
+			ctx->recent_orders[ctx->n_recent_orders++] = os;
+		}
+		json_decref(orders);
+		json_t *tickets = json_loads(PQgetvalue(res, 0, 4), 0, NULL);
+		n = json_array_size(tickets);
+		ctx->open_tickets = n ? xcalloc(n, sizeof(*ctx->open_tickets)) : NULL;
+		for (size_t i = 0; i < n; i++)
+			ctx->open_tickets[ctx->n_open_tickets++] = jdup(json_array_get(tickets, i));
+		json_decref(tickets);
+	}
+	PQclear(res);
+	return found;
+}
+
+static int start_return(void *arg, const Chat__Turn *turn, const char *order_id, struct orch_return *out)
+{
+	/* An open return on the order (chat's or the ERP's) is reported, not
+	 * doubled; this turn's own request (a replay) counts as opened. */
+	static const char existing[] =
+	    "SELECT return_id, status, turn_id FROM return_requests WHERE tenant_id = $1 AND order_id = $2 "
+	    "AND status IN ('requested', 'approved') "
+	    "UNION ALL SELECT return_id, status, coalesce(created_turn_id, '') FROM returns "
+	    "WHERE tenant_id = $1 AND order_id = $2 AND status IN ('requested', 'approved', 'received') LIMIT 1";
+	static const char insert[] =
+	    "INSERT INTO return_requests (tenant_id, order_id, customer_id, turn_id, session_id, reason) "
+	    "VALUES ($1, $2, NULLIF($3, ''), $4, $5, left($6, 500)) ON CONFLICT (turn_id) DO NOTHING";
+	static const char by_turn[] = "SELECT return_id, status FROM return_requests WHERE turn_id = $1";
+	const char *tenant = turn_tenant(turn->tenant_id);
+	const char *customer = turn->customer && turn->customer->authenticated ? turn->customer->id : "";
+	const char *p1[] = { tenant, order_id };
+	int rc;
+	PGresult *res = tool_query(arg, "open return", existing, 2, p1, &rc);
+	if (!res)
+		return rc;
+	if (PQntuples(res) > 0) {
+		col(res, 0, 0, out->return_id, sizeof(out->return_id));
+		col(res, 0, 1, out->status, sizeof(out->status));
+		int mine = !strcmp(PQgetvalue(res, 0, 2), turn->turn_id);
+		PQclear(res);
+		return mine ? 1 : 2;
+	}
+	PQclear(res);
+	const char *p2[] = { tenant, order_id, customer, turn->turn_id, turn->session_id, turn->text };
+	struct orch_store *s = arg;
+	char errstr[256];
+	rc = cpg_run(s->pg, insert, 6, p2, NULL, errstr, sizeof(errstr));
+	if (rc < 0) {
+		if (rc == -2)
+			log_warn("return request refused: %s", errstr);
+		return rc;
+	}
+	const char *p3[] = { turn->turn_id };
+	res = tool_query(arg, "return by turn", by_turn, 1, p3, &rc);
+	if (!res)
+		return rc;
+	int found = PQntuples(res) > 0;
+	if (found) {
+		col(res, 0, 0, out->return_id, sizeof(out->return_id));
+		col(res, 0, 1, out->status, sizeof(out->status));
+	}
+	PQclear(res);
+	return found ? 1 : -2;
+}
+
+static int log_gap(void *arg, const Chat__Turn *turn)
+{
+	struct orch_store *s = arg;
+	static const char sql[] =
+	    "INSERT INTO knowledge_gaps (turn_id, tenant_id, session_id, customer_id, text, intent, confidence, "
+	    "language, action, top_score, passages) VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7::real, $8, $9, "
+	    "NULLIF($10, '')::double precision, $11::jsonb) ON CONFLICT (turn_id) DO NOTHING";
+	json_t *ps = json_array();
+	double top = 0;
+	for (size_t i = 0; i < turn->n_passages; i++) {
+		const Chat__Passage *p = turn->passages[i];
+		json_array_append_new(ps, json_pack("{s:s,s:s,s:f}", "id", p->id, "title", p->title, "score", p->score));
+		if (i == 0 || p->score > top)
+			top = p->score;
+	}
+	char *pjson = json_dumps(ps, JSON_COMPACT);
+	json_decref(ps);
+	char conf[32], tops[32] = "";
+	snprintf(conf, sizeof(conf), "%.4f", (double)turn->confidence);
+	if (turn->n_passages)
+		snprintf(tops, sizeof(tops), "%.6f", top);
+	const char *action = turn->draft->action == CHAT__ACTION__ACTION_DECLINE ? "decline" : "clarify";
+	const char *params[] = { turn->turn_id, turn_tenant(turn->tenant_id), turn->session_id,
+				 turn->customer ? turn->customer->id : "", turn->text, turn->intent, conf,
+				 turn->language, action, tops, pjson };
+	char errstr[256];
+	int rc = cpg_run(s->pg, sql, 11, params, NULL, errstr, sizeof(errstr));
+	if (rc == -2)
+		log_warn("knowledge gap refused: %s", errstr);
+	free(pjson);
+	return rc;
+}
+
 struct orch_store *orch_store_new(const char *redis_url, const char *database_url, long memory_ttl_s)
 {
 	char errstr[256];
@@ -348,6 +620,12 @@ void orch_store_free(struct orch_store *st)
 struct orch_io orch_store_io(struct orch_store *st)
 {
 	return (struct orch_io){ load_history, remember, persist, st };
+}
+
+struct orch_session_io orch_store_session(struct orch_store *st)
+{
+	return (struct orch_session_io){ load_state, save_state, load_context, start_return, log_gap, load_session,
+					 st };
 }
 
 struct orch_tools orch_store_tools(struct orch_store *st)

@@ -21,4 +21,7 @@ struct orch_io orch_store_io(struct orch_store *st);
 /* The orch_tools whose arg is st (same connections as its orch_io). */
 struct orch_tools orch_store_tools(struct orch_store *st);
 
+/* The orch_session_io whose arg is st. */
+struct orch_session_io orch_store_session(struct orch_store *st);
+
 #endif

@@ -167,49 +167,46 @@ static int parse_order_id(const char *v, char *out, size_t outlen)
 	return 0;
 }
 
+static int authorized_order(const struct orch *o, Chat__Turn *turn, const char *tool, struct orch_order *ord);
+
+/* An authenticated customer who names no order sees their recent orders
+ * (from the L1 context) and can pick one ("the second one"). */
+static void list_orders(Chat__Turn *turn, const char *tool)
+{
+	const char *lang = turn->language;
+	const Chat__CustomerContext *ctx = turn->context;
+	struct reply r = { .n = 0 };
+	reply_add(&r, orch_template("orders_head", lang));
+	json_t *ids = json_array();
+	for (size_t i = 0; i < ctx->n_recent_orders && i < ORCH_MAX_ITEMS; i++) {
+		const Chat__OrderSummary *os = ctx->recent_orders[i];
+		char n[8], total[48], status_key[32];
+		snprintf(n, sizeof(n), "%zu", i + 1);
+		orch_format_rm(os->total_sen, total, sizeof(total));
+		snprintf(status_key, sizeof(status_key), "status_%s", os->status);
+		const char *status = orch_template(status_key, lang);
+		const char *args[] = { n, os->order_id, *status ? status : os->status, total };
+		reply_fill(&r, lang, "orders_line", args, 4);
+		json_array_append_new(ids, json_string(os->order_id));
+	}
+	reply_add(&r, orch_template("orders_pick", lang));
+	set_answer(turn, CHAT__ACTION__ACTION_ANSWER, r.s);
+	add_result(turn, tool, 1, json_pack("{s:o}", "orders", ids), NULL);
+}
+
 static void tool_order_status(const struct orch *o, Chat__Turn *turn)
 {
 	static const char tool[] = "order_status";
 	const char *lang = turn->language;
-	const char *raw = entity(turn, "order_id");
-	const char *email = entity(turn, "email");
-	int guest = is_guest(turn);
-	char order_id[24];
-
-	if (!raw) {
-		answer_key(turn, CHAT__ACTION__ACTION_CLARIFY, tool, guest ? "order_need_id_email" : "order_need_id",
-			   json_pack("{s:s}", "missing", guest ? "order_id,email" : "order_id"));
-		return;
-	}
-	if (parse_order_id(raw, order_id, sizeof(order_id))) {
-		answer_key(turn, CHAT__ACTION__ACTION_CLARIFY, tool, "order_malformed",
-			   json_pack("{s:s}", "error", "malformed order id"));
-		return;
-	}
-	if (guest && !email) {
-		struct reply r = { .n = 0 };
-		const char *args[] = { order_id };
-		reply_fill(&r, lang, "order_need_email", args, 1);
-		set_answer(turn, CHAT__ACTION__ACTION_CLARIFY, r.s);
-		add_result(turn, tool, 1, json_pack("{s:s}", "missing", "email"), NULL);
-		return;
-	}
-	struct orch_order ord;
-	memset(&ord, 0, sizeof(ord));
-	int rc = o->tools.find_order(o->tools.arg, turn_tenant(turn->tenant_id), order_id, &ord);
-	if (rc < 0) {
-		answer_unavailable(turn, tool, rc);
+	if (!entity(turn, "order_id") && !is_guest(turn) && turn->context && turn->context->n_recent_orders > 0) {
+		list_orders(turn, tool);
 		return;
 	}
 	/* Not found and not yours read the same: an order id alone must not
 	 * tell anyone that the order exists. */
-	int allowed = rc == 1 && (guest ? strcasecmp(email, ord.email) == 0
-					: strcmp(ord.customer_id, turn->customer->id) == 0);
-	if (!allowed) {
-		answer_key(turn, CHAT__ACTION__ACTION_ANSWER, tool, "order_not_found",
-			   json_pack("{s:b}", "found", 0));
+	struct orch_order ord;
+	if (!authorized_order(o, turn, tool, &ord))
 		return;
-	}
 	char total[48], items[16], status_key[32];
 	orch_format_rm(ord.total_sen, total, sizeof(total));
 	snprintf(items, sizeof(items), "%d", ord.items);
@@ -522,10 +519,156 @@ static void tool_store_info(const struct orch *o, Chat__Turn *turn)
 	add_result(turn, tool, 1, json_pack("{s:o}", "stores", ids), NULL);
 }
 
-int orch_tool_run(const struct orch *o, Chat__Turn *turn)
+/* Look up and authorize the order a turn names, answering the customer
+ * when that fails. 1 with ord filled when the caller may go on. */
+static int authorized_order(const struct orch *o, Chat__Turn *turn, const char *tool, struct orch_order *ord)
+{
+	const char *lang = turn->language;
+	const char *raw = entity(turn, "order_id");
+	const char *email = entity(turn, "email");
+	int guest = is_guest(turn);
+	char order_id[24];
+	if (!raw) {
+		answer_key(turn, CHAT__ACTION__ACTION_CLARIFY, tool, guest ? "order_need_id_email" : "order_need_id",
+			   json_pack("{s:s}", "missing", guest ? "order_id,email" : "order_id"));
+		return 0;
+	}
+	if (parse_order_id(raw, order_id, sizeof(order_id))) {
+		answer_key(turn, CHAT__ACTION__ACTION_CLARIFY, tool, "order_malformed",
+			   json_pack("{s:s}", "error", "malformed order id"));
+		return 0;
+	}
+	if (guest && !email) {
+		struct reply r = { .n = 0 };
+		const char *args[] = { order_id };
+		reply_fill(&r, lang, "order_need_email", args, 1);
+		set_answer(turn, CHAT__ACTION__ACTION_CLARIFY, r.s);
+		add_result(turn, tool, 1, json_pack("{s:s}", "missing", "email"), NULL);
+		return 0;
+	}
+	memset(ord, 0, sizeof(*ord));
+	int rc = o->tools.find_order(o->tools.arg, turn_tenant(turn->tenant_id), order_id, ord);
+	if (rc < 0) {
+		answer_unavailable(turn, tool, rc);
+		return 0;
+	}
+	int allowed = rc == 1 && (guest ? strcasecmp(email, ord->email) == 0
+					: strcmp(ord->customer_id, turn->customer->id) == 0);
+	if (!allowed) {
+		answer_key(turn, CHAT__ACTION__ACTION_ANSWER, tool, "order_not_found", json_pack("{s:b}", "found", 0));
+		return 0;
+	}
+	return 1;
+}
+
+/* Start a return: only a delivered order, within the returns policy's
+ * window for its owner, and only one open return per order. */
+static void tool_return(const struct orch *o, Chat__Turn *turn)
+{
+	static const char tool[] = "start_return";
+	const char *lang = turn->language;
+	struct orch_order ord;
+	if (!authorized_order(o, turn, tool, &ord))
+		return;
+	char days[16];
+	snprintf(days, sizeof(days), "%d", ord.return_window_days);
+	const char *why = NULL, *key = NULL;
+	if (!strcmp(ord.status, "paid") || !strcmp(ord.status, "packed"))
+		why = "not shipped", key = "return_not_shipped";
+	else if (!strcmp(ord.status, "shipped"))
+		why = "not delivered", key = "return_in_transit";
+	else if (!strcmp(ord.status, "cancelled"))
+		why = "cancelled", key = "return_cancelled";
+	else if (!strcmp(ord.status, "returned"))
+		why = "already returned", key = "return_done";
+	else if (ord.delivered_days < 0 || ord.delivered_days > ord.return_window_days)
+		why = "outside the return window", key = "return_window_passed";
+	if (why) {
+		struct reply r = { .n = 0 };
+		const char *args[] = { ord.order_id, days };
+		reply_fill(&r, lang, key, args, 2);
+		set_answer(turn, CHAT__ACTION__ACTION_ANSWER, r.s);
+		add_result(turn, tool, 1,
+			   json_pack("{s:b,s:s,s:b,s:s,s:i}", "found", 1, "order_id", ord.order_id, "eligible", 0,
+				     "reason", why, "window_days", ord.return_window_days),
+			   NULL);
+		return;
+	}
+	if (!o->sess.start_return) {
+		answer_unavailable(turn, tool, -1);
+		return;
+	}
+	struct orch_return ret;
+	memset(&ret, 0, sizeof(ret));
+	int rc = o->sess.start_return(o->sess.arg, turn, ord.order_id, &ret);
+	if (rc < 0) {
+		answer_unavailable(turn, tool, rc);
+		return;
+	}
+	struct reply r = { .n = 0 };
+	const char *args[] = { ret.return_id, ord.order_id, ret.status };
+	reply_fill(&r, lang, rc == 1 ? "return_started" : "return_exists", args, 3);
+	if (rc == 1)
+		reply_add(&r, orch_template("return_next_steps", lang));
+	set_answer(turn, CHAT__ACTION__ACTION_ANSWER, r.s);
+	add_result(turn, tool, 1,
+		   json_pack("{s:b,s:s,s:b,s:s,s:s,s:b}", "found", 1, "order_id", ord.order_id, "eligible", 1,
+			     "return_id", ret.return_id, "status", ret.status, "created", rc == 1),
+		   NULL);
+}
+
+/* The live price of the product a question names (by SKU). */
+static void tool_price(const struct orch *o, Chat__Turn *turn)
+{
+	static const char tool[] = "price";
+	const char *lang = turn->language;
+	struct orch_product p;
+	memset(&p, 0, sizeof(p));
+	int n = o->tools.find_products(o->tools.arg, turn_tenant(turn->tenant_id), entity(turn, "sku"), NULL, &p, 1);
+	if (n < 0) {
+		answer_unavailable(turn, tool, n);
+		return;
+	}
+	if (n == 0) {
+		answer_key(turn, CHAT__ACTION__ACTION_CLARIFY, tool, "product_not_found", json_pack("{s:b}", "found", 0));
+		return;
+	}
+	char price[48];
+	if (p.price_sen >= 0)
+		orch_format_rm(p.price_sen, price, sizeof(price));
+	else
+		util_strlcpy(price, orch_template("price_unknown", lang), sizeof(price));
+	struct reply r = { .n = 0 };
+	const char *args[] = { p.name, p.sku, price };
+	reply_fill(&r, lang, "price", args, 3);
+	set_answer(turn, CHAT__ACTION__ACTION_ANSWER, r.s);
+	add_result(turn, tool, 1,
+		   json_pack("{s:b,s:s,s:s,s:I,s:s}", "found", 1, "sku", p.sku, "name", p.name, "price_sen",
+			     (json_int_t)p.price_sen, "currency", p.currency),
+		   NULL);
+}
+
+const char *orch_tool_for(const Chat__Turn *turn)
 {
 	const char *intent = turn->intent;
-	if (!strcmp(intent, "order_status"))
+	if (orch_is_tool_intent(intent))
+		return intent;
+	if (!strcmp(intent, "return_refund") && entity(turn, "order_id"))
+		return "start_return";
+	if ((!strcmp(intent, "product_question") || !strcmp(intent, "product_search")) && entity(turn, "sku") &&
+	    orch_asks_price(turn->text))
+		return "price";
+	return "";
+}
+
+int orch_tool_run(const struct orch *o, Chat__Turn *turn)
+{
+	const char *intent = orch_tool_for(turn);
+	if (!strcmp(intent, "start_return"))
+		tool_return(o, turn);
+	else if (!strcmp(intent, "price"))
+		tool_price(o, turn);
+	else if (!strcmp(intent, "order_status"))
 		tool_order_status(o, turn);
 	else if (!strcmp(intent, "stock_check"))
 		tool_stock_check(o, turn);

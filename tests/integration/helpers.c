@@ -131,3 +131,135 @@ rd_kafka_message_t *it_poll_key(rd_kafka_t *rk, const char *key, int timeout_ms)
 	}
 	return NULL;
 }
+
+/* --- orchestrator, handoff and erasure tests ------------------------- */
+
+#include <hiredis/hiredis.h>
+#include <stdarg.h>
+
+#include "../../tools/chatctl/agent.h"
+#include "proto/chat.pb-c.h"
+#include "turn.h"
+
+void it_publish_turn(const char *topic, const void *turn_ptr)
+{
+	const Chat__Turn *turn = turn_ptr;
+	char errstr[512];
+	rd_kafka_conf_t *conf = kstage_base_conf(it_brokers(), errstr, sizeof(errstr));
+	cr_assert_not_null(conf, "%s", errstr);
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+	cr_assert_not_null(rk, "%s", errstr);
+	size_t len;
+	void *buf = turn_encode(turn, &len);
+	rd_kafka_resp_err_t err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+						    RD_KAFKA_V_KEY(turn->session_id, strlen(turn->session_id)),
+						    RD_KAFKA_V_VALUE(buf, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+						    RD_KAFKA_V_END);
+	free(buf);
+	cr_assert_eq(err, 0, "produce: %s", rd_kafka_err2str(err));
+	cr_assert_eq(rd_kafka_flush(rk, 15000), 0, "the broker did not acknowledge the turn");
+	rd_kafka_destroy(rk);
+}
+
+json_t *it_ask_as(const char *sid, const char *customer_id, const char *text, const char *turn_id, int timeout_ms)
+{
+	char tid[40];
+	if (!turn_id) {
+		util_uuid(tid);
+		turn_id = tid;
+	}
+	Chat__Turn *t = turn_new();
+	turn_set_str(&t->tenant_id, "demo");
+	turn_set_str(&t->session_id, sid);
+	turn_set_str(&t->turn_id, turn_id);
+	turn_set_str(&t->trace_id, turn_id);
+	turn_set_str(&t->text, text);
+	t->channel = CHAT__CHANNEL__CHANNEL_API;
+	t->reply_partition = 0;
+	t->received_at_us = util_now_us();
+	t->customer = xmalloc(sizeof(*t->customer));
+	chat__customer__init(t->customer);
+	turn_set_str(&t->customer->id, customer_id);
+	t->customer->authenticated = *customer_id != '\0';
+	/* The session's replies so far, so that only a new one counts. */
+	struct cc_http h;
+	char errstr[256];
+	long status;
+	json_t *resp = NULL;
+	cr_assert_eq(cc_http_init(&h, it_gateway_url()), 0);
+	uint64_t after = 0;
+	if (cc_get_events(&h, sid, 0, 0, &status, &resp, errstr, sizeof(errstr)) == 0 && status == 200)
+		after = (uint64_t)json_integer_value(json_object_get(resp, "next"));
+	json_decref(resp);
+	it_publish_turn("chat.inbound.v1", t);
+	turn_free(t);
+	json_t *found = NULL;
+	int64_t deadline = util_mono_us() + (int64_t)timeout_ms * 1000;
+	while (!found && util_mono_us() < deadline) {
+		resp = NULL;
+		if (cc_get_events(&h, sid, after, 1000, &status, &resp, errstr, sizeof(errstr)) || status != 200) {
+			json_decref(resp);
+			util_sleep_ms(100, NULL);
+			continue;
+		}
+		json_t *evs = json_object_get(resp, "events");
+		for (size_t i = 0; i < json_array_size(evs); i++) {
+			json_t *ev = json_array_get(evs, i);
+			if (!found && !strcmp(json_string_value(json_object_get(ev, "turn_id")), turn_id))
+				found = json_incref(ev);
+		}
+		after = (uint64_t)json_integer_value(json_object_get(resp, "next"));
+		json_decref(resp);
+	}
+	cc_http_release(&h);
+	return found;
+}
+
+char *it_pg_value(const char *sql, const char *p1, const char *p2)
+{
+	PGconn *c = PQconnectdb(it_database_url());
+	cr_assert_eq(PQstatus(c), CONNECTION_OK, "cannot connect to PostgreSQL: %s", PQerrorMessage(c));
+	const char *params[] = { p1, p2 };
+	int n = p2 ? 2 : p1 ? 1 : 0;
+	PGresult *res = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+	cr_assert(st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK, "%s: %s", sql, PQerrorMessage(c));
+	char *out = st == PGRES_TUPLES_OK && PQntuples(res) > 0 ? xstrdup(PQgetvalue(res, 0, 0)) : NULL;
+	PQclear(res);
+	PQfinish(c);
+	return out;
+}
+
+char *it_redis(const char *fmt, ...)
+{
+	long port = 6379;
+	const char *p = getenv("REDIS_PORT");
+	if (p && *p)
+		util_parse_long(p, 1, 65535, &port);
+	redisContext *rc = redisConnect("127.0.0.1", (int)port);
+	cr_assert(rc && !rc->err, "cannot connect to Redis on %ld", port);
+	va_list ap;
+	va_start(ap, fmt);
+	redisReply *rep = redisvCommand(rc, fmt, ap);
+	va_end(ap);
+	cr_assert_not_null(rep);
+	char *out;
+	if (rep->type == REDIS_REPLY_INTEGER)
+		out = xasprintf("%lld", rep->integer);
+	else if (rep->type == REDIS_REPLY_STRING || rep->type == REDIS_REPLY_STATUS)
+		out = xstrdup(rep->str);
+	else
+		out = xstrdup("(nil)");
+	freeReplyObject(rep);
+	redisFree(rc);
+	return out;
+}
+
+json_t *it_agent(const char *method, const char *path, const char *body, const char *token, long *status)
+{
+	json_t *resp = NULL;
+	char errstr[512];
+	cr_assert_eq(cc_agent_call(method, path, body, token, status, &resp, errstr, sizeof(errstr)), 0, "%s",
+		     errstr);
+	return resp;
+}

@@ -41,3 +41,23 @@ rd_kafka_t *it_tail(const char *topic);
 rd_kafka_message_t *it_poll_key(rd_kafka_t *rk, const char *key, int timeout_ms);
 
 #endif
+
+#ifndef TESTS_INTEGRATION_HELPERS_ORCH
+#define TESTS_INTEGRATION_HELPERS_ORCH
+/* Publish turn (encoded) to topic keyed by its session and wait for the
+ * broker's acknowledgement. */
+void it_publish_turn(const char *topic, const void *turn);
+/* One turn of an authenticated customer (customer_id; "" for a guest)
+ * published to chat.inbound.v1 with turn id turn_id (NULL: fresh), the
+ * reply read from the gateway's events of the session: the event (caller
+ * decrefs) or NULL after timeout_ms. */
+json_t *it_ask_as(const char *sid, const char *customer_id, const char *text, const char *turn_id, int timeout_ms);
+/* The first column of the first row of sql with up to two text parameters
+ * (NULL: none), at once; heap string or NULL when no row. */
+char *it_pg_value(const char *sql, const char *p1, const char *p2);
+/* A Redis command's reply as a string ("(nil)", the integer, or the bulk
+ * string; heap) against REDIS_URL's port. */
+char *it_redis(const char *fmt, ...);
+/* Send an authorized request to the handoff agent API. */
+json_t *it_agent(const char *method, const char *path, const char *body, const char *token, long *status);
+#endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent.h"
 #include "bench.h"
 #include "client.h"
 #include "kb.h"
@@ -27,7 +28,8 @@ static const char usage[] =
     "\n"
     "environment: GATEWAY_URL (http://127.0.0.1:8080), KAFKA_BROKERS (127.0.0.1:9092),\n"
     "ADMIN_HOST (127.0.0.1) with the services' admin ports from ADMIN_PORT_BASE (9101),\n"
-    "CHAT_TENANT (demo) for kb commands\n";
+    "CHAT_TENANT (demo) for kb and erase, HANDOFF_API_URL (http://127.0.0.1:9110) with\n"
+    "HANDOFF_AGENT_TOKEN (tickets) and HANDOFF_ADMIN_TOKEN (erase\n";
 
 static const char *env_or(const char *name, const char *def)
 {
@@ -208,6 +210,10 @@ int main(int argc, char **argv)
 		};
 		rc = cc_bench(&bc);
 		rc = rc < 0 ? 2 : rc;
+	} else if (!strcmp(argv[1], "tickets")) {
+		rc = cc_tickets(argc - 1, argv + 1);
+	} else if (!strcmp(argv[1], "erase")) {
+		rc = cc_erase(argc - 1, argv + 1);
 	} else if (!strcmp(argv[1], "kb")) {
 		rc = cmd_kb(argc, argv, brokers);
 	} else {

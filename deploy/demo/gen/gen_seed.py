@@ -584,4 +584,8 @@ insert("returns", ["return_id", "order_id", "sku", "qty", "reason", "status", "r
                    "created_at", "updated_at"], returns, out)
 insert("promotions", ["promo_id", "title", "description", "discount_kind", "discount_value", "min_spend_sen",
                       "applies_to_kind", "applies_to", "min_tier", "code", "starts_at", "ends_at"], PROMOS, out)
+# The returns policy (kb/*/returns-refunds.md): 30 days after delivery, 45 for
+# Platinum; '' is a guest order.
+insert("return_policy", ["tier", "window_days"],
+       [("", 30), ("bronze", 30), ("silver", 30), ("gold", 30), ("platinum", 45)], out)
 print("\n".join(out))

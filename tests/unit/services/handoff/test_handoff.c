@@ -122,22 +122,54 @@ struct fake_io {
 	int calls;
 	char summary[512];
 	char turn_id[64];
+	char intents[256], orders[256], context[512];
+	long long session_ticket; /* what session_ticket answers */
+	int appends, append_rc, notes;
+	char appended[256], note[256];
 };
 
-static int fake_open(void *arg, const Chat__Turn *turn, const char *summary, char *errstr, size_t errlen)
+static long long fake_session_ticket(void *arg, const Chat__Turn *turn)
+{
+	struct fake_io *f = arg;
+	(void)turn;
+	return f->session_ticket;
+}
+
+static long long fake_open(void *arg, const Chat__Turn *turn, const struct handoff_ticket *t, int *created,
+			   char *errstr, size_t errlen)
 {
 	struct fake_io *f = arg;
 	f->calls++;
-	snprintf(f->summary, sizeof(f->summary), "%s", summary);
+	snprintf(f->summary, sizeof(f->summary), "%s", t->summary);
+	snprintf(f->intents, sizeof(f->intents), "%s", t->intents_json);
+	snprintf(f->orders, sizeof(f->orders), "%s", t->order_ids_json);
+	snprintf(f->context, sizeof(f->context), "%s", t->context_json);
 	snprintf(f->turn_id, sizeof(f->turn_id), "%s", turn->turn_id);
 	if (f->rc == -2)
 		snprintf(errstr, errlen, "ticket refused");
-	return f->rc;
+	*created = f->calls == 1;
+	return f->rc < 0 ? f->rc : 42;
+}
+
+static int fake_append(void *arg, long long ticket, const char *msg_key, const char *role, const char *text)
+{
+	struct fake_io *f = arg;
+	(void)msg_key;
+	f->appends++;
+	snprintf(f->appended, sizeof(f->appended), "%lld %s %s", ticket, role, text);
+	return f->append_rc;
+}
+
+static void fake_notify(void *arg, const char *text)
+{
+	struct fake_io *f = arg;
+	f->notes++;
+	snprintf(f->note, sizeof(f->note), "%s", text);
 }
 
 static int process(struct fake_io *f, const void *payload, size_t len, char *err, size_t errlen)
 {
-	struct handoff h = { { fake_open, f } };
+	struct handoff h = { { fake_session_ticket, fake_open, fake_append, fake_notify, f } };
 	struct kstage_msg m = tu_msg("handoff.requests.v1", payload, len);
 	struct kstage_emit em = { .n = 0 };
 	int rc = handoff_process(&h, &m, &em, err, errlen);
@@ -188,4 +220,65 @@ Test(handoff, process_garbage_is_poison)
 	char err[128] = "";
 	cr_assert_eq(process(&f, TU_GARBAGE, sizeof(TU_GARBAGE), err, sizeof(err)), KSTAGE_EPOISON);
 	cr_assert_eq(f.calls, 0, "no ticket for garbage");
+}
+
+Test(handoff, ticket_carries_intents_order_ids_and_context)
+{
+	struct fake_io f = { 0 };
+	char err[128] = "";
+	Chat__Turn *t = handed_off(1);
+	tu_add_history(t, "customer", "where is ORD-102695?");
+	turn_set_str(&t->history[t->n_history - 1]->intent, "order_status");
+	t->customer = xmalloc(sizeof(*t->customer));
+	chat__customer__init(t->customer);
+	t->customer->id = xstrdup("CUST-1001");
+	t->customer->authenticated = 1;
+	t->context = xmalloc(sizeof(*t->context));
+	chat__customer_context__init(t->context);
+	t->context->loyalty_tier = xstrdup("gold");
+	size_t len;
+	void *buf = turn_encode(t, &len);
+	cr_assert_eq(process(&f, buf, len, err, sizeof(err)), KSTAGE_OK, "%s", err);
+	free(buf);
+	turn_free(t);
+	cr_assert(strstr(f.intents, "\"order_status\""), "%s", f.intents);
+	cr_assert(strstr(f.intents, "\"human_agent\""), "%s", f.intents);
+	cr_assert(strstr(f.orders, "\"ORD-102695\""), "%s", f.orders);
+	cr_assert(strstr(f.context, "\"CUST-1001\"") && strstr(f.context, "\"gold\""), "%s", f.context);
+	cr_assert_eq(f.notes, 1, "agents are told about a new ticket");
+	cr_assert(strstr(f.note, "#42"), "%s", f.note);
+	cr_assert_null(strstr(f.note, "ORD-"), "no customer data in notifications: %s", f.note);
+}
+
+Test(handoff, a_message_while_a_ticket_is_open_joins_it)
+{
+	struct fake_io f = { .session_ticket = 7, .append_rc = 1 };
+	char err[128] = "";
+	cr_assert_eq(process_turn(&f, err, sizeof(err)), KSTAGE_OK, "%s", err);
+	cr_assert_eq(f.calls, 0, "no second ticket");
+	cr_assert_eq(f.appends, 1);
+	cr_assert(strstr(f.appended, "7 customer "), "%s", f.appended);
+	cr_assert_eq(f.notes, 1);
+	/* A replay appends nothing new and notifies nobody. */
+	f.append_rc = 0;
+	cr_assert_eq(process_turn(&f, err, sizeof(err)), KSTAGE_OK);
+	cr_assert_eq(f.notes, 1);
+}
+
+Test(handoff, a_replayed_ticket_is_not_notified_twice)
+{
+	struct fake_io f = { 0 };
+	char err[128] = "";
+	cr_assert_eq(process_turn(&f, err, sizeof(err)), KSTAGE_OK);
+	cr_assert_eq(process_turn(&f, err, sizeof(err)), KSTAGE_OK);
+	cr_assert_eq(f.calls, 2);
+	cr_assert_eq(f.notes, 1);
+}
+
+Test(handoff, session_lookup_down_blocks)
+{
+	struct fake_io f = { .session_ticket = -1 };
+	char err[128] = "";
+	cr_assert_eq(process_turn(&f, err, sizeof(err)), KSTAGE_EBLOCKED);
+	cr_assert_eq(f.calls, 0);
 }

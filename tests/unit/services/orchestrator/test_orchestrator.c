@@ -52,7 +52,7 @@ static int fake_persist(void *arg, const Chat__Turn *turn, const char *reply, ch
 /* No tools: routing tests never reach one (tests/.../test_tools.c do). */
 static struct orch make_orch(struct fake_io *f)
 {
-	struct orch o = { { fake_load, fake_remember, fake_persist, f }, 10, { 0 }, ORCH_MIN_CONFIDENCE_DEFAULT };
+	struct orch o = { { fake_load, fake_remember, fake_persist, f }, 10, { 0 }, ORCH_MIN_CONFIDENCE_DEFAULT, { 0 }, 0 };
 	return o;
 }
 

@@ -123,7 +123,7 @@ static struct orch make_orch(struct fake_tools *f)
 	struct orch o = { { f_load, NULL, NULL, NULL },
 			  10,
 			  { f_find_order, f_find_products, f_stock, f_loyalty, f_promotions, f_stores, f },
-			  ORCH_MIN_CONFIDENCE_DEFAULT };
+			  ORCH_MIN_CONFIDENCE_DEFAULT, { 0 }, 0 };
 	return o;
 }
 
@@ -181,7 +181,7 @@ static void demo_order(struct fake_tools *f)
 {
 	f->order_found = 1;
 	struct orch_order o = { "ORD-102695", "CUST-1001", "aisyah.kamal@example.com", "shipped", "2026-11-18",
-				"J&T Express", "JTMY6861352767", 152560, 3 };
+				"J&T Express", "JTMY6861352767", 152560, 3, -1, 30 };
 	f->order = o;
 }
 

@@ -1,0 +1,186 @@
+/* refs: follow-ups resolved from the session's state: ordinals over the
+ * items the last reply listed, a new store for the last question, and
+ * "it" for the last product. Word lists cover en, ms and zh. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "orchestrator.h"
+#include "util.h"
+
+/* 1 when word occurs in text as a whole word (ASCII, any case); words that
+ * are not ASCII (Chinese) match anywhere. */
+static int has_word(const char *text, const char *word)
+{
+	size_t wl = strlen(word);
+	int ascii = isalpha((unsigned char)word[0]) || isdigit((unsigned char)word[0]);
+	for (const char *p = text; (p = ascii ? strcasestr(p, word) : strstr(p, word)) != NULL; p++) {
+		if (!ascii)
+			return 1;
+		int before = p == text || !isalnum((unsigned char)p[-1]);
+		int after = !isalnum((unsigned char)p[wl]);
+		if (before && after)
+			return 1;
+	}
+	return 0;
+}
+
+static int has_any(const char *text, const char *const *words, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (has_word(text, words[i]))
+			return 1;
+	return 0;
+}
+
+/* The 0-based position an ordinal in text names, ORCH_MAX_ITEMS for "the
+ * last one", or -1 when there is none. */
+static int ordinal(const char *text)
+{
+	static const struct {
+		const char *word;
+		int pos;
+	} words[] = {
+		{ "first", 0 },	  { "1st", 0 },	  { "pertama", 0 }, { "第一", 0 },   { "second", 1 },	{ "2nd", 1 },
+		{ "kedua", 1 },	  { "第二", 1 },  { "third", 2 },   { "3rd", 2 },    { "ketiga", 2 },	{ "第三", 2 },
+		{ "fourth", 3 },  { "4th", 3 },	  { "keempat", 3 }, { "第四", 3 },   { "fifth", 4 },	{ "5th", 4 },
+		{ "kelima", 4 },  { "第五", 4 },  { "last", ORCH_MAX_ITEMS },	     { "terakhir", ORCH_MAX_ITEMS },
+		{ "最后", ORCH_MAX_ITEMS },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(words); i++)
+		if (has_word(text, words[i].word))
+			return words[i].pos;
+	/* "number 2", "no. 2", "#2" */
+	static const char *const marks[] = { "number ", "no. ", "no ", "#", "nombor " };
+	for (size_t i = 0; i < ARRAY_LEN(marks); i++) {
+		const char *p = strcasestr(text, marks[i]);
+		if (p) {
+			p += strlen(marks[i]);
+			if (*p >= '1' && *p <= '5' && !isdigit((unsigned char)p[1]))
+				return *p - '1';
+		}
+	}
+	return -1;
+}
+
+int orch_asks_price(const char *text)
+{
+	static const char *const words[] = { "how much", "price", "prices", "cost", "costs", "harga", "berapa",
+					     "多少钱", "价格", "价钱", "几钱" };
+	return has_any(text, words, ARRAY_LEN(words));
+}
+
+/* Words that point back at something already said. */
+static int refers_back(const char *text)
+{
+	static const char *const words[] = { "it", "its", "this", "that", "this one", "that one", "one", "them",
+					     "itu", "ini", "tu", "dia", "它", "这个", "那个", "这款", "那款" };
+	return has_any(text, words, ARRAY_LEN(words));
+}
+
+static int word_count(const char *text)
+{
+	int n = 0, in = 0;
+	for (const char *p = text; *p; p++) {
+		if (isspace((unsigned char)*p)) {
+			in = 0;
+		} else if (!in) {
+			in = 1;
+			n++;
+		}
+	}
+	return n;
+}
+
+static const char *entity_of(const Chat__Turn *turn, const char *type)
+{
+	for (size_t i = 0; i < turn->n_entities; i++)
+		if (!strcmp(turn->entities[i]->type, type))
+			return turn->entities[i]->value;
+	return NULL;
+}
+
+/* Append an entity that came from memory (no position in the text). */
+static void add_entity(Chat__Turn *turn, const char *type, const char *value)
+{
+	Chat__Entity *e = xmalloc(sizeof(*e));
+	chat__entity__init(e);
+	e->type = xstrdup(type);
+	e->value = xstrdup(value);
+	e->start = -1;
+	e->end = -1;
+	turn->entities = xrealloc(turn->entities, (turn->n_entities + 1) * sizeof(*turn->entities));
+	turn->entities[turn->n_entities++] = e;
+}
+
+/* Take the previous intent when the follow-up has none of its own that a
+ * tool answers (its words alone rarely classify well). */
+static void take_intent(Chat__Turn *turn, const char *intent, double min_confidence)
+{
+	if (!*intent)
+		return;
+	if (orch_is_tool_intent(turn->intent) && turn->confidence >= min_confidence &&
+	    !strcmp(turn->intent, intent))
+		return;
+	turn_set_str(&turn->intent, intent);
+	if (turn->confidence < min_confidence)
+		turn->confidence = (float)min_confidence;
+}
+
+int orch_resolve(Chat__Turn *turn, const struct orch_state *st, double min_confidence)
+{
+	const char *text = turn->text;
+	int words = word_count(text);
+	int has_order = entity_of(turn, "order_id") != NULL, has_sku = entity_of(turn, "sku") != NULL;
+
+	/* "what about the second one?" */
+	int pos = st->n_items > 0 && !has_order && !has_sku && words <= 8 ? ordinal(text) : -1;
+	if (pos >= 0) {
+		int i = pos == ORCH_MAX_ITEMS ? st->n_items - 1 : pos;
+		if (i < st->n_items) {
+			int order = !strcmp(st->items_kind, "order");
+			add_entity(turn, order ? "order_id" : "sku", st->items[i]);
+			if (order && !entity_of(turn, "email") && *st->email)
+				add_entity(turn, "email", st->email);
+			if (!order && orch_asks_price(text)) {
+				turn_set_str(&turn->intent, "product_question");
+				if (turn->confidence < min_confidence)
+					turn->confidence = (float)min_confidence;
+			} else {
+				take_intent(turn, *st->intent ? st->intent : (order ? "order_status" : "stock_check"),
+					    min_confidence);
+			}
+			return 1;
+		}
+	}
+	/* "how much is it?" */
+	if (!has_sku && *st->sku && orch_asks_price(text) && (refers_back(text) || words <= 2)) {
+		add_entity(turn, "sku", st->sku);
+		turn_set_str(&turn->intent, "product_question");
+		if (turn->confidence < min_confidence)
+			turn->confidence = (float)min_confidence;
+		return 1;
+	}
+	/* "and in Penang?" */
+	const char *store = entity_of(turn, "store");
+	if (store && !has_order && !has_sku && words <= 6 &&
+	    (!strcmp(st->intent, "stock_check") || !strcmp(st->intent, "store_info"))) {
+		if (!strcmp(st->intent, "stock_check")) {
+			if (!*st->sku)
+				return 0;
+			add_entity(turn, "sku", st->sku);
+		}
+		take_intent(turn, st->intent, min_confidence);
+		return 1;
+	}
+	/* A guest who gave the order's e-mail earlier is not asked again. */
+	if (has_order && !entity_of(turn, "email") && *st->email)
+		add_entity(turn, "email", st->email);
+	/* "is it in stock?" about the last product */
+	if (!has_sku && !has_order && *st->sku && !strcmp(turn->intent, "stock_check") && refers_back(text)) {
+		add_entity(turn, "sku", st->sku);
+		return 1;
+	}
+	return 0;
+}
