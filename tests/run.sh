@@ -41,6 +41,9 @@ bash deploy/stack.sh up
 step "docker-compose.yml"
 bash tests/check-compose.sh
 
+step "Helm chart (lint, template, kubeconform)"
+bash tests/helm-check.sh
+
 cleanup
 trap - EXIT
 
