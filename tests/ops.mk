@@ -5,3 +5,16 @@
 
 helm-check:
 	$(Q)bash tests/helm-check.sh
+
+# Load driver of the chaos test.
+CHAOS_LOAD := $(BUILD)/tests/chaos-load
+$(CHAOS_LOAD): $(call objs,tests/chaos/chaos_load.c tools/chatctl/client.c) $(LIBCOMMON)
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBCOMMON) -lcurl $(LDLIBS)
+
+chaos: $(CHAOS_LOAD)
+	$(Q)bash tests/chaos/chaos.sh
+
+chaos-short: $(CHAOS_LOAD)
+	$(Q)bash tests/chaos/chaos.sh --short

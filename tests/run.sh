@@ -38,6 +38,10 @@ bash deploy/stack.sh up
 # The tests find the stack where deploy/env.sh puts it (PORT_OFFSET and all).
 (source deploy/env.sh && REPO_DIR="$PWD" build/tests/integration --jobs 1)
 
+step "chaos (short): SIGKILL each service and restart Kafka under load"
+make -j"$JOBS" build/tests/chaos-load >/dev/null
+bash tests/chaos/chaos.sh --short
+
 step "docker-compose.yml"
 bash tests/check-compose.sh
 
