@@ -18,3 +18,16 @@ chaos: $(CHAOS_LOAD)
 
 chaos-short: $(CHAOS_LOAD)
 	$(Q)bash tests/chaos/chaos.sh --short
+
+include tests/fuzz/module.mk
+
+# make fuzz FUZZ_SECONDS=600 (each target; default 600), make fuzz-ci (10 s each)
+FUZZ_SECONDS ?= 600
+fuzz:
+	$(Q)bash tests/fuzz/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-ci:
+	$(Q)bash tests/fuzz/fuzz.sh 10
+
+test-san-integration:
+	$(Q)bash tests/san-integration.sh
