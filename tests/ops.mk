@@ -31,3 +31,7 @@ fuzz-ci:
 
 test-san-integration:
 	$(Q)bash tests/san-integration.sh
+
+# make soak SOAK_MINUTES=30 [SOAK_RATE=N]: see tests/bench.sh
+soak: deps
+	$(Q)bash tests/bench.sh --soak

@@ -42,6 +42,9 @@ step "chaos (short): SIGKILL each service and restart Kafka under load"
 make -j"$JOBS" build/tests/chaos-load >/dev/null
 bash tests/chaos/chaos.sh --short
 
+step "integration tests against services built with ASan + UBSan"
+SAN_RESTORE=0 bash tests/san-integration.sh
+
 step "docker-compose.yml"
 bash tests/check-compose.sh
 

@@ -4,7 +4,8 @@
 # report in a service's log fails the run, as does a failing test.
 #
 # If a stack of plain binaries is running, its services are stopped first and
-# started again afterwards (Kafka, Redis and PostgreSQL stay up).
+# started again afterwards (Kafka, Redis and PostgreSQL stay up), unless
+# SAN_RESTORE=0 (make test: the stack goes down next anyway).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/env.sh
@@ -19,7 +20,7 @@ bash deploy/stack.sh status 2>/dev/null | awk '$1 == "kafka" && $2 == "running" 
 
 restore() {
     BIN_DIR="$PWD/build-san/bin" bash deploy/stack.sh services-down >/dev/null 2>&1 || true
-    if [[ $was_running == 1 ]]; then
+    if [[ $was_running == 1 && "${SAN_RESTORE:-1}" == 1 ]]; then
         bash deploy/stack.sh up >/dev/null 2>&1 || true
     elif [[ $infra_running == 0 ]]; then
         bash deploy/stack.sh down >/dev/null 2>&1 || true
