@@ -40,6 +40,14 @@ bash deploy/stack.sh status 2>/dev/null | awk 'NR > 1 && $2 == "running" { found
 cleanup() { [ "$started" = 1 ] && bash deploy/stack.sh down >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 bash deploy/stack.sh up >/dev/null
+# Measure the binaries of this build, not a sanitized or stale stack.
+for svc in "${SERVICES[@]}"; do
+    exe=$(readlink -f "/proc/$(cat "$RUN_DIR/pids/$svc.pid")/exe" 2>/dev/null || true)
+    if [[ "$exe" != "$(readlink -f "$BIN_DIR/$svc")" ]]; then
+        echo "bench: $svc runs ${exe:-?}, not $BIN_DIR/$svc: restart the stack (make stop; make run)" >&2
+        exit 1
+    fi
+done
 
 machine="$(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, $(uname -m), $(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r)"
 echo "machine: $machine"

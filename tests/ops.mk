@@ -35,3 +35,8 @@ test-san-integration:
 # make soak SOAK_MINUTES=30 [SOAK_RATE=N]: see tests/bench.sh
 soak: deps
 	$(Q)bash tests/bench.sh --soak
+
+# The scaling test alone (it is also part of make test): two replicas of one
+# stage (IT_SCALE_SERVICE, default intent-classifier) against the running stack.
+test-scale: $(INTEGRATION_BIN)
+	$(Q)bash -c 'source deploy/env.sh && REPO_DIR="$$PWD" $(INTEGRATION_BIN) --jobs 1 --filter "scale/*"'

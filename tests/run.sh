@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# make test: unit tests (plain and ASan+UBSan), then integration tests
-# against the real local stack (started here if it is not running, and
-# stopped again afterwards), then the compose file check.
+# make test: unit tests (plain and ASan+UBSan), a bounded fuzzing run, then
+# integration tests against the real local stack (started here if it is not
+# running, and stopped again afterwards), the short chaos test, the
+# integration tests again against services built with ASan+UBSan, then the
+# compose file and Helm chart checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -21,6 +23,9 @@ make -j"$JOBS" test-unit
 
 step "unit tests under ASan + UBSan"
 make -j"$JOBS" SAN=1 test-unit
+
+step "fuzzing: every libFuzzer target for ${FUZZ_CI_SECONDS:-10} s"
+bash tests/fuzz/fuzz.sh "${FUZZ_CI_SECONDS:-10}"
 
 step "integration tests against the local stack"
 # Stop afterwards only what this run started.
@@ -43,7 +48,7 @@ make -j"$JOBS" build/tests/chaos-load >/dev/null
 bash tests/chaos/chaos.sh --short
 
 step "integration tests against services built with ASan + UBSan"
-SAN_RESTORE=0 bash tests/san-integration.sh
+SAN_RESTORE=$((started == 1 ? 0 : 1)) bash tests/san-integration.sh
 
 step "docker-compose.yml"
 bash tests/check-compose.sh

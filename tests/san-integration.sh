@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/env.sh
 JOBS=2
+PLAIN_BIN_DIR=$BIN_DIR
 
 make -j"$JOBS" SAN=1 all build-san/tests/integration
 
@@ -21,9 +22,9 @@ bash deploy/stack.sh status 2>/dev/null | awk '$1 == "kafka" && $2 == "running" 
 restore() {
     BIN_DIR="$PWD/build-san/bin" bash deploy/stack.sh services-down >/dev/null 2>&1 || true
     if [[ $was_running == 1 && "${SAN_RESTORE:-1}" == 1 ]]; then
-        bash deploy/stack.sh up >/dev/null 2>&1 || true
+        BIN_DIR="$PLAIN_BIN_DIR" bash deploy/stack.sh up >/dev/null 2>&1 || true
     elif [[ $infra_running == 0 ]]; then
-        bash deploy/stack.sh down >/dev/null 2>&1 || true
+        BIN_DIR="$PLAIN_BIN_DIR" bash deploy/stack.sh down >/dev/null 2>&1 || true
     fi
 }
 trap restore EXIT
