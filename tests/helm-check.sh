@@ -183,6 +183,6 @@ refuse "more retriever replicas than partitions" "kafka.topicPartitions is 6" --
 refuse "more gateway replicas than partitions" "kafka.topicPartitions is 6" --set services.gateway.replicas=8
 refuse "a KEDA maximum above the partitions" "kafka.topicPartitions is 6" --set services.orchestrator.autoscaling.mode=keda --set services.orchestrator.autoscaling.maxReplicas=9
 refuse "KEDA on the gateway" "keda is not supported" --set services.gateway.autoscaling.mode=keda
-refuse "an unknown autoscaling mode" "must be none, hpa or keda" --set services.formatter.autoscaling.mode=vpa
+refuse "an unknown autoscaling mode" "must be one of" --set services.formatter.autoscaling.mode=vpa
 
 echo "helm check: ok"
