@@ -14,9 +14,15 @@
  *   topic_dups  extra copies of replies on chat.outbound.v1 (at-least-once
  *               redelivery after a kill; the gateway must absorb them)
  *   delivered   distinct turns whose reply a client read from the gateway
- *   duplicates  replies a client read twice (answered twice)
+ *   duplicates  replies a client read twice from the same gateway process
+ *               (answered twice)
+ *   redelivered_after_gateway_restart
+ *               replies a restarted gateway delivered again (it keeps
+ *               sessions and delivered turn ids in memory)
  *   dlq         messages dead-lettered to chat.dlq.v1 during the run
- * Exit 0 when replies == turns and duplicates == 0. */
+ * The gateway process is told apart by its pidfile (--gateway-pidfile).
+ * Exit 0 when replies == turns and duplicates == 0 (and, with --strict,
+ * redelivered_after_gateway_restart == 0). */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -40,22 +46,79 @@
 #define MAX_TURNS 2000000
 #define SENDERS 16
 
-static const char *gateway_url, *brokers, *stop_file;
+static const char *gateway_url, *brokers, *stop_file, *gw_pidfile;
+static int strict;
 static double rate = 20;
 static int sessions = 400, drain_s = 240;
 static char run[16];
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct hmap *turns;     /* turn_id -> struct tstate */
-static struct hmap *seen_evs;  /* "sid|seq" -> turn_id (heap) of the gateway event */
+static struct hmap *turns;     /* turn_id -> struct tstate, every turn accepted */
+static struct hmap *seen_evs;  /* "gwpid|sid|seq" -> turn_id (heap) of a gateway event read */
 static _Atomic long next_k, nsent, retries;
 static _Atomic int sending_done;
-static long replies, topic_dups, delivered, duplicates, dlq;
+static long dlq;
 
 struct tstate {
-	int on_topic;   /* copies on chat.outbound.v1 */
-	int to_client;  /* times a client read it */
+	int sent;         /* accepted by the gateway */
+	int on_topic;     /* copies on chat.outbound.v1 */
+	int to_client;    /* times a client read it */
+	long gw_pid;      /* gateway process that delivered it last */
+	int dup_same;     /* read again from the same gateway process */
+	int dup_restart;  /* delivered again by a restarted gateway */
 };
+
+/* The state of turn id, created on first sight (caller holds lock). */
+static struct tstate *tstate_of(const char *id)
+{
+	struct tstate *t = hmap_get(turns, id);
+	if (!t) {
+		t = xcalloc(1, sizeof(*t));
+		hmap_put(turns, id, t);
+	}
+	return t;
+}
+
+static long gateway_pid(void)
+{
+	FILE *f = gw_pidfile ? fopen(gw_pidfile, "r") : NULL;
+	long pid = 0;
+	if (f) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return pid;
+}
+
+struct totals {
+	long sent, replies, topic_dups, delivered, duplicates, redelivered;
+};
+
+static int add_up(void *arg, const char *key, void *value)
+{
+	(void)key;
+	struct totals *t = arg;
+	const struct tstate *s = value;
+	if (!s->sent)
+		return 0;
+	t->sent++;
+	t->replies += s->on_topic > 0;
+	t->topic_dups += s->on_topic > 1 ? s->on_topic - 1 : 0;
+	t->delivered += s->to_client > 0;
+	t->duplicates += s->dup_same;
+	t->redelivered += s->dup_restart;
+	return 0;
+}
+
+static struct totals totals(void)
+{
+	struct totals t = { 0 };
+	pthread_mutex_lock(&lock);
+	hmap_sweep(turns, add_up, &t);
+	pthread_mutex_unlock(&lock);
+	return t;
+}
 
 static const char *env_or(const char *n, const char *d)
 {
@@ -93,8 +156,9 @@ static void *sender(void *arg)
 			const char *id = resp ? json_string_value(json_object_get(resp, "turn_id")) : NULL;
 			if (rc == 0 && (status == 202 || status == 200) && id) {
 				pthread_mutex_lock(&lock);
-				if (!hmap_get(turns, id)) {
-					hmap_put(turns, id, xcalloc(1, sizeof(struct tstate)));
+				struct tstate *st = tstate_of(id);
+				if (!st->sent) {
+					st->sent = 1;
 					atomic_fetch_add(&nsent, 1);
 				}
 				pthread_mutex_unlock(&lock);
@@ -169,11 +233,7 @@ static void *outbound_reader(void *arg)
 			Chat__Turn *t = turn_decode(m->payload, m->len, errstr, sizeof(errstr));
 			if (t && t->turn_id) {
 				pthread_mutex_lock(&lock);
-				struct tstate *s = hmap_get(turns, t->turn_id);
-				if (s && s->on_topic++ == 0)
-					replies++;
-				else if (s)
-					topic_dups++;
+				tstate_of(t->turn_id)->on_topic++;
 				pthread_mutex_unlock(&lock);
 			}
 			if (t)
@@ -203,7 +263,9 @@ static void *dlq_reader(void *arg)
 
 /* Reads every session's events from the start of the gateway's ring (after=0):
  * a gateway restart starts its sequence numbers again, so an event is new
- * when its (session, seq) was not seen with the same turn id. */
+ * when its (gateway process, session, seq) was not seen with the same turn
+ * id. A response is used only when the gateway's pid was the same before
+ * and after the request. */
 static void *client_reader(void *arg)
 {
 	(void)arg;
@@ -216,7 +278,9 @@ static void *client_reader(void *arg)
 			snprintf(sid, sizeof(sid), "chaos-%s-%ld", run, s);
 			long status = 0;
 			json_t *doc = NULL;
-			if (cc_get_events(&h, sid, 0, 0, &status, &doc, errstr, sizeof(errstr)) || status != 200) {
+			long pid = gateway_pid();
+			if (cc_get_events(&h, sid, 0, 0, &status, &doc, errstr, sizeof(errstr)) || status != 200 ||
+			    pid != gateway_pid()) {
 				json_decref(doc);
 				if (status == 0) { /* gateway down: reconnect later */
 					cc_http_release(&h);
@@ -233,18 +297,20 @@ static void *client_reader(void *arg)
 				const char *id = json_string_value(json_object_get(ev, "turn_id"));
 				if (!id)
 					continue;
-				snprintf(key, sizeof(key), "%s|%lld", sid, (long long)json_integer_value(json_object_get(ev, "seq")));
+				snprintf(key, sizeof(key), "%ld|%s|%lld", pid, sid,
+					 (long long)json_integer_value(json_object_get(ev, "seq")));
 				char *prev = hmap_get(seen_evs, key);
 				if (prev && !strcmp(prev, id))
 					continue;
 				free(hmap_put(seen_evs, key, xstrdup(id)));
-				struct tstate *st = hmap_get(turns, id);
-				if (!st)
-					continue;
-				if (st->to_client++ == 0)
-					delivered++;
-				else
-					duplicates++;
+				struct tstate *st = tstate_of(id);
+				if (st->to_client++ > 0) {
+					if (st->gw_pid == pid)
+						st->dup_same++;
+					else
+						st->dup_restart++;
+				}
+				st->gw_pid = pid;
 			}
 			pthread_mutex_unlock(&lock);
 			json_decref(doc);
@@ -266,13 +332,17 @@ int main(int argc, char **argv)
 			sessions = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--drain"))
 			drain_s = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--gateway-pidfile"))
+			gw_pidfile = argv[i + 1];
+		else if (!strcmp(argv[i], "--strict"))
+			strict = atoi(argv[i + 1]);
 		else {
-			fprintf(stderr, "usage: chaos-load --rate R --stop-file PATH [--sessions N] [--drain S]\n");
+			fprintf(stderr, "usage: chaos-load --rate R --stop-file PATH [--sessions N] [--drain S] [--gateway-pidfile F] [--strict 0|1]\n");
 			return 2;
 		}
 	}
 	if (!stop_file || rate <= 0 || sessions < 1) {
-		fprintf(stderr, "usage: chaos-load --rate R --stop-file PATH [--sessions N] [--drain S]\n");
+		fprintf(stderr, "usage: chaos-load --rate R --stop-file PATH [--sessions N] [--drain S] [--gateway-pidfile F] [--strict 0|1]\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -297,14 +367,19 @@ int main(int argc, char **argv)
 	fprintf(stderr, "chaos-load: sending stopped: %ld turns accepted (%ld retried POSTs); waiting up to %d s for replies\n",
 		atomic_load(&nsent), atomic_load(&retries), drain_s);
 
-	int64_t deadline = util_mono_us() + (int64_t)drain_s * 1000000;
+	/* Until every turn is answered and read, or nothing changed for 30 s
+	 * once the pipeline answered all, or drain_s passed. */
+	int64_t deadline = util_mono_us() + (int64_t)drain_s * 1000000, still_since = util_mono_us();
+	struct totals last = totals();
 	for (;;) {
-		pthread_mutex_lock(&lock);
-		int done = replies >= atomic_load(&nsent) && delivered >= atomic_load(&nsent);
-		pthread_mutex_unlock(&lock);
-		if (done || util_mono_us() > deadline)
-			break;
 		util_sleep_ms(500, NULL);
+		struct totals t = totals();
+		if (t.replies != last.replies || t.delivered != last.delivered)
+			still_since = util_mono_us();
+		last = t;
+		if ((t.replies >= t.sent && t.delivered >= t.sent) || util_mono_us() > deadline ||
+		    (t.replies >= t.sent && util_mono_us() - still_since > 30000000))
+			break;
 	}
 	util_sleep_ms(2000, NULL); /* late duplicates */
 	atomic_store(&stop_threads, 1);
@@ -316,8 +391,9 @@ int main(int argc, char **argv)
 	rd_kafka_consumer_close(dl);
 	rd_kafka_destroy(dl);
 
-	long sent = atomic_load(&nsent);
-	printf("turns %ld\nreplies %ld\ntopic_dups %ld\ndelivered %ld\nduplicates %ld\ndlq %ld\nretried_posts %ld\n", sent,
-	       replies, topic_dups, delivered, duplicates, dlq, atomic_load(&retries));
-	return replies == sent && duplicates == 0 && sent > 0 ? 0 : 1;
+	struct totals t = totals();
+	printf("turns %ld\nreplies %ld\ntopic_dups %ld\ndelivered %ld\nduplicates %ld\nredelivered_after_gateway_restart %ld\n"
+	       "dlq %ld\nretried_posts %ld\n",
+	       t.sent, t.replies, t.topic_dups, t.delivered, t.duplicates, t.redelivered, dlq, atomic_load(&retries));
+	return t.sent > 0 && t.replies == t.sent && t.duplicates == 0 && (!strict || t.redelivered == 0) ? 0 : 1;
 }
