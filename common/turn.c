@@ -14,6 +14,16 @@ Chat__Turn *turn_decode(const void *buf, size_t len, char *errstr, size_t errlen
 		snprintf(errstr, errlen, "cannot decode chat.Turn from %zu bytes", len);
 		return NULL;
 	}
+	/* protobuf-c accepts a field numbered 0 (a non-minimal tag) as unknown
+	 * and would encode it again into bytes no stage can decode: refuse it
+	 * here, where the message arrived. */
+	for (unsigned i = 0; i < turn->base.n_unknown_fields; i++) {
+		if (turn->base.unknown_fields[i].tag == 0) {
+			snprintf(errstr, errlen, "chat.Turn has a field numbered 0");
+			turn_free(turn);
+			return NULL;
+		}
+	}
 	if (!util_valid_id(turn->turn_id, 64) || !util_valid_id(turn->session_id, 128)) {
 		snprintf(errstr, errlen, "chat.Turn without a valid turn_id and session_id");
 		turn_free(turn);

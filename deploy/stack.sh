@@ -38,6 +38,7 @@ usage: deploy/stack.sh COMMAND [SERVICE]
   stop SERVICE    SIGTERM one service (SIGKILL after ${SERVICE_STOP_TIMEOUT}s)
   kill SERVICE    SIGKILL one service, return once it is gone
   restart SERVICE stop then start one service
+  kafka-restart   stop the local Kafka broker (controlled shutdown) and start it again
 
 services: ${SERVICES[*]}
 state: $RUN_DIR/{pids,logs,kafka,redis,pg}
@@ -768,6 +769,13 @@ main() {
         services-down)
             take_lock
             services_down
+            ;;
+        kafka-restart)
+            [[ "$LOCAL_INFRA" == 1 ]] || die "kafka-restart needs the local broker (LOCAL_INFRA=1)"
+            take_lock
+            ensure_dirs
+            kafka_stop
+            kafka_start
             ;;
         start | stop | kill | restart)
             require_service "${2:-}"

@@ -130,7 +130,7 @@ apps = {  # service -> (admin port, needs redis, needs postgres)
     "gateway": (9101, True, False),
     "intent-classifier": (9102, False, False),
     "orchestrator": (9103, True, True),
-    "retriever": (9104, False, False),
+    "retriever": (9104, False, True),
     "llm-caller": (9105, False, False),
     "guardrail": (9106, False, False),
     "formatter": (9107, False, False),

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# make test: unit tests (plain and ASan+UBSan), then integration tests
-# against the real local stack (started here if it is not running, and
-# stopped again afterwards), then the compose file check.
+# make test: unit tests (plain and ASan+UBSan), a bounded fuzzing run, then
+# integration tests against the real local stack (started here if it is not
+# running, and stopped again afterwards), the short chaos test, the
+# integration tests again against services built with ASan+UBSan, then the
+# compose file and Helm chart checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -22,6 +24,9 @@ make -j"$JOBS" test-unit
 step "unit tests under ASan + UBSan"
 make -j"$JOBS" SAN=1 test-unit
 
+step "fuzzing: every libFuzzer target for ${FUZZ_CI_SECONDS:-10} s"
+bash tests/fuzz/fuzz.sh "${FUZZ_CI_SECONDS:-10}"
+
 step "integration tests against the local stack"
 # Stop afterwards only what this run started.
 started=1
@@ -38,8 +43,18 @@ bash deploy/stack.sh up
 # The tests find the stack where deploy/env.sh puts it (PORT_OFFSET and all).
 (source deploy/env.sh && REPO_DIR="$PWD" build/tests/integration --jobs 1)
 
+step "chaos (short): SIGKILL each service and restart Kafka under load"
+make -j"$JOBS" build/tests/chaos-load >/dev/null
+bash tests/chaos/chaos.sh --short
+
+step "integration tests against services built with ASan + UBSan"
+SAN_RESTORE=$((started == 1 ? 0 : 1)) bash tests/san-integration.sh
+
 step "docker-compose.yml"
 bash tests/check-compose.sh
+
+step "Helm chart (lint, template, kubeconform)"
+bash tests/helm-check.sh
 
 cleanup
 trap - EXIT

@@ -263,3 +263,100 @@ json_t *it_agent(const char *method, const char *path, const char *body, const c
 		     errstr);
 	return resp;
 }
+
+/* --- more replicas of one stage ------------------------------------------- */
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+int it_admin_port(const char *service)
+{
+	/* deploy/env.sh's SERVICES order. */
+	static const char *const order[] = { "gateway",	  "intent-classifier", "orchestrator", "retriever", "llm-caller",
+					     "guardrail", "formatter",	       "ingestion",    "handoff" };
+	int base = atoi(env_or("ADMIN_PORT_BASE", "9101"));
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (!strcmp(order[i], service))
+			return base + (int)i;
+	return -1;
+}
+
+static int admin_get(int port, const char *path, long *status, char **body)
+{
+	struct cc_http h;
+	char url[128], errstr[256];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	if (cc_http_init(&h, url))
+		return -1;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+	int rc = cc_get(&h, url, status, body, errstr, sizeof(errstr));
+	cc_http_release(&h);
+	return rc;
+}
+
+double it_metric_sum(int port, const char *name)
+{
+	long status = 0;
+	char *body = NULL;
+	if (admin_get(port, "/metrics", &status, &body) || status != 200) {
+		free(body);
+		return -1;
+	}
+	double sum = 0;
+	size_t n = strlen(name);
+	for (char *line = body; line && *line;) {
+		char *next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!strncmp(line, name, n) && (line[n] == '{' || line[n] == ' ')) {
+			const char *v = strrchr(line, ' ');
+			if (v)
+				sum += strtod(v + 1, NULL);
+		}
+		line = next;
+	}
+	free(body);
+	return sum;
+}
+
+pid_t it_spawn_replica(const char *service, int admin_port, const char *instance_id)
+{
+	const char *root = env_or("REPO_DIR", ".");
+	char bin[512], logpath[512], port[16];
+	snprintf(bin, sizeof(bin), "%s/%s", env_or("BIN_DIR", "build/bin"), service);
+	snprintf(logpath, sizeof(logpath), "%s/logs/%s.log", env_or("RUN_DIR", ".run"), instance_id);
+	snprintf(port, sizeof(port), "%d", admin_port);
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1, "fork failed");
+	if (pid == 0) {
+		if (chdir(root) != 0)
+			_exit(126);
+		int fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		setenv("ADMIN_PORT", port, 1);
+		setenv("KAFKA_GROUP_INSTANCE_ID", instance_id, 1);
+		execl(bin, service, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+int it_wait_ready(int port, int timeout_ms)
+{
+	int64_t deadline = util_mono_us() + (int64_t)timeout_ms * 1000;
+	do {
+		long status = 0;
+		char *body = NULL;
+		int rc = admin_get(port, "/readyz", &status, &body);
+		free(body);
+		if (rc == 0 && status == 200)
+			return 0;
+		util_sleep_ms(200, NULL);
+	} while (util_mono_us() < deadline);
+	return -1;
+}

@@ -61,3 +61,24 @@ char *it_redis(const char *fmt, ...);
 /* Send an authorized request to the handoff agent API. */
 json_t *it_agent(const char *method, const char *path, const char *body, const char *token, long *status);
 #endif
+
+/* --- more replicas of one stage (test_scale.c) ---------------------------- */
+#include <sys/types.h>
+
+/* Admin port of a service of the stack (ADMIN_PORT_BASE + its place in
+ * deploy/env.sh's SERVICES), or -1 for an unknown name. */
+int it_admin_port(const char *service);
+
+/* Sum of the values of every /metrics series named name (any labels) on
+ * 127.0.0.1:port, or -1 when the admin port does not answer. */
+double it_metric_sum(int port, const char *name);
+
+/* Start one more replica of a service from BIN_DIR, in the repository root,
+ * with its own ADMIN_PORT and KAFKA_GROUP_INSTANCE_ID (the same consumer
+ * group as the stack's replica), logging to RUN_DIR/logs/<instance>.log.
+ * Returns its pid (the caller kills and reaps it). */
+pid_t it_spawn_replica(const char *service, int admin_port, const char *instance_id);
+
+/* Wait until GET /readyz on 127.0.0.1:port answers 200; 0 when it did,
+ * -1 after timeout_ms. */
+int it_wait_ready(int port, int timeout_ms);

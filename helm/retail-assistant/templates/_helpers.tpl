@@ -61,13 +61,33 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-env" (include "retail-assistant.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
-{{/* DATABASE_URL from the Secret named in postgresql.urlSecret. */}}
+{{/* Name of the Secret holding sensitive environment. */}}
+{{- define "retail-assistant.secretName" -}}
+{{- .Values.secret.existingSecret | default (printf "%s-secret" (include "retail-assistant.fullname" .) | trunc 63 | trimSuffix "-") }}
+{{- end }}
+
+{{/* ServiceAccount of a component. Call with (dict "root" $ "component" NAME). */}}
+{{- define "retail-assistant.serviceAccountName" -}}
+{{- if .root.Values.serviceAccount.create }}
+{{- include "retail-assistant.componentName" . }}
+{{- else }}
+{{- "default" }}
+{{- end }}
+{{- end }}
+
+{{/* DATABASE_URL from the Secret. */}}
 {{- define "retail-assistant.databaseUrlEnv" -}}
 - name: DATABASE_URL
   valueFrom:
     secretKeyRef:
-      name: {{ required "postgresql.urlSecret.name is required" .Values.postgresql.urlSecret.name }}
-      key: {{ required "postgresql.urlSecret.key is required" .Values.postgresql.urlSecret.key }}
+      name: {{ include "retail-assistant.secretName" . }}
+      key: {{ required "postgresql.urlKey is required" .Values.postgresql.urlKey }}
+{{- end }}
+
+{{/* Services whose replicas the autoscaler owns. Call with the service values. */}}
+{{- define "retail-assistant.autoscaled" -}}
+{{- $a := .autoscaling | default dict }}
+{{- if and $a.mode (ne $a.mode "none") }}true{{ end }}
 {{- end }}
 
 {{/*
@@ -77,13 +97,18 @@ Call with (dict "root" $ "name" NAME "svc" SERVICE-VALUES).
 {{- define "retail-assistant.podSpec" -}}
 {{- $root := .root }}
 {{- $svc := .svc }}
+{{- $ctx := dict "root" $root "component" .name }}
 {{- with $root.Values.imagePullSecrets }}
 imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-automountServiceAccountToken: false
+serviceAccountName: {{ include "retail-assistant.serviceAccountName" $ctx }}
+automountServiceAccountToken: {{ $root.Values.serviceAccount.automount }}
 enableServiceLinks: false
 terminationGracePeriodSeconds: {{ $root.Values.terminationGracePeriodSeconds }}
+{{- with $root.Values.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
 securityContext:
   {{- toYaml $root.Values.podSecurityContext | nindent 2 }}
 containers:
@@ -106,6 +131,10 @@ containers:
     env:
       - name: ADMIN_PORT
         value: {{ $svc.adminPort | quote }}
+      {{- with $svc.consumerGroup }}
+      - name: KAFKA_GROUP_ID
+        value: {{ . | quote }}
+      {{- end }}
       {{- if eq .name "gateway" }}
       - name: GATEWAY_HTTP_ADDR
         value: "0.0.0.0"
@@ -126,6 +155,13 @@ containers:
       {{- if $svc.database }}
       {{- include "retail-assistant.databaseUrlEnv" $root | nindent 6 }}
       {{- end }}
+      {{- range $key := $svc.secretEnv }}
+      - name: {{ $key }}
+        valueFrom:
+          secretKeyRef:
+            name: {{ include "retail-assistant.secretName" $root }}
+            key: {{ $key }}
+      {{- end }}
       {{- range $k, $v := $svc.env }}
       - name: {{ $k }}
         value: {{ $v | quote }}
@@ -142,6 +178,9 @@ containers:
         containerPort: {{ $svc.wsPort | default 8081 }}
         protocol: TCP
       {{- end }}
+    # Started: /healthz (the process serves its admin port). Ready: /readyz
+    # (Kafka, and Redis / PostgreSQL where used, reachable). Alive: /healthz
+    # (the stage loop keeps beating).
     startupProbe:
       httpGet:
         path: /healthz
@@ -180,6 +219,12 @@ affinity:
 tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- with $root.Values.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- range . }}
+  - {{ toYaml (merge (deepCopy .) (dict "labelSelector" (dict "matchLabels" (include "retail-assistant.componentSelectorLabels" $ctx | fromYaml)))) | nindent 4 | trim }}
+  {{- end }}
+{{- end }}
 {{- end }}
 
 {{/* Pod template metadata (labels + annotations). Call with (dict "root" $ "component" NAME). */}}
@@ -195,4 +240,28 @@ annotations:
   {{- with .root.Values.podAnnotations }}
   {{- toYaml . | nindent 2 }}
   {{- end }}
+{{- end }}
+
+{{/*
+Partitions bound replicas: fail when a service could run more pods than its
+topics have partitions (extra consumers would sit idle; an extra gateway
+would own no reply partition). Call with (dict "root" $ "name" NAME "svc" VALUES).
+*/}}
+{{- define "retail-assistant.checkReplicas" -}}
+{{- $parts := int .root.Values.kafka.topicPartitions }}
+{{- $a := .svc.autoscaling | default dict }}
+{{- $mode := $a.mode | default "none" }}
+{{- if not (has $mode (list "none" "hpa" "keda")) }}
+{{- fail (printf "services.%s.autoscaling.mode must be none, hpa or keda (is %q)" .name $mode) }}
+{{- end }}
+{{- $max := int .svc.replicas }}
+{{- if ne $mode "none" }}
+{{- $max = int $a.maxReplicas }}
+{{- if gt (int $a.minReplicas) $max }}
+{{- fail (printf "services.%s.autoscaling.minReplicas (%d) exceeds maxReplicas (%d)" .name (int $a.minReplicas) $max) }}
+{{- end }}
+{{- end }}
+{{- if gt $max $parts }}
+{{- fail (printf "services.%s: up to %d replicas but kafka.topicPartitions is %d: a consumer group never has more busy members than partitions" .name $max $parts) }}
+{{- end }}
 {{- end }}

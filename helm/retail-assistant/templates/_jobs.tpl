@@ -18,6 +18,7 @@ metadata:
 spec:
   backoffLimit: {{ $root.Values.jobs.backoffLimit }}
   activeDeadlineSeconds: {{ $root.Values.jobs.activeDeadlineSeconds }}
+  ttlSecondsAfterFinished: {{ $root.Values.jobs.ttlSecondsAfterFinished }}
   template:
     metadata:
       labels:

@@ -264,3 +264,26 @@ Test(turn, stage_handle_no_destination_emits_nothing)
 	free(buf);
 	turn_free(t);
 }
+
+/* Found by the turn fuzz target: a non-minimal tag for field 0 unpacks as an
+ * unknown field, and its re-encoding would not decode at the next stage. */
+Test(turn, decode_rejects_field_zero)
+{
+	Chat__Turn *t = tu_turn("sess-1", "turn-1", "hi");
+	size_t n = 0;
+	uint8_t *ok = turn_encode(t, &n);
+	uint8_t *buf = malloc(n + 3);
+	memcpy(buf, ok, n);
+	buf[n] = 0x82; /* tag varint 2, non-minimal: field 0, length-delimited */
+	buf[n + 1] = 0x00;
+	buf[n + 2] = 0x00; /* length 0 */
+	char err[256] = "";
+	cr_assert_null(turn_decode(buf, n + 3, err, sizeof(err)));
+	cr_assert(strstr(err, "field numbered 0") != NULL, "%s", err);
+	Chat__Turn *back = turn_decode(ok, n, err, sizeof(err));
+	cr_assert_not_null(back, "the same Turn without it decodes: %s", err);
+	turn_free(back);
+	free(buf);
+	free(ok);
+	turn_free(t);
+}
