@@ -529,8 +529,8 @@ int guard_stream(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em
 		break;
 	case GS_RELEASE: {
 		char *safe = redact_stream_feed(&st->rs, delta, dlen, c->final);
-		rc = emit_chunk(g, em, st->tenant_id, st->session_id, st->turn_id, c->seq, safe, c->final,
-				c->reply_partition);
+		rc = emit_chunk(g, em, c->tenant_id ? c->tenant_id : "", c->session_id, c->turn_id, c->seq, safe,
+				c->final, c->reply_partition);
 		free(safe);
 		if (c->final)
 			stream_done(g, st);
