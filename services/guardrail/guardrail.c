@@ -237,7 +237,9 @@ static int check_prices(struct guard *g, Chat__Turn *turn)
 	if (distinct != 1)
 		fallback = NULL;
 	struct guard_price_result res;
-	char *fixed = guard_price_check(draft->text, prods, np2, fallback, &res);
+	/* the orchestrator's amounts come from records (totals, refunds):
+	 * corrected when they name a product, never removed for want of one */
+	char *fixed = guard_price_check(draft->text, prods, np2, fallback, !from_llm(draft), &res);
 	if (res.corrected)
 		add_flag(turn->verdict, "price_corrected");
 	if (res.removed)

@@ -24,7 +24,7 @@ struct rule {
 	"ignor|disregard|forget|override|overrid|bypass|skip|abandon|neglect|overlook|discard|dismiss|"          \
 	"do not follow|don't follow|dont follow|stop following|no longer follow|set aside|put aside|"           \
 	"vergiss|vergess|missacht|überspring|verwirf|lösch|"                 \
-	"abaikan|lupakan|jangan ikut|"                                                    \
+	"abaikan|lupakan|jangan ikut|olvida|olvide|ignora|ignorez|ignore|oubliez|oublie|dimentica|ignorare|"                                                    \
 	"忽略|忘记|忘掉|无视|不要理会|别管|不用管|抛开|放弃|清除"
 #define OVERRIDE_TARGETS                                                                                       \
 	"instruction|prompt|rule|guideline|directive|direction|programming|constraint|restriction|guardrail|"    \
@@ -33,6 +33,7 @@ struct rule {
 	"your orders|preceding|"                                      \
 	"anweisung|befehl|regel|vorgabe|aufgabe|alles|vorherig|obige|zuvor|davor|"                               \
 	"arahan|peraturan|tugas|sistem|"                                               \
+	"instrucciones|todo lo|todas las|tout ce|toutes les|istruzioni|tutto|"                                   \
 	"指令|指示|规则|设定|提示|命令|任务|一切"
 
 static const struct rule rules[] = {
@@ -50,6 +51,29 @@ static const struct rule rules[] = {
 	  "schreib|sag|antworte|gib|tulis|katakan|写|说|输出|回答",
 	  12, 0.25f },
 	{ "concentrate on|focus on|konzentriere dich|fokussiere", "new task|your new|next task|your task|neue aufgabe|nächste aufgabe|new assignment", 24, 0.6f },
+	/* overriding without an override verb */
+	{ "despite what you've been told|despite what you were told|regardless of your instructions|"
+	  "regardless of what you were told|no matter what you were told|no matter what your instructions|"
+	  "trotz deiner anweisungen|egal was man dir gesagt|unabhängig von deinen anweisungen|"
+	  "walaupun anda diarahkan|不管你的指令|无论你被告知",
+	  NULL, 0, 0.7f },
+	/* persona assignment: "now you are X", "Ich möchte, dass Sie als X fungieren" */
+	{ "now you are|jetzt bist du|nun bist du|du bist nun|ab jetzt bist du|sekarang anda ialah|sekarang kamu|"
+	  "现在你扮演|从现在起你是",
+	  NULL, 0, 0.55f },
+	{ "dass sie als|dass du als|sie als|du als", "fungier|agier|auftr", 48, 0.6f },
+	{ "du bist keine|you are not an assistant|you're not an assistant|you are no assistant", NULL, 0, 0.5f },
+	/* a compliment that closes the real task, then a new one */
+	{ "very good|well done|great job|good job|that is done|that's done|sehr gut|gut gemacht|"
+	  "super gemacht|das ist erledigt|syabas|做得好",
+	  "now|nun|jetzt|next|then|sekarang|现在|接下来", 40, 0.35f },
+	/* asking for falsehoods, insults and threats */
+	{ "make something up|make up an answer|untrue|false headline|fake news|erfinde|unwahr|lüge|"
+	  "reka cerita|编造|假新闻",
+	  NULL, 0, 0.35f },
+	{ "or you die|or you will die|or i will kill|oder du stirbst|sonst stirbst|atau kamu mati|否则你就死", NULL, 0, 0.45f },
+	{ "in the style of|im stil|im stile|dalam gaya", "pirate|pirat|gangster|assi|rapper|lanun|海盗", 32, 0.3f },
+	{ "include that you|say that you hate|state that|behaupte|sag, dass du|katakan bahawa anda", NULL, 0, 0.3f },
 	/* prompt extraction */
 	{ "system prompt|system message|systemprompt|system-prompt|initial prompt|hidden prompt|original prompt|"
 	  "your prompt|the prompt above|developer message|pre-prompt|preprompt|meta prompt|"

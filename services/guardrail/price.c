@@ -137,7 +137,8 @@ static const char *const other_before[] = {
 	"rebate", "voucher", "cashback", "deposit", "budget", "instalment", "installment", "points", "worth of",
 	"diskaun", "potongan", "jimat", "baucar", "caj", "yuran", "penghantaran", "melebihi", "lebih", "bawah",
 	"ansuran", "bajet", "满", "超过", "低于", "以下", "运费", "折扣", "优惠", "减", "订金", "分期", "预算", "省",
-	"回扣", "代金券", NULL,
+	"回扣", "代金券", "total", "subtotal", "jumlah", "总额", "合计", "总共", "refund", "refunded", "bayaran balik",
+	"退款", "paid", "dibayar", "已付", "balance", "baki", "余额", NULL,
 };
 static const char *const other_after[] = {
 	"off", "discount", "voucher", "rebate", "cashback", "fee", "and above", "or more", "above", "/month",
@@ -331,7 +332,7 @@ static size_t base_len(const char *name)
 }
 
 char *guard_price_check(const char *text, const struct guard_product *products, size_t n,
-			const struct guard_product *fallback, struct guard_price_result *res)
+			const struct guard_product *fallback, int keep_undetermined, struct guard_price_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	size_t len = strlen(text);
@@ -377,6 +378,8 @@ char *guard_price_check(const char *text, const struct guard_product *products, 
 		}
 		if (!best)
 			best = fallback;
+		if (!best && keep_undetermined)
+			continue;
 		if (best && best->known && best->price_sen >= 0 && guard_price_agrees(pr, best->price_sen))
 			continue;
 		/* copy what comes before, then the replacement */

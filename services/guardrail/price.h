@@ -57,9 +57,12 @@ struct guard_price_result {
 /* Check every product price in text against products[0..n): each price is
  * about the product mentioned nearest to it in the same sentence (SKU or
  * name), else, when the turn is about exactly one product (fallback, may
- * be NULL), that one. Returns the new text (heap) and fills res. */
+ * be NULL), that one. A price whose product cannot be determined is
+ * removed, or left alone with keep_undetermined (text composed from the
+ * retailer's records: an order total, a refund). Returns the new text
+ * (heap) and fills res. */
 char *guard_price_check(const char *text, const struct guard_product *products, size_t n,
-			const struct guard_product *fallback, struct guard_price_result *res);
+			const struct guard_product *fallback, int keep_undetermined, struct guard_price_result *res);
 
 void guard_product_release(struct guard_product *p);
 

@@ -264,6 +264,21 @@ Test(checks, prices_are_corrected_or_removed)
 	cr_assert(corrected && removed);
 	turn_free(t);
 
+	/* amounts from the retailer's records stay when no product is named */
+	t = llm_turn("p4", "order?", "Order ORD-102173 is on its way: 2 item(s), total RM 2,598.00. Fee RM 3 waived.",
+		     NULL);
+	turn_set_str(&t->draft->producer, "orchestrator/tool");
+	d.n = 0;
+	cr_assert_eq(guard_process(&g, t, &d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(t->draft->text, "Order ORD-102173 is on its way: 2 item(s), total RM 2,598.00. Fee RM 3 waived.");
+	cr_assert_eq(t->verdict->n_flags, 0);
+	turn_free(t);
+	t = llm_turn("p5", "price?", "It is only RM 10 today.", "kb:returns#1");
+	d.n = 0;
+	cr_assert_eq(guard_process(&g, t, &d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(t->draft->text, "It is only today.", "an LLM price of no known product goes");
+	turn_free(t);
+
 	down = 1;
 	t = llm_turn("p2", "price?", "The Damai bed is RM 999.", "kb:returns#1");
 	d.n = 0;
