@@ -5,18 +5,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hmap.h"
+#include "injection.h"
 #include "log.h"
 #include "redact.h"
 #include "util.h"
 
 #define GUARD_MAX_EVICT 8 /* evictions flushed per chunk (emit slots) */
 
-/* One turn being streamed. */
+/* A turn's stream: held until the turn's draft has been checked, then
+ * released through the redactor or cut. */
+enum gstate { GS_PENDING, GS_RELEASE, GS_CUT };
+
 struct gstream {
+	enum gstate state;
 	struct redact_stream rs;
-	int64_t last_us; /* monotonic time of the last chunk */
+	char *held; /* raw text received while pending */
+	size_t held_len;
+	int final_seen;
+	int64_t last_us; /* monotonic time of the last chunk or verdict */
 	char *tenant_id;
 	char *session_id;
 	char *turn_id;
@@ -33,11 +42,13 @@ void guard_init(struct guard *g, const char *out_topic, const char *stream_topic
 	g->max_streams = max_streams ? max_streams : 1;
 	g->stream_ttl_us = (int64_t)stream_ttl_s * 1000000;
 	g->streams = hmap_new(64);
+	g->injection_threshold = 2.0f;
 }
 
 static void gstream_free(struct gstream *st)
 {
 	redact_stream_release(&st->rs);
+	free(st->held);
 	free(st->tenant_id);
 	free(st->session_id);
 	free(st->turn_id);
@@ -104,9 +115,183 @@ static void add_redaction(Chat__Verdict *v, const char *kind)
 	v->redactions[v->n_redactions++] = xstrdup(kind);
 }
 
+const char *guard_decline_text(const char *language)
+{
+	if (language && !strcmp(language, "ms"))
+		return "Maaf, saya tidak dapat membantu dengan permintaan itu. Saya boleh bantu dengan produk, "
+		       "pesanan, penghantaran dan pemulangan kami.";
+	if (language && !strcmp(language, "zh"))
+		return "抱歉，这个请求我无法处理。我可以帮您了解我们的产品、订单、送货和退货。";
+	return "Sorry, I can't help with that request. I'm happy to help with our products, orders, delivery "
+	       "and returns.";
+}
+
+static const char handoff_text[] = "I can't answer that reliably, so I'm passing you to a member of our team.";
+
+static void set_action(Chat__Turn *turn, Chat__Action action, const char *text, const char *reason, const char *flag)
+{
+	Chat__Draft *draft = turn->draft;
+	draft->action = action;
+	turn_set_str(&draft->text, text);
+	turn_set_str(&draft->reason, reason);
+	for (size_t i = 0; i < draft->n_citations; i++)
+		free(draft->citations[i]);
+	free(draft->citations);
+	draft->citations = NULL;
+	draft->n_citations = 0;
+	add_flag(turn->verdict, flag);
+	turn->verdict->downgraded = 1;
+}
+
+/* Drafts written by an LLM provider (they stream, and must cite). The echo
+ * provider only repeats the customer's text for pipeline tests: it has no
+ * passages to cite. */
+static int from_llm(const Chat__Draft *draft)
+{
+	return draft->producer && !strncmp(draft->producer, "llm-caller/", 11);
+}
+
+static int must_cite(const Chat__Draft *draft)
+{
+	return from_llm(draft) && strcmp(draft->producer, "llm-caller/echo");
+}
+
+/* SKUs the turn is about besides the text: product cards and tool results
+ * (any "sku" member of their JSON). */
+static size_t context_skus(const Chat__Turn *turn, char skus[][GUARD_PRICE_SKU_MAX], size_t n, size_t max)
+{
+	const Chat__Draft *draft = turn->draft;
+	for (size_t i = 0; i < draft->n_cards && n < max; i++)
+		if (draft->cards[i]->sku && draft->cards[i]->sku[0])
+			util_strlcpy(skus[n++], draft->cards[i]->sku, GUARD_PRICE_SKU_MAX);
+	for (size_t i = 0; i < turn->n_tool_results && n < max; i++) {
+		const char *j = turn->tool_results[i]->json;
+		for (const char *p = j ? strstr(j, "\"sku\"") : NULL; p && n < max; p = strstr(p + 5, "\"sku\"")) {
+			const char *q = p + 5;
+			while (*q == ' ' || *q == ':')
+				q++;
+			if (*q != '"')
+				continue;
+			q++;
+			size_t l = strcspn(q, "\"");
+			if (l && l < GUARD_PRICE_SKU_MAX) {
+				memcpy(skus[n], q, l);
+				skus[n][l] = '\0';
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+/* Check the prices of the draft's text. -1 when the catalog is down. */
+static int check_prices(struct guard *g, Chat__Turn *turn)
+{
+	Chat__Draft *draft = turn->draft;
+	struct guard_price found[GUARD_PRICE_MAX];
+	size_t len = strlen(draft->text);
+	size_t np = guard_price_find(draft->text, len, found, GUARD_PRICE_MAX);
+	int any = 0;
+	for (size_t i = 0; i < np; i++)
+		any |= !found[i].other;
+	if (!any)
+		return 0;
+	char (*skus)[GUARD_PRICE_SKU_MAX] = xcalloc(GUARD_MAX_PRODUCTS, GUARD_PRICE_SKU_MAX);
+	size_t nt = guard_price_skus(draft->text, len, skus, GUARD_MAX_PRODUCTS / 2);
+	size_t ns = context_skus(turn, skus, nt, GUARD_MAX_PRODUCTS);
+	struct guard_product *prods = xcalloc(GUARD_MAX_PRODUCTS, sizeof(*prods));
+	int n = g->io.products(g->io.arg, turn_tenant(turn->tenant_id), draft->text, skus, ns, prods,
+			       GUARD_MAX_PRODUCTS);
+	if (n < 0) {
+		free(skus);
+		free(prods);
+		return -1;
+	}
+	size_t np2 = (size_t)n;
+	/* SKUs written in the text that the catalog does not know */
+	for (size_t i = 0; i < nt && np2 < GUARD_MAX_PRODUCTS; i++) {
+		int known = 0;
+		for (size_t k = 0; k < np2 && !known; k++)
+			known = !strcasecmp(prods[k].sku, skus[i]);
+		if (!known) {
+			memset(&prods[np2], 0, sizeof(prods[np2]));
+			util_strlcpy(prods[np2].sku, skus[i], sizeof(prods[np2].sku));
+			prods[np2].price_sen = -1;
+			np2++;
+		}
+	}
+	/* the turn is about one product when its context names exactly one */
+	const struct guard_product *fallback = NULL;
+	size_t distinct = 0;
+	for (size_t i = nt; i < ns; i++) {
+		int dup = 0;
+		for (size_t k = nt; k < i; k++)
+			dup |= !strcmp(skus[k], skus[i]);
+		if (dup)
+			continue;
+		distinct++;
+		for (size_t k = 0; k < np2; k++)
+			if (!strcasecmp(prods[k].sku, skus[i]))
+				fallback = &prods[k];
+	}
+	if (distinct != 1)
+		fallback = NULL;
+	struct guard_price_result res;
+	/* the orchestrator's amounts come from records (totals, refunds):
+	 * corrected when they name a product, never removed for want of one */
+	char *fixed = guard_price_check(draft->text, prods, np2, fallback, !from_llm(draft), &res);
+	if (res.corrected)
+		add_flag(turn->verdict, "price_corrected");
+	if (res.removed)
+		add_flag(turn->verdict, "price_removed");
+	if (res.corrected || res.removed)
+		turn_set_str(&draft->text, fixed);
+	free(fixed);
+	for (size_t k = 0; k < np2; k++)
+		guard_product_release(&prods[k]);
+	free(prods);
+	free(skus);
+	return 0;
+}
+
+/* The customer's own text keeps contact details (agents and order look-ups
+ * need them) but never an NRIC or a card number: it is stored in the
+ * transcript and in session memory downstream of here. */
+static void redact_customer_text(Chat__Turn *turn)
+{
+	const unsigned mask = REDACT_MASK(REDACT_NRIC) | REDACT_MASK(REDACT_CARD);
+	struct redact_counts rc = { { 0 } };
+	if (turn->text && turn->text[0]) {
+		char *red = redact_text(turn->text, mask, &rc);
+		turn_set_str(&turn->text, red);
+		free(red);
+	}
+	for (size_t i = 0; i < turn->n_history; i++) {
+		char *red = redact_text(turn->history[i]->text ? turn->history[i]->text : "", mask, &rc);
+		turn_set_str(&turn->history[i]->text, red);
+		free(red);
+	}
+	for (size_t i = 0; i < turn->n_entities; i++) {
+		struct redact_counts one = { { 0 } };
+		char *red = redact_text(turn->entities[i]->value ? turn->entities[i]->value : "", mask, &one);
+		if (one.n[REDACT_NRIC] || one.n[REDACT_CARD])
+			turn_set_str(&turn->entities[i]->value, red);
+		free(red);
+	}
+}
+
+static void remember(struct guard *g, const Chat__Turn *turn, int release)
+{
+	g->last.valid = 1;
+	g->last.release = release;
+	g->last.streamed = from_llm(turn->draft);
+	util_strlcpy(g->last.turn_id, turn->turn_id, sizeof(g->last.turn_id));
+}
+
 int guard_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, size_t errlen)
 {
 	struct guard *g = ctx;
+	g->last.valid = 0;
 	if (!turn->draft) {
 		snprintf(errstr, errlen, "turn reached the guardrail without a draft");
 		return KSTAGE_EPOISON;
@@ -116,19 +301,41 @@ int guard_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errst
 		chat__verdict__init(turn->verdict);
 	}
 	Chat__Draft *draft = turn->draft;
-	for (size_t i = 0; i < draft->n_citations; i++) {
-		if (cited_passage_exists(turn, draft->citations[i]))
-			continue;
-		/* An answer that cites what was not retrieved is not grounded:
-		 * the customer gets a person instead of a made-up source. */
-		draft->action = CHAT__ACTION__ACTION_HAND_OFF;
-		turn_set_str(&draft->text, "I can't answer that reliably, so I'm passing you to a member of our team.");
-		turn_set_str(&draft->reason, "citation not among retrieved passages");
-		add_flag(turn->verdict, "ungrounded_citation");
-		turn->verdict->downgraded = 1;
-		break;
+	if (!draft->text)
+		turn_set_str(&draft->text, "");
+	int changed = 0; /* the text differs from what was streamed beyond redaction */
+
+	/* 1. the customer's message: a prompt injection is declined, whatever
+	 * was drafted for it */
+	if (g->injection_threshold <= 1.0f && turn->text && turn->text[0]) {
+		float s = guard_injection_score(g->injection_model, turn->text, strlen(turn->text));
+		if (s > turn->injection_score)
+			turn->injection_score = s;
+		if (turn->injection_score > g->injection_threshold && draft->action != CHAT__ACTION__ACTION_HAND_OFF) {
+			set_action(turn, CHAT__ACTION__ACTION_DECLINE, guard_decline_text(turn->language),
+				   "prompt injection", "prompt_injection");
+			changed = 1;
+		}
 	}
-	if (draft->text && draft->text[0]) {
+	/* 2. grounding: an LLM answer cites only passages of this turn */
+	if (!changed && draft->action == CHAT__ACTION__ACTION_ANSWER) {
+		const char *bad = NULL;
+		for (size_t i = 0; i < draft->n_citations && !bad; i++)
+			if (!cited_passage_exists(turn, draft->citations[i]))
+				bad = "ungrounded_citation";
+		if (!bad && !draft->n_citations && must_cite(draft))
+			bad = "missing_citation";
+		if (bad) {
+			/* the customer gets a person instead of a made-up source */
+			set_action(turn, CHAT__ACTION__ACTION_HAND_OFF, handoff_text,
+				   !strcmp(bad, "missing_citation") ? "answer cites no retrieved passage"
+								     : "citation not among retrieved passages",
+				   bad);
+			changed = 1;
+		}
+	}
+	/* 3. personal data */
+	if (draft->text[0]) {
 		struct redact_counts rc = { { 0 } };
 		char *red = redact_text(draft->text, guard_redact_mask(draft), &rc);
 		int any = 0;
@@ -143,6 +350,34 @@ int guard_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errst
 		}
 		free(red);
 	}
+	/* 4. competitors */
+	if (g->competitors && g->competitors->n && draft->text[0]) {
+		int removed = 0;
+		char *clean = guard_comp_remove(g->competitors, turn_tenant(turn->tenant_id), draft->text, &removed);
+		if (removed) {
+			if (!clean[0]) {
+				free(clean);
+				clean = xstrdup(guard_decline_text(turn->language));
+			}
+			turn_set_str(&draft->text, clean);
+			add_flag(turn->verdict, "competitor_removed");
+			changed = 1;
+		}
+		free(clean);
+	}
+	/* 5. prices against the live catalog */
+	if (g->io.products && draft->text[0] && draft->action != CHAT__ACTION__ACTION_HAND_OFF) {
+		size_t before = turn->verdict->n_flags;
+		if (check_prices(g, turn) < 0) {
+			snprintf(errstr, errlen, "catalog unreachable: cannot check the prices of the draft");
+			return KSTAGE_EBLOCKED;
+		}
+		if (turn->verdict->n_flags != before)
+			changed = 1;
+	}
+	redact_customer_text(turn);
+	remember(g, turn, !changed && (draft->action == CHAT__ACTION__ACTION_ANSWER ||
+				       draft->action == CHAT__ACTION__ACTION_CLARIFY));
 	turn_route(d, g->out_topic, RD_KAFKA_PARTITION_UA);
 	return 0;
 }
@@ -192,15 +427,23 @@ static int sweep_stale(void *arg, const char *key, void *value)
 	return 0;
 }
 
-/* A turn whose stream is dropped still shows its held text (redacted):
- * the stream goes out as a non-final chunk, the final never comes. */
+/* A dropped stream that was released shows the rest of its text
+ * (redacted), as a non-final chunk: the final never came. A stream still
+ * waiting for its verdict is dropped unseen: unchecked text never leaves,
+ * and the customer still gets the turn's reply. */
 static void evict(struct guard *g, struct kstage_emit *em, struct gstream *st)
 {
-	char *rest = redact_stream_feed(&st->rs, NULL, 0, 1);
-	if (rest[0] && emit_chunk(g, em, st->tenant_id, st->session_id, st->turn_id, st->seq, rest, 0,
-				  st->reply_partition) < 0)
-		log_write(LOG_WARN, NULL, st->session_id, "no room to flush the held text of evicted stream \"%s\"", st->turn_id);
-	free(rest);
+	if (st->state == GS_RELEASE) {
+		char *rest = redact_stream_feed(&st->rs, NULL, 0, 1);
+		if (rest[0] && emit_chunk(g, em, st->tenant_id, st->session_id, st->turn_id, st->seq, rest, 0,
+					  st->reply_partition) < 0)
+			log_write(LOG_WARN, NULL, st->session_id, "no room to flush the held text of evicted stream \"%s\"",
+				  st->turn_id);
+		free(rest);
+	} else if (st->state == GS_PENDING && st->held_len) {
+		log_write(LOG_WARN, NULL, st->session_id, "dropping the unchecked stream of turn \"%s\" (no verdict)",
+			  st->turn_id);
+	}
 	gstream_free(st);
 }
 
@@ -220,6 +463,31 @@ static void make_room(struct guard *g, struct kstage_emit *em, int64_t now)
 	}
 }
 
+static struct gstream *stream_get(struct guard *g, struct kstage_emit *em, const char *tenant_id,
+				  const char *session_id, const char *turn_id, int32_t partition)
+{
+	struct gstream *st = hmap_get(g->streams, turn_id);
+	if (st)
+		return st;
+	make_room(g, em, util_mono_us());
+	st = xcalloc(1, sizeof(*st));
+	st->state = GS_PENDING;
+	redact_stream_init(&st->rs, REDACT_ALL);
+	st->tenant_id = xstrdup(tenant_id ? tenant_id : "");
+	st->session_id = xstrdup(session_id);
+	st->turn_id = xstrdup(turn_id);
+	st->reply_partition = partition;
+	st->last_us = util_mono_us();
+	hmap_put(g->streams, turn_id, st);
+	return st;
+}
+
+static void stream_done(struct guard *g, struct gstream *st)
+{
+	hmap_del(g->streams, st->turn_id);
+	gstream_free(st);
+}
+
 int guard_stream(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em, char *errstr, size_t errlen)
 {
 	struct guard *g = ctx;
@@ -234,35 +502,114 @@ int guard_stream(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em
 		chat__stream_chunk__free_unpacked(c, NULL);
 		return KSTAGE_EPOISON;
 	}
-	int64_t now = util_mono_us();
-	struct gstream *st = hmap_get(g->streams, c->turn_id);
-	if (!st) {
-		make_room(g, em, now);
-		st = xcalloc(1, sizeof(*st));
-		redact_stream_init(&st->rs, REDACT_ALL);
-		st->tenant_id = xstrdup(c->tenant_id ? c->tenant_id : "");
-		st->session_id = xstrdup(c->session_id);
-		st->turn_id = xstrdup(c->turn_id);
-		hmap_put(g->streams, c->turn_id, st);
-	}
-	st->last_us = now;
+	struct gstream *st = stream_get(g, em, c->tenant_id, c->session_id, c->turn_id, c->reply_partition);
+	st->last_us = util_mono_us();
 	st->seq = c->seq;
 	st->reply_partition = c->reply_partition;
 	const char *delta = c->delta ? c->delta : "";
-	char *safe = redact_stream_feed(&st->rs, delta, strlen(delta), c->final);
-	if (c->final) {
-		hmap_del(g->streams, c->turn_id);
-		gstream_free(st);
+	size_t dlen = strlen(delta);
+	int rc = 0;
+	switch (st->state) {
+	case GS_PENDING:
+		if (st->held_len + dlen > GUARD_HOLD_MAX) {
+			/* longer than any answer: cut it, the reply still comes */
+			log_write(LOG_WARN, NULL, st->session_id, "stream of turn \"%s\" over %d bytes before its verdict: cut",
+				  st->turn_id, GUARD_HOLD_MAX);
+			st->state = GS_CUT;
+			free(st->held);
+			st->held = NULL;
+			st->held_len = 0;
+			rc = emit_chunk(g, em, st->tenant_id, st->session_id, st->turn_id, c->seq, "", 1,
+					c->reply_partition);
+			break;
+		}
+		st->held = xrealloc(st->held, st->held_len + dlen + 1);
+		memcpy(st->held + st->held_len, delta, dlen);
+		st->held_len += dlen;
+		st->held[st->held_len] = '\0';
+		st->final_seen |= c->final;
+		break;
+	case GS_RELEASE: {
+		char *safe = redact_stream_feed(&st->rs, delta, dlen, c->final);
+		rc = emit_chunk(g, em, c->tenant_id ? c->tenant_id : "", c->session_id, c->turn_id, c->seq, safe,
+				c->final, c->reply_partition);
+		free(safe);
+		if (c->final)
+			stream_done(g, st);
+		break;
 	}
-	int rc = emit_chunk(g, em, c->tenant_id ? c->tenant_id : "", c->session_id, c->turn_id, c->seq, safe,
-			    c->final, c->reply_partition);
-	free(safe);
+	case GS_CUT:
+		if (c->final)
+			stream_done(g, st);
+		break;
+	}
 	chat__stream_chunk__free_unpacked(c, NULL);
 	if (rc < 0) {
 		/* Cannot happen with GUARD_MAX_EVICT < KSTAGE_MAX_OUT. */
-		snprintf(errstr, errlen, "no room to emit the redacted chunk");
+		snprintf(errstr, errlen, "no room to emit the stream chunk");
 		kstage_emit_reset(em);
 		return KSTAGE_EPOISON;
 	}
+	return 0;
+}
+
+/* Apply the verdict of the draft just checked to its turn's stream. */
+static int stream_verdict(struct guard *g, struct kstage_emit *em, const Chat__Turn *turn)
+{
+	struct gstream *st = hmap_get(g->streams, g->last.turn_id);
+	if (!st) {
+		/* the draft came first: remember the verdict for the chunks to come */
+		if (!g->last.streamed)
+			return 0;
+		st = stream_get(g, em, turn->tenant_id, turn->session_id, turn->turn_id, turn->reply_partition);
+		st->state = g->last.release ? GS_RELEASE : GS_CUT;
+		return 0;
+	}
+	st->last_us = util_mono_us();
+	if (st->state != GS_PENDING)
+		return 0; /* a replayed draft: already decided */
+	int rc = 0;
+	if (g->last.release) {
+		st->state = GS_RELEASE;
+		char *safe = redact_stream_feed(&st->rs, st->held ? st->held : "", st->held_len, st->final_seen);
+		if (safe[0] || st->final_seen)
+			rc = emit_chunk(g, em, st->tenant_id, st->session_id, st->turn_id, st->seq, safe, st->final_seen,
+					st->reply_partition);
+		free(safe);
+	} else {
+		/* cut: the customer sees only the checked reply */
+		st->state = GS_CUT;
+		if (st->seq || st->held_len || st->final_seen)
+			rc = emit_chunk(g, em, st->tenant_id, st->session_id, st->turn_id, st->seq, "", 1,
+					st->reply_partition);
+	}
+	free(st->held);
+	st->held = NULL;
+	st->held_len = 0;
+	if (st->final_seen)
+		stream_done(g, st);
+	return rc;
+}
+
+int guard_drafted(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em, char *errstr, size_t errlen)
+{
+	struct guard *g = ctx;
+	struct turn_stage ts = { "guardrail", guard_process, g };
+	g->last.valid = 0;
+	int rc = turn_stage_handle(&ts, msg, em, errstr, errlen);
+	if (rc || !g->last.valid)
+		return rc;
+	/* the stream state needs the turn's ids: decode once more (cheap,
+	 * and only the ids are read) */
+	Chat__Turn *turn = turn_decode(msg->payload, msg->len, errstr, errlen);
+	if (!turn)
+		return 0;
+	if (stream_verdict(g, em, turn) < 0) {
+		snprintf(errstr, errlen, "no room to emit the stream verdict");
+		kstage_emit_reset(em);
+		turn_free(turn);
+		return KSTAGE_ERETRY;
+	}
+	turn_free(turn);
 	return 0;
 }

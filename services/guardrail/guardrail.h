@@ -1,18 +1,47 @@
-/* guardrail: checks a draft before the customer sees it. It enforces that
- * an answer cites only passages retrieved for the same turn (else it becomes
- * a hand-off), and redacts personal data (NRIC, phone, e-mail, card; see
- * redact.h) from drafts and from streamed chunks. */
+/* guardrail: checks a draft before the customer sees it. It declines turns
+ * whose customer text is a prompt injection (injection.h), turns an LLM
+ * answer that cites nothing or cites what was not retrieved for the turn
+ * into a hand-off, redacts personal data (redact.h), drops sentences naming
+ * a competitor (competitor.h) and corrects or removes prices that disagree
+ * with the live catalog (price.h). Streamed chunks of a turn are held until
+ * its draft has passed these checks (see README.md, "Streaming"). */
 #ifndef SERVICES_GUARDRAIL_H
 #define SERVICES_GUARDRAIL_H
 
 #include <stdint.h>
 
+#include "competitor.h"
+#include "price.h"
 #include "turn.h"
 
 #define GUARD_MAX_STREAMS_DEFAULT 4096
 #define GUARD_STREAM_TTL_S_DEFAULT 300
 
+#define GUARD_HOLD_MAX (256 * 1024) /* bytes of a turn's stream held before its verdict */
+#define GUARD_MAX_PRODUCTS 64
+
 struct hmap;
+struct icm;
+
+/* The catalog, for the price check. */
+struct guard_io {
+	/* Products of tenant that text names: by one of skus[0..nskus) or by
+	 * name (en, ms or zh). Up to max into out (names on the heap: the
+	 * caller releases them). Returns how many, or -1 when the catalog
+	 * cannot be reached. */
+	int (*products)(void *arg, const char *tenant, const char *text, char skus[][GUARD_PRICE_SKU_MAX],
+			size_t nskus, struct guard_product *out, size_t max);
+	void *arg;
+};
+
+/* What the last guard_process decided about a turn's stream (the drafted
+ * handler reads it right after to release or drop held chunks). */
+struct guard_last {
+	int valid;
+	int release; /* 1: the stream may be shown; 0: it is cut */
+	int streamed; /* the draft comes from a producer that streams */
+	char turn_id[72];
+};
 
 struct guard {
 	const char *out_topic;
@@ -24,6 +53,12 @@ struct guard {
 	struct hmap *streams;
 	size_t max_streams;
 	int64_t stream_ttl_us;
+	/* Checks; each is off when its part is not set. */
+	const struct icm *injection_model; /* borrowed */
+	float injection_threshold;          /* > 1: injection check off */
+	const struct guard_comp *competitors; /* borrowed */
+	struct guard_io io;                 /* io.products NULL: no price check */
+	struct guard_last last;
 };
 
 /* Fill g (topics are borrowed, not copied). */
@@ -36,15 +71,22 @@ void guard_release(struct guard *g);
  * all of them, except phone numbers in answers the orchestrator composed
  * from the retailer's own records (its stores' published numbers). */
 unsigned guard_redact_mask(const Chat__Draft *draft);
-/* turn_fn: check the draft, redact personal data from its text (kinds in
- * verdict.redactions, flag "pii_redacted"), fill the verdict, route to
- * out_topic. */
+/* turn_fn: run every check on the draft (flags in verdict.flags:
+ * prompt_injection, ungrounded_citation, missing_citation, pii_redacted,
+ * competitor_removed, price_corrected, price_removed), redact NRIC and card
+ * numbers from the customer's own text, route to out_topic. Returns
+ * KSTAGE_EBLOCKED when the draft has prices and the catalog is down. */
 int guard_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, size_t errlen);
-/* kstage handler for chat.stream.raw.v1: validate a chunk, redact it as part
- * of its turn's stream and forward what is safe to show. Each chunk yields
- * one chunk with the same seq whose delta may be shorter (text held back
- * until the next chunk decides it) or empty; the final chunk carries the
- * rest. */
+/* kstage handler for chat.drafted.v1: guard_process through the turn
+ * adapter, then release (redacted) or cut the turn's held stream. */
+int guard_drafted(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em, char *errstr, size_t errlen);
+/* The polite decline for a prompt injection, in language (en, ms, zh). */
+const char *guard_decline_text(const char *language);
+/* kstage handler for chat.stream.raw.v1: validate a chunk and add it to its
+ * turn's stream. Until the turn's draft has been checked nothing is
+ * forwarded; after a pass, chunks go out redacted (same seq; the delta may
+ * be shorter while an item is undecided, the final chunk carries the rest);
+ * after a fail, they are swallowed. */
 int guard_stream(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em, char *errstr, size_t errlen);
 /* Streams currently held (for tests and metrics). */
 size_t guard_streams_open(const struct guard *g);
