@@ -1,0 +1,349 @@
+/* offline: the built-in provider. It needs no network and no key: it picks
+ * the sentences of the retrieved passages that share the most terms with
+ * the customer's question, keeps them word for word (only Markdown marks
+ * are dropped), cites their passage, and asks a clarifying question when no
+ * passage speaks to the question. It never writes a fact of its own. */
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "llm-caller.h"
+#include "util.h"
+
+#define OFF_MAX_TERMS 64
+#define OFF_MAX_SENT 512
+#define OFF_MAX_ANSWER 600   /* bytes of answer text we aim under */
+#define OFF_PIECE 24         /* bytes of arguments fed per stream step */
+
+static const char *const STOP[] = {
+	"the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "is", "are", "was", "be", "can", "could",
+	"do", "does", "did", "i", "you", "we", "my", "me", "your", "it", "its", "this", "that", "what", "how",
+	"when", "where", "which", "who", "why", "with", "at", "by", "from", "if", "have", "has", "will", "would",
+	"should", "there", "any", "about", "please", "hi", "hello", "tell", "know", "want", "need", "get", "much",
+	"many", "is", "am", "not", "no", "yes", "just", "so", "as", "than", "then", "also", "our", "us", "they",
+	/* Malay */
+	"saya", "anda", "boleh", "ke", "di", "dan", "yang", "untuk", "apa", "ini", "itu", "ada", "tak",
+	"tidak", "dengan", "bagaimana", "berapa", "kah", "mahu", "nak", "adakah", "macam", "mana", "bila",
+};
+
+struct term {
+	char s[48];
+	size_t len;
+};
+
+static int is_stop(const char *w, size_t n)
+{
+	for (size_t i = 0; i < ARRAY_LEN(STOP); i++)
+		if (strlen(STOP[i]) == n && !memcmp(STOP[i], w, n))
+			return 1;
+	return 0;
+}
+
+/* Two words match when equal, or when both are at least 5 letters and
+ * share their first 5 (return/returns/returned, refund/refunds). */
+static int word_match(const char *a, size_t al, const char *b, size_t bl)
+{
+	if (al == bl && !memcmp(a, b, al))
+		return 1;
+	if (al >= 5 && bl >= 5 && !memcmp(a, b, 5))
+		return 1;
+	return 0;
+}
+
+static int utf8_len(unsigned char c)
+{
+	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+}
+
+/* Split text into lower-case terms: ASCII words (stop words dropped) and
+ * each CJK character. Calls fn per term. */
+static void terms_of(const char *text, void (*fn)(void *arg, const char *w, size_t n), void *arg)
+{
+	char w[48];
+	size_t wl = 0;
+	for (const unsigned char *p = (const unsigned char *)text;; p++) {
+		if (*p && (isalnum(*p) || (*p == '-' && wl > 0))) {
+			if (wl < sizeof(w) - 1)
+				w[wl++] = (char)tolower(*p);
+			continue;
+		}
+		if (wl >= 2 && !is_stop(w, wl))
+			fn(arg, w, wl);
+		wl = 0;
+		if (!*p)
+			break;
+		if (*p >= 0xe3 && *p <= 0xe9) { /* a CJK character: a term of its own */
+			int n = utf8_len(*p);
+			size_t k;
+			for (k = 1; k < (size_t)n && p[k]; k++)
+				;
+			if (k == (size_t)n && !(p[0] == 0xe3 && p[1] < 0x81)) /* skip CJK punctuation U+3000-303F */
+				fn(arg, (const char *)p, (size_t)n);
+			p += k - 1;
+		}
+	}
+}
+
+struct qterms {
+	struct term t[OFF_MAX_TERMS];
+	int n;
+};
+
+static void add_qterm(void *arg, const char *w, size_t n)
+{
+	struct qterms *q = arg;
+	for (int i = 0; i < q->n; i++)
+		if (q->t[i].len == n && !memcmp(q->t[i].s, w, n))
+			return;
+	if (q->n < OFF_MAX_TERMS && n < sizeof(q->t[0].s)) {
+		memcpy(q->t[q->n].s, w, n);
+		q->t[q->n].s[n] = '\0';
+		q->t[q->n].len = n;
+		q->n++;
+	}
+}
+
+struct sent_match {
+	const struct qterms *q;
+	unsigned char hit[OFF_MAX_TERMS];
+};
+
+static void match_term(void *arg, const char *w, size_t n)
+{
+	struct sent_match *m = arg;
+	for (int i = 0; i < m->q->n; i++)
+		if (word_match(m->q->t[i].s, m->q->t[i].len, w, n))
+			m->hit[i] = 1;
+}
+
+struct sent {
+	size_t passage;
+	size_t start, len; /* into the passage text */
+	double score;
+	int order;
+};
+
+/* Cut a passage's text into sentences: at line ends, at . ? ! followed by
+ * white space and an upper-case letter, digit or end, and at 。！？. */
+static int split(const char *t, size_t pi, struct sent *out, int n, int max)
+{
+	size_t i = 0, start = 0, len = strlen(t);
+	while (i <= len && n < max) {
+		int cut = 0;
+		size_t next = i + 1;
+		if (i == len || t[i] == '\n') {
+			cut = 1;
+		} else if ((t[i] == '.' || t[i] == '?' || t[i] == '!') && i + 1 < len && t[i + 1] == ' ') {
+			size_t j = i + 1;
+			while (j < len && t[j] == ' ')
+				j++;
+			unsigned char c = (unsigned char)t[j];
+			if (j >= len || isupper(c) || isdigit(c) || c == '*' || c >= 0x80) {
+				cut = 1;
+				next = i + 1;
+			}
+		} else if ((unsigned char)t[i] == 0xe3 && i + 2 < len && (unsigned char)t[i + 1] == 0x80 &&
+			   (unsigned char)t[i + 2] == 0x82) { /* 。 */
+			cut = 1;
+			next = i + 3;
+		} else if ((unsigned char)t[i] == 0xef && i + 2 < len && (unsigned char)t[i + 1] == 0xbc &&
+			   ((unsigned char)t[i + 2] == 0x81 || (unsigned char)t[i + 2] == 0x9f)) { /* ！？ */
+			cut = 1;
+			next = i + 3;
+		}
+		if (cut) {
+			size_t end = t[i] == '\n' || i == len ? i : next;
+			while (start < end && isspace((unsigned char)t[start]))
+				start++;
+			if (end > start + 1) {
+				out[n].passage = pi;
+				out[n].start = start;
+				out[n].len = end - start;
+				out[n].score = 0;
+				out[n].order = n;
+				n++;
+			}
+			start = next;
+			i = next;
+			continue;
+		}
+		i++;
+	}
+	return n;
+}
+
+/* The sentence as shown: Markdown emphasis, code marks, heading hashes and
+ * list bullets dropped, white space collapsed. */
+struct obuf {
+	char *s;
+	size_t len, cap;
+};
+
+static void clean_append(struct obuf *b, const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && (s[i] == '#' || s[i] == '-' || s[i] == '*' || s[i] == '>' || s[i] == ' '))
+		if (s[i] == '*' && i + 1 < n && s[i + 1] == '*')
+			break;
+		else
+			i++;
+	if (b->len && b->s[b->len - 1] != ' ')
+		b->s[b->len++] = ' ';
+	int space = 0;
+	for (; i < n; i++) {
+		char c = s[i];
+		if (c == '*' || c == '`')
+			continue;
+		if (isspace((unsigned char)c)) {
+			space = 1;
+			continue;
+		}
+		if (space && b->len && b->s[b->len - 1] != ' ')
+			b->s[b->len++] = ' ';
+		space = 0;
+		b->s[b->len++] = c;
+	}
+	b->s[b->len] = '\0';
+}
+
+static int by_score(const void *a, const void *b)
+{
+	const struct sent *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->order - y->order;
+}
+
+static int by_order(const void *a, const void *b)
+{
+	const struct sent *x = a, *y = b;
+	return x->order - y->order;
+}
+
+static const char *clarify_text(const char *lang)
+{
+	if (lang && !strcmp(lang, "ms"))
+		return "Maaf, saya tidak menemui maklumat tentang itu. Boleh terangkan sedikit lagi apa yang anda "
+		       "ingin tahu?";
+	if (lang && !strcmp(lang, "zh"))
+		return "抱歉，我没有找到相关的信息。请问您具体想了解哪方面呢？";
+	return "Sorry, I could not find that in our information. Could you tell me a little more about what you "
+	       "would like to know?";
+}
+
+/* Feed the tool call to acc in small pieces, as a model would stream it. */
+static int feed_call(struct llm_acc *acc, const char *name, json_t *args)
+{
+	char *s = json_dumps(args, JSON_COMPACT);
+	size_t n = strlen(s);
+	int rc = llm_acc_tool_start(acc, 0, "offline-0", name);
+	for (size_t i = 0; rc == 0 && i < n; i += OFF_PIECE)
+		rc = llm_acc_tool_args(acc, 0, s + i, n - i < OFF_PIECE ? n - i : OFF_PIECE);
+	free(s);
+	return rc;
+}
+
+int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr[256])
+{
+	struct qterms q = { .n = 0 };
+	terms_of(turn->text ? turn->text : "", add_qterm, &q);
+	struct sent *s = xcalloc(OFF_MAX_SENT, sizeof(*s));
+	int ns = 0, rc;
+
+	for (size_t pi = 0; pi < turn->n_passages && ns < OFF_MAX_SENT; pi++) {
+		const char *t = turn->passages[pi]->text ? turn->passages[pi]->text : "";
+		ns = split(t, pi, s, ns, OFF_MAX_SENT);
+	}
+	/* Score: the distinct question terms a sentence holds, rarer terms
+	 * weighing more; a small bonus for the retriever's rank. */
+	int df[OFF_MAX_TERMS] = { 0 };
+	unsigned char(*hits)[OFF_MAX_TERMS] = xcalloc((size_t)ns + 1, OFF_MAX_TERMS);
+	for (int i = 0; i < ns; i++) {
+		struct sent_match m = { &q, { 0 } };
+		const char *t = turn->passages[s[i].passage]->text;
+		char *one = xstrndup(t + s[i].start, s[i].len);
+		terms_of(one, match_term, &m);
+		free(one);
+		memcpy(hits[i], m.hit, OFF_MAX_TERMS);
+		for (int k = 0; k < q.n; k++)
+			df[k] += m.hit[k];
+	}
+	for (int i = 0; i < ns; i++) {
+		double sc = 0;
+		for (int k = 0; k < q.n; k++)
+			if (hits[i][k])
+				sc += 1.0 + 1.0 / (1.0 + df[k]);
+		if (sc > 0)
+			sc += 0.3 / (1.0 + (double)s[i].passage);
+		s[i].score = sc;
+	}
+	free(hits);
+
+	json_t *args;
+	const char *tool;
+	if (ns == 0 || q.n == 0) {
+		tool = "clarify";
+		args = json_pack("{s:s}", "question", clarify_text(turn->language));
+	} else {
+		qsort(s, (size_t)ns, sizeof(*s), by_score);
+		if (s[0].score < 1.0) {
+			tool = "clarify";
+			args = json_pack("{s:s}", "question", clarify_text(turn->language));
+		} else {
+			/* The best sentence's passage is cited; up to two more of its
+			 * sentences that also match join it, in document order. */
+			size_t pi = s[0].passage;
+			struct sent pick[3];
+			int np = 0;
+			size_t bytes = 0;
+			for (int i = 0; i < ns && np < 3; i++) {
+				if (s[i].passage != pi || s[i].score < (np ? s[0].score * 0.5 : 0) || s[i].score <= 0)
+					continue;
+				if (np && bytes + s[i].len > OFF_MAX_ANSWER)
+					continue;
+				pick[np++] = s[i];
+				bytes += s[i].len;
+			}
+			qsort(pick, (size_t)np, sizeof(*pick), by_order);
+			const char *t = turn->passages[pi]->text;
+			struct obuf b = { xmalloc(bytes + 8), 0, bytes + 8 };
+			b.s[0] = '\0';
+			for (int i = 0; i < np; i++)
+				clean_append(&b, t + pick[i].start, pick[i].len);
+			tool = "answer";
+			args = json_pack("{s:s, s:s}", "citation_id", turn->passages[pi]->id, "text", b.s);
+			free(b.s);
+		}
+	}
+	free(s);
+	rc = feed_call(acc, tool, args);
+	json_decref(args);
+	if (rc < 0) {
+		snprintf(errstr, 256, "offline: answer too long to stream");
+		return LLM_EPROTOCOL;
+	}
+	return 0;
+}
+
+static int offline_turn(void *self, const Chat__Turn *turn, const struct llm_prompt *prompt, struct llm_acc *acc,
+			char errstr[256])
+{
+	(void)self;
+	(void)prompt;
+	return llm_offline_compose(turn, acc, errstr);
+}
+
+static void offline_free(void *self)
+{
+	(void)self;
+}
+
+void llm_offline_provider(struct llm_provider *p)
+{
+	p->name = "offline";
+	p->self = NULL;
+	p->turn = offline_turn;
+	p->free = offline_free;
+}
