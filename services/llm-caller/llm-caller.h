@@ -69,6 +69,14 @@ void llm_release(struct llm *l);
 /* turn_fn: fill the draft and route to out_topic. */
 int llm_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, size_t errlen);
 
+/* The pure stream steps of the network providers (fuzz targets): one SSE
+ * event's data of an OpenAI-compatible stream, and one event-stream message
+ * of Bedrock ConverseStream, into acc; *done set at "[DONE]" / messageStop.
+ * 0, or an llm_err with errstr. */
+struct es_message;
+int llm_openai_event(struct llm_acc *acc, const char *data, size_t len, int *done, char errstr[256]);
+int llm_bedrock_event(struct llm_acc *acc, const struct es_message *m, int *done, char errstr[256]);
+
 /* Providers. */
 void llm_offline_provider(struct llm_provider *p);
 int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr[256]);

@@ -28,6 +28,18 @@ static const char *const STOP[] = {
 	"tidak", "dengan", "bagaimana", "berapa", "kah", "mahu", "nak", "adakah", "macam", "mana", "bila",
 };
 
+/* Han characters too common to say anything about a question. */
+static const char *const STOP_HAN[] = { "的", "是", "什", "么", "吗", "呢", "了", "我", "你", "您", "有", "在",
+					 "要", "多", "少", "怎", "样", "吧", "啊", "请", "问", "这", "那", "个" };
+
+static int is_stop_han(const char *w, size_t n)
+{
+	for (size_t i = 0; i < ARRAY_LEN(STOP_HAN); i++)
+		if (strlen(STOP_HAN[i]) == n && !memcmp(STOP_HAN[i], w, n))
+			return 1;
+	return 0;
+}
+
 struct term {
 	char s[48];
 	size_t len;
@@ -47,7 +59,7 @@ static int word_match(const char *a, size_t al, const char *b, size_t bl)
 {
 	if (al == bl && !memcmp(a, b, al))
 		return 1;
-	if (al >= 5 && bl >= 5 && !memcmp(a, b, 5))
+	if (al >= 5 && bl >= 5 && (unsigned char)a[0] < 0x80 && !memcmp(a, b, 5))
 		return 1;
 	return 0;
 }
@@ -57,16 +69,20 @@ static int utf8_len(unsigned char c)
 	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
 }
 
-/* Split text into lower-case terms: ASCII words (stop words dropped) and
- * each CJK character. Calls fn per term. */
+/* Split text into lower-case terms: ASCII words (stop words dropped), each
+ * Han character that is not a stop character, and each pair of adjacent
+ * Han characters (so phrases weigh more than their characters). Calls fn
+ * per term. */
 static void terms_of(const char *text, void (*fn)(void *arg, const char *w, size_t n), void *arg)
 {
 	char w[48];
 	size_t wl = 0;
+	const unsigned char *prev_han = NULL;
 	for (const unsigned char *p = (const unsigned char *)text;; p++) {
 		if (*p && (isalnum(*p) || (*p == '-' && wl > 0))) {
 			if (wl < sizeof(w) - 1)
 				w[wl++] = (char)tolower(*p);
+			prev_han = NULL;
 			continue;
 		}
 		if (wl >= 2 && !is_stop(w, wl))
@@ -74,15 +90,22 @@ static void terms_of(const char *text, void (*fn)(void *arg, const char *w, size
 		wl = 0;
 		if (!*p)
 			break;
-		if (*p >= 0xe3 && *p <= 0xe9) { /* a CJK character: a term of its own */
-			int n = utf8_len(*p);
-			size_t k;
-			for (k = 1; k < (size_t)n && p[k]; k++)
-				;
-			if (k == (size_t)n && !(p[0] == 0xe3 && p[1] < 0x81)) /* skip CJK punctuation U+3000-303F */
-				fn(arg, (const char *)p, (size_t)n);
-			p += k - 1;
+		if (*p >= 0xe3 && *p <= 0xe9 && p[1] && p[2] && !(p[0] == 0xe3 && p[1] < 0x81)) {
+			/* a Han character (CJK punctuation U+3000-303F excluded) */
+			if (!is_stop_han((const char *)p, 3))
+				fn(arg, (const char *)p, 3);
+			if (prev_han)
+				fn(arg, (const char *)prev_han, 6);
+			prev_han = p;
+			p += 2;
+			continue;
 		}
+		if (*p >= 0x80) {
+			int n = utf8_len(*p);
+			for (int k = 1; k < n && p[1]; k++)
+				p++;
+		}
+		prev_han = NULL;
 	}
 }
 
@@ -95,8 +118,8 @@ static void add_qterm(void *arg, const char *w, size_t n)
 {
 	struct qterms *q = arg;
 	for (int i = 0; i < q->n; i++)
-		if (q->t[i].len == n && !memcmp(q->t[i].s, w, n))
-			return;
+		if (word_match(q->t[i].s, q->t[i].len, w, n))
+			return; /* returns/return: one term, not two */
 	if (q->n < OFF_MAX_TERMS && n < sizeof(q->t[0].s)) {
 		memcpy(q->t[q->n].s, w, n);
 		q->t[q->n].s[n] = '\0';
@@ -123,7 +146,46 @@ struct sent {
 	size_t start, len; /* into the passage text */
 	double score;
 	int order;
+	int para_end; /* the sentence ends its line or paragraph */
 };
+
+static int structural_line(const char *l)
+{
+	while (*l == ' ')
+		l++;
+	if (*l == '\n' || *l == '\0' || *l == '#' || *l == '|' || *l == '>')
+		return 1;
+	if ((l[0] == '-' || l[0] == '*' || l[0] == '+') && l[1] == ' ')
+		return 1;
+	const char *d = l;
+	while (isdigit((unsigned char)*d))
+		d++;
+	return d > l && (*d == '.' || *d == ')') && d[1] == ' ';
+}
+
+/* A heap copy of a passage with hard-wrapped lines joined: a line break
+ * stays only before a blank line, a list item, a heading or a table row,
+ * and after a heading-like short line, a table row or a line ending in ':'. */
+static char *unwrap(const char *t)
+{
+	size_t n = strlen(t);
+	char *o = xmalloc(n + 1);
+	size_t line = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (t[i] != '\n') {
+			o[i] = t[i];
+			continue;
+		}
+		size_t ll = i - line;
+		const char *ls = t + line;
+		int keep = structural_line(t + i + 1) || structural_line(ls) || ll == 0 || t[i - 1] == ':' ||
+			   (ll < 40 && !strchr(".!?,;", t[i - 1]));
+		o[i] = keep ? '\n' : ' ';
+		line = i + 1;
+	}
+	o[n] = '\0';
+	return o;
+}
 
 /* Cut a passage's text into sentences: at line ends, at . ? ! followed by
  * white space and an upper-case letter, digit or end, and at 。！？. */
@@ -163,6 +225,7 @@ static int split(const char *t, size_t pi, struct sent *out, int n, int max)
 				out[n].len = end - start;
 				out[n].score = 0;
 				out[n].order = n;
+				out[n].para_end = t[i] == '\n' || i == len;
 				n++;
 			}
 			start = next;
@@ -252,9 +315,11 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 	struct sent *s = xcalloc(OFF_MAX_SENT, sizeof(*s));
 	int ns = 0, rc;
 
-	for (size_t pi = 0; pi < turn->n_passages && ns < OFF_MAX_SENT; pi++) {
-		const char *t = turn->passages[pi]->text ? turn->passages[pi]->text : "";
-		ns = split(t, pi, s, ns, OFF_MAX_SENT);
+	char **texts = xcalloc(turn->n_passages + 1, sizeof(char *));
+	for (size_t pi = 0; pi < turn->n_passages; pi++) {
+		texts[pi] = unwrap(turn->passages[pi]->text ? turn->passages[pi]->text : "");
+		if (ns < OFF_MAX_SENT)
+			ns = split(texts[pi], pi, s, ns, OFF_MAX_SENT);
 	}
 	/* Score: the distinct question terms a sentence holds, rarer terms
 	 * weighing more; a small bonus for the retriever's rank. */
@@ -262,7 +327,7 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 	unsigned char(*hits)[OFF_MAX_TERMS] = xcalloc((size_t)ns + 1, OFF_MAX_TERMS);
 	for (int i = 0; i < ns; i++) {
 		struct sent_match m = { &q, { 0 } };
-		const char *t = turn->passages[s[i].passage]->text;
+		const char *t = texts[s[i].passage];
 		char *one = xstrndup(t + s[i].start, s[i].len);
 		terms_of(one, match_term, &m);
 		free(one);
@@ -280,7 +345,45 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 		s[i].score = sc;
 	}
 	free(hits);
+	/* A question in the passage (an FAQ entry) is not an answer: it hands
+	 * most of its weight to the sentence after it. */
+	for (int i = 0; i < ns; i++) {
+		const char *t = texts[s[i].passage];
+		const char *end = t + s[i].start + s[i].len;
+		int question = end[-1] == '?' || (s[i].len >= 3 && !memcmp(end - 3, "\xef\xbc\x9f", 3));
+		if (!question || s[i].score <= 0)
+			continue;
+		if (i + 1 < ns && s[i + 1].passage == s[i].passage)
+			s[i + 1].score += 0.8 * s[i].score;
+		s[i].score *= 0.3;
+	}
+	/* "How long / how many / berapa / 多久": a sentence with a number
+	 * answers such a question better than one without. */
+	static const char *const QTY[] = { "how long", "how many", "how much", "how soon", "when", "berapa",
+					   "bila", "多少", "多久", "几" };
+	char *lq = xstrdup(turn->text ? turn->text : "");
+	for (char *c = lq; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	int qty = 0;
+	for (size_t k = 0; k < ARRAY_LEN(QTY); k++)
+		qty |= strstr(lq, QTY[k]) != NULL;
+	free(lq);
+	for (int i = 0; qty && i < ns; i++) {
+		const char *t = texts[s[i].passage] + s[i].start;
+		int digit = 0;
+		for (size_t k = 0; k < s[i].len && !digit; k++)
+			digit = isdigit((unsigned char)t[k]);
+		if (digit && s[i].score > 0)
+			s[i].score += 0.6;
+	}
+	/* A table row alone rarely answers: keep it below prose. */
+	for (int i = 0; i < ns; i++)
+		if (memchr(texts[s[i].passage] + s[i].start, '|', s[i].len))
+			s[i].score *= 0.6;
 
+	struct sent *orig = xmalloc(((size_t)ns + 1) * sizeof(*orig));
+	if (ns)
+		memcpy(orig, s, (size_t)ns * sizeof(*s));
 	json_t *args;
 	const char *tool;
 	if (ns == 0 || q.n == 0) {
@@ -292,22 +395,33 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 			tool = "clarify";
 			args = json_pack("{s:s}", "question", clarify_text(turn->language));
 		} else {
-			/* The best sentence's passage is cited; up to two more of its
-			 * sentences that also match join it, in document order. */
+			/* The best sentence is cited with its passage; the sentences
+			 * right after it in the same paragraph follow (its context,
+			 * or an FAQ answer's rest), then one more strong match of the
+			 * same passage if room is left; all in document order. */
 			size_t pi = s[0].passage;
 			struct sent pick[3];
 			int np = 0;
-			size_t bytes = 0;
-			for (int i = 0; i < ns && np < 3; i++) {
-				if (s[i].passage != pi || s[i].score < (np ? s[0].score * 0.5 : 0) || s[i].score <= 0)
-					continue;
-				if (np && bytes + s[i].len > OFF_MAX_ANSWER)
+			size_t bytes = s[0].len;
+			pick[np++] = s[0];
+			for (int j = s[0].order; np < 3 && !orig[j].para_end && j + 1 < ns &&
+						 orig[j + 1].passage == pi && bytes + orig[j + 1].len <= OFF_MAX_ANSWER;
+			     j++) {
+				pick[np++] = orig[j + 1];
+				bytes += orig[j + 1].len;
+			}
+			for (int i = 1; i < ns && np < 3; i++) {
+				int dup = 0;
+				for (int k = 0; k < np; k++)
+					dup |= pick[k].order == s[i].order;
+				if (dup || s[i].passage != pi || s[i].score < s[0].score * 0.8 ||
+				    bytes + s[i].len > OFF_MAX_ANSWER)
 					continue;
 				pick[np++] = s[i];
 				bytes += s[i].len;
 			}
 			qsort(pick, (size_t)np, sizeof(*pick), by_order);
-			const char *t = turn->passages[pi]->text;
+			const char *t = texts[pi];
 			struct obuf b = { xmalloc(bytes + 8), 0, bytes + 8 };
 			b.s[0] = '\0';
 			for (int i = 0; i < np; i++)
@@ -318,6 +432,10 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 		}
 	}
 	free(s);
+	free(orig);
+	for (size_t pi = 0; pi < turn->n_passages; pi++)
+		free(texts[pi]);
+	free(texts);
 	rc = feed_call(acc, tool, args);
 	json_decref(args);
 	if (rc < 0) {

@@ -12,9 +12,6 @@
 
 TestSuite(llm, .fini = tu_leak_check);
 
-int llm_openai_event(struct llm_acc *acc, const char *data, size_t len, int *done, char errstr[256]);
-int llm_bedrock_event(struct llm_acc *acc, const struct es_message *m, int *done, char errstr[256]);
-
 static void add_passage(Chat__Turn *t, const char *id, const char *title, const char *text)
 {
 	tu_add_passage(t, id, title);
