@@ -85,6 +85,8 @@ static void terms_of(const char *text, void (*fn)(void *arg, const char *w, size
 			prev_han = NULL;
 			continue;
 		}
+		if (wl >= 4 && w[wl - 1] == 's' && w[wl - 2] != 's')
+			wl--; /* items/item, days/day */
 		if (wl >= 2 && !is_stop(w, wl))
 			fn(arg, w, wl);
 		wl = 0;
@@ -157,6 +159,12 @@ static int structural_line(const char *l)
 		return 1;
 	if ((l[0] == '-' || l[0] == '*' || l[0] == '+') && l[1] == ' ')
 		return 1;
+	if (l[0] == '*' && l[1] == '*')
+		return 1; /* a bold line: a question or a heading */
+	const char *nl = strchr(l, '\n');
+	const char *bar = strstr(l, " | ");
+	if (bar && (!nl || bar < nl))
+		return 1; /* a table row whose outer pipes were dropped */
 	const char *d = l;
 	while (isdigit((unsigned char)*d))
 		d++;
@@ -219,7 +227,10 @@ static int split(const char *t, size_t pi, struct sent *out, int n, int max)
 			size_t end = t[i] == '\n' || i == len ? i : next;
 			while (start < end && isspace((unsigned char)t[start]))
 				start++;
-			if (end > start + 1) {
+			int letters = 0;
+			for (size_t k = start; k < end && !letters; k++)
+				letters = isalpha((unsigned char)t[k]) || (unsigned char)t[k] >= 0x80;
+			if (end > start + 1 && letters) {
 				out[n].passage = pi;
 				out[n].start = start;
 				out[n].len = end - start;
@@ -269,6 +280,13 @@ static void clean_append(struct obuf *b, const char *s, size_t n)
 		b->s[b->len++] = c;
 	}
 	b->s[b->len] = '\0';
+}
+
+/* A sentence that ends in ':' or ',' goes on in the next line (a list). */
+static int ends_open(const char *t, const struct sent *x)
+{
+	char c = t[x->start + x->len - 1];
+	return c == ':' || c == ',';
 }
 
 static int by_score(const void *a, const void *b)
@@ -335,26 +353,40 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 		for (int k = 0; k < q.n; k++)
 			df[k] += m.hit[k];
 	}
+	double top = 0;
+	for (size_t pi = 0; pi < turn->n_passages; pi++)
+		if (turn->passages[pi]->score > top)
+			top = turn->passages[pi]->score;
 	for (int i = 0; i < ns; i++) {
 		double sc = 0;
 		for (int k = 0; k < q.n; k++)
 			if (hits[i][k])
 				sc += 1.0 + 1.0 / (1.0 + df[k]);
-		if (sc > 0)
+		/* The retriever's (hybrid) score counts: the same words in a
+		 * better-ranked passage weigh more. */
+		if (sc > 0 && top > 0)
+			sc *= 0.7 + 0.3 * (turn->passages[s[i].passage]->score / top);
+		else if (sc > 0)
 			sc += 0.3 / (1.0 + (double)s[i].passage);
 		s[i].score = sc;
 	}
-	free(hits);
+	const unsigned char *qhits = (const unsigned char *)hits;
 	/* A question in the passage (an FAQ entry) is not an answer: it hands
 	 * most of its weight to the sentence after it. */
 	for (int i = 0; i < ns; i++) {
 		const char *t = texts[s[i].passage];
 		const char *end = t + s[i].start + s[i].len;
-		int question = end[-1] == '?' || (s[i].len >= 3 && !memcmp(end - 3, "\xef\xbc\x9f", 3));
+		while (end > t + s[i].start + 1 && (end[-1] == '*' || end[-1] == ' '))
+			end--; /* "**Do you ...?**" */
+		int question = end[-1] == '?' || (end - 3 >= t + s[i].start && !memcmp(end - 3, "\xef\xbc\x9f", 3));
 		if (!question || s[i].score <= 0)
 			continue;
+		int matched = 0;
+		for (int k = 0; k < q.n; k++)
+			matched += qhits[(size_t)i * OFF_MAX_TERMS + (size_t)k];
+		double share = matched >= 2 || matched == q.n ? 0.8 : 0.3;
 		if (i + 1 < ns && s[i + 1].passage == s[i].passage)
-			s[i + 1].score += 0.8 * s[i].score;
+			s[i + 1].score += share * s[i].score;
 		s[i].score *= 0.3;
 	}
 	/* "How long / how many / berapa / 多久": a sentence with a number
@@ -376,6 +408,8 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 		if (digit && s[i].score > 0)
 			s[i].score += 0.6;
 	}
+	free(hits);
+	qhits = NULL;
 	/* A table row alone rarely answers: keep it below prose. */
 	for (int i = 0; i < ns; i++)
 		if (memchr(texts[s[i].passage] + s[i].start, '|', s[i].len))
@@ -404,7 +438,7 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 			int np = 0;
 			size_t bytes = s[0].len;
 			pick[np++] = s[0];
-			for (int j = s[0].order; np < 3 && !orig[j].para_end && j + 1 < ns &&
+			for (int j = s[0].order; np < 3 && (!orig[j].para_end || ends_open(texts[pi], &orig[j])) && j + 1 < ns &&
 						 orig[j + 1].passage == pi && bytes + orig[j + 1].len <= OFF_MAX_ANSWER;
 			     j++) {
 				pick[np++] = orig[j + 1];
@@ -414,7 +448,8 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 				int dup = 0;
 				for (int k = 0; k < np; k++)
 					dup |= pick[k].order == s[i].order;
-				if (dup || s[i].passage != pi || s[i].score < s[0].score * 0.8 ||
+				char last = texts[pi][s[i].start + s[i].len - 1];
+				if (dup || !strchr(".!?)", last) || s[i].passage != pi || s[i].score < s[0].score * 0.8 ||
 				    bytes + s[i].len > OFF_MAX_ANSWER)
 					continue;
 				pick[np++] = s[i];

@@ -657,3 +657,21 @@ Test(llm, unknown_provider_is_a_config_error)
 	c.provider = "bedrock";
 	cr_assert_eq(llm_init(&l, "x", &c, NULL, err), -1);
 }
+
+Test(llm, offline_joins_wrapped_lines_and_answers_faq_questions_with_their_answer)
+{
+	Chat__Turn *t = tu_turn("s1", "t1", "Do you deliver to Sabah?");
+	add_passage(t, "faq#0", "FAQ",
+		    "Frequently asked questions\n**1. Can I pay by instalments?**\nYes, with Atome and Grab PayLater.\n"
+		    "**2. Do you deliver sofas to Sabah?**\nNot through online checkout. Contact us for a\npartner "
+		    "freight quotation.\n**3. Where are your stores?**\nIn Mid Valley and Penang.");
+	struct llm_acc acc;
+	char err[256] = "";
+	llm_acc_init(&acc, NULL, NULL);
+	cr_assert_eq(llm_offline_compose(t, &acc, err), 0);
+	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
+	cr_assert_str_eq(t->draft->text, "Not through online checkout. Contact us for a partner freight quotation.");
+	llm_acc_release(&acc);
+	turn_free(t);
+}
