@@ -11,6 +11,15 @@
 #include "turn.h"
 #include "util.h"
 
+/* Append n bytes of s to the NUL-terminated text in dst (cap bytes). */
+static void text_append(char *dst, size_t cap, const char *s, size_t n)
+{
+	size_t len = strlen(dst);
+	cr_assert_lt(len + n, cap, "collected text too long");
+	memcpy(dst + len, s, n);
+	dst[len + n] = '\0';
+}
+
 static void ingest_demo(void)
 {
 	FILE *p = popen("build/bin/chatctl kb ingest deploy/demo/kb 2>&1", "r");
@@ -78,8 +87,7 @@ Test(llm, returns_question_streams_a_cited_answer, .timeout = 120)
 		cr_assert_eq(c->seq, (uint32_t)chunks, "chunk %d has seq %u", chunks, c->seq);
 		final = c->final;
 		cr_assert(final || c->delta[0], "an empty non-final chunk");
-		cr_assert_lt(strlen(text) + strlen(c->delta), sizeof(text));
-		strcat(text, c->delta);
+		text_append(text, sizeof(text), c->delta, strlen(c->delta));
 		chunks++;
 		chat__stream_chunk__free_unpacked(c, NULL);
 	}

@@ -19,6 +19,15 @@ static void add_passage(Chat__Turn *t, const char *id, const char *title, const 
 	t->passages[t->n_passages - 1]->text = xstrdup(text);
 }
 
+/* Append n bytes of s to the NUL-terminated text in dst (cap bytes). */
+static void text_append(char *dst, size_t cap, const char *s, size_t n)
+{
+	size_t len = strlen(dst);
+	cr_assert_lt(len + n, cap, "collected text too long");
+	memcpy(dst + len, s, n);
+	dst[len + n] = '\0';
+}
+
 /* Collected chunks. */
 struct seen {
 	char text[4096];
@@ -28,7 +37,7 @@ struct seen {
 static void on_chunk(void *arg, const char *s, size_t n)
 {
 	struct seen *sn = arg;
-	strncat(sn->text, s, n);
+	text_append(sn->text, sizeof(sn->text), s, n);
 	sn->n++;
 }
 
@@ -468,7 +477,7 @@ static int sink_chunk(void *arg, const Chat__StreamChunk *c)
 	cr_assert_str_eq(c->session_id, "s1");
 	s->n++;
 	s->finals += c->final;
-	strcat(s->text, c->delta);
+	text_append(s->text, sizeof(s->text), c->delta, strlen(c->delta));
 	return 0;
 }
 

@@ -234,6 +234,15 @@ static void server_stop(struct server *s)
 	free(s->resp);
 }
 
+/* Append n bytes of s to the NUL-terminated text in dst (cap bytes). */
+static void text_append(char *dst, size_t cap, const char *s, size_t n)
+{
+	size_t len = strlen(dst);
+	cr_assert_lt(len + n, cap, "collected text too long");
+	memcpy(dst + len, s, n);
+	dst[len + n] = '\0';
+}
+
 struct sink_log {
 	int n, finals;
 	char text[2048];
@@ -244,7 +253,7 @@ static int sink_chunk(void *arg, const Chat__StreamChunk *c)
 	struct sink_log *l = arg;
 	l->n++;
 	l->finals += c->final;
-	strncat(l->text, c->delta, sizeof(l->text) - strlen(l->text) - 1);
+	text_append(l->text, sizeof(l->text), c->delta, strlen(c->delta));
 	return 0;
 }
 
