@@ -186,8 +186,17 @@ static char *unwrap(const char *t)
 		}
 		size_t ll = i - line;
 		const char *ls = t + line;
+		/* the next line, when it is a short one without final
+		 * punctuation, is a heading */
+		const char *nx = t + i + 1, *ne = strchr(nx, '\n');
+		size_t nl = ne ? (size_t)(ne - nx) : strlen(nx);
+		int next_heading = nl > 0 && nl < 40 && !strchr(".!?,;:", nx[nl - 1]) &&
+				   !(nl >= 3 && (unsigned char)nx[nl - 3] >= 0xe3);
+		int cjk_stop = ll >= 3 && (unsigned char)t[i - 3] >= 0xe3 && (unsigned char)t[i - 3] <= 0xef &&
+			       (!memcmp(t + i - 3, "\xe3\x80\x82", 3) || !memcmp(t + i - 3, "\xef\xbc\x81", 3) ||
+				!memcmp(t + i - 3, "\xef\xbc\x9f", 3) || !memcmp(t + i - 3, "\xef\xbc\x9a", 3));
 		int keep = structural_line(t + i + 1) || structural_line(ls) || ll == 0 || t[i - 1] == ':' ||
-			   (ll < 40 && !strchr(".!?,;", t[i - 1]));
+			   (ll < 40 && !strchr(".!?,;", t[i - 1])) || next_heading || cjk_stop;
 		o[i] = keep ? '\n' : ' ';
 		line = i + 1;
 	}
@@ -282,6 +291,20 @@ static void clean_append(struct obuf *b, const char *s, size_t n)
 	b->s[b->len] = '\0';
 }
 
+/* 0 for a heading: a line that ends without punctuation. */
+static int has_final_punct(const char *t, const struct sent *x)
+{
+	const char *e = t + x->start + x->len;
+	while (e > t + x->start + 1 && (e[-1] == '*' || e[-1] == ' '))
+		e--;
+	if (strchr(".!?):;,", e[-1]))
+		return 1;
+	return e - 3 >= t + x->start && (unsigned char)e[-3] >= 0xe3 &&
+	       (!memcmp(e - 3, "\xe3\x80\x82", 3) || !memcmp(e - 3, "\xef\xbc\x81", 3) ||
+		!memcmp(e - 3, "\xef\xbc\x9f", 3) || !memcmp(e - 3, "\xef\xbc\x9a", 3) ||
+		!memcmp(e - 3, "\xef\xbc\x89", 3) || !memcmp(e - 3, "\xef\xbc\x8c", 3));
+}
+
 /* A sentence that ends in ':' or ',' goes on in the next line (a list). */
 static int ends_open(const char *t, const struct sent *x)
 {
@@ -326,6 +349,45 @@ static int feed_call(struct llm_acc *acc, const char *name, json_t *args)
 	return rc;
 }
 
+/* The language of a passage, guessed: "zh" when Han characters make up a
+ * good part of it, "ms" when Malay function words outnumber English ones,
+ * else "en". */
+static const char *text_lang(const char *t)
+{
+	static const char *const MS[] = { "dan", "yang", "untuk", "anda", "dengan", "tidak", "boleh", "kami",
+					  "dalam", "atau", "ini", "akan", "di", "ke", "dari" };
+	static const char *const EN[] = { "the", "and", "for", "you", "with", "not", "can", "our",
+					  "in", "or", "this", "will", "to", "of", "from" };
+	size_t han = 0, bytes = 0;
+	int ms = 0, en = 0;
+	char w[16];
+	size_t wl = 0;
+	if (!t)
+		return "en";
+	for (const unsigned char *p = (const unsigned char *)t;; p++) {
+		if (*p >= 0xe4 && *p <= 0xe9)
+			han++;
+		if (*p)
+			bytes++;
+		if (*p && isalpha(*p)) {
+			if (wl < sizeof(w) - 1)
+				w[wl++] = (char)tolower(*p);
+			continue;
+		}
+		w[wl] = '\0';
+		for (size_t k = 0; wl && k < ARRAY_LEN(MS); k++) {
+			ms += !strcmp(w, MS[k]);
+			en += !strcmp(w, EN[k]);
+		}
+		wl = 0;
+		if (!*p)
+			break;
+	}
+	if (han * 3 * 4 > bytes) /* over a quarter of the bytes are Han characters */
+		return "zh";
+	return ms > en ? "ms" : "en";
+}
+
 int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr[256])
 {
 	struct qterms q = { .n = 0 };
@@ -333,9 +395,18 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 	struct sent *s = xcalloc(OFF_MAX_SENT, sizeof(*s));
 	int ns = 0, rc;
 
+	/* Answer in the customer's language: when some passages are in it,
+	 * only those are read. */
+	const char *lang = turn->language && *turn->language ? turn->language : NULL;
+	int any_in_lang = 0;
+	for (size_t pi = 0; lang && pi < turn->n_passages; pi++)
+		any_in_lang |= !strcmp(text_lang(turn->passages[pi]->text), lang);
 	char **texts = xcalloc(turn->n_passages + 1, sizeof(char *));
 	for (size_t pi = 0; pi < turn->n_passages; pi++) {
-		texts[pi] = unwrap(turn->passages[pi]->text ? turn->passages[pi]->text : "");
+		const char *pt = turn->passages[pi]->text ? turn->passages[pi]->text : "";
+		texts[pi] = unwrap(pt);
+		if (any_in_lang && strcmp(text_lang(pt), lang))
+			continue;
 		if (ns < OFF_MAX_SENT)
 			ns = split(texts[pi], pi, s, ns, OFF_MAX_SENT);
 	}
@@ -439,7 +510,8 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 			size_t bytes = s[0].len;
 			pick[np++] = s[0];
 			for (int j = s[0].order; np < 3 && (!orig[j].para_end || ends_open(texts[pi], &orig[j])) && j + 1 < ns &&
-						 orig[j + 1].passage == pi && bytes + orig[j + 1].len <= OFF_MAX_ANSWER;
+						 orig[j + 1].passage == pi && has_final_punct(texts[pi], &orig[j + 1]) &&
+						 bytes + orig[j + 1].len <= OFF_MAX_ANSWER;
 			     j++) {
 				pick[np++] = orig[j + 1];
 				bytes += orig[j + 1].len;

@@ -684,3 +684,21 @@ Test(llm, offline_joins_wrapped_lines_and_answers_faq_questions_with_their_answe
 	llm_acc_release(&acc);
 	turn_free(t);
 }
+
+Test(llm, offline_answers_from_passages_in_the_customers_language)
+{
+	Chat__Turn *t = tu_turn("s1", "t1", "Berapa hari untuk pemulangan barang? return 30");
+	turn_set_str(&t->language, "ms");
+	add_passage(t, "en/returns#0", "Returns", "You can return an item within 30 days of delivery for a return.");
+	add_passage(t, "ms/returns#0", "Pemulangan",
+		    "Anda boleh memulangkan barangan dalam tempoh 30 hari dari tarikh penghantaran untuk pemulangan.");
+	struct llm_acc acc;
+	char err[256] = "";
+	llm_acc_init(&acc, NULL, NULL);
+	cr_assert_eq(llm_offline_compose(t, &acc, err), 0);
+	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
+	cr_assert_str_eq(t->draft->citations[0], "ms/returns#0", "the Malay passage, though the English one ranks first");
+	llm_acc_release(&acc);
+	turn_free(t);
+}
