@@ -32,6 +32,7 @@ RUN apt-get update \
         libjansson-dev \
         libssl-dev \
         libcurl4-openssl-dev \
+        zlib1g-dev \
         uuid-dev \
  && rm -rf /var/lib/apt/lists/*
 
@@ -48,6 +49,7 @@ RUN make -j"$(nproc)" all \
  && install -m 0644 deploy/topics.conf deploy/env.sh deploy/lib.sh /out/opt/retail-assistant/deploy/ \
  && install -m 0755 deploy/migrate.sh /out/opt/retail-assistant/deploy/ \
  && install -m 0644 deploy/migrations/*.sql /out/opt/retail-assistant/deploy/migrations/ \
+ && install -d /out/opt/retail-assistant/deploy/tenants && install -m 0644 deploy/tenants/*.conf /out/opt/retail-assistant/deploy/tenants/ \
  && for b in gateway intent-classifier orchestrator retriever llm-caller guardrail formatter ingestion handoff chatctl; do \
         test -x "/out/usr/local/bin/$b" || { echo "missing binary: $b" >&2; exit 1; }; \
     done

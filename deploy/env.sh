@@ -64,6 +64,12 @@ export PORT_OFFSET GATEWAY_URL ADMIN_PORT_BASE RUN_DIR BIN_DIR LOCAL_INFRA KAFKA
        TOPIC_PARTITIONS REDIS_URL REDIS_PORT PG_PORT DATABASE_URL DEMO_DATA \
        GATEWAY_HTTP_PORT GATEWAY_WS_PORT
 
+# --- llm-caller: the answer provider (offline needs no network or key;
+# openai and bedrock read LLM_BASE_URL, LLM_MODEL, LLM_API_KEY / AWS_*)
+: "${LLM_PROVIDER:=offline}"
+: "${LLM_TENANT_DIR:=$DEPLOY_DIR/tenants}"   # <tenant>.conf: the L0 config
+export LLM_PROVIDER LLM_TENANT_DIR
+
 # --- services, in start order. Each reads its admin port (/healthz, /readyz)
 # from ADMIN_PORT; stack.sh sets it per process from this table.
 # shellcheck disable=SC2034  # used by the scripts that source this file

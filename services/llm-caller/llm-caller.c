@@ -1,25 +1,212 @@
-/* llm-caller: writes the draft answer of a RAG turn. */
+/* llm-caller: the stage logic around the providers. */
 #include "llm-caller.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "log.h"
+#include "metrics.h"
 #include "util.h"
+
+int llm_breaker_allow(struct llm_breaker *b, int64_t now_us)
+{
+	if (b->threshold <= 0 || b->fails < b->threshold)
+		return 1;
+	if (now_us < b->open_until_us || b->probing)
+		return 0;
+	b->probing = 1; /* half-open: this call is the probe */
+	return 1;
+}
+
+void llm_breaker_result(struct llm_breaker *b, int ok, int64_t now_us)
+{
+	b->probing = 0;
+	if (ok) {
+		b->fails = 0;
+		b->open_until_us = 0;
+		return;
+	}
+	b->fails++;
+	if (b->threshold > 0 && b->fails >= b->threshold)
+		b->open_until_us = now_us + b->cooldown_us;
+}
+
+int llm_init(struct llm *l, const char *out_topic, const struct llm_config *cfg, const struct llm_sink *sink,
+	     char errstr[256])
+{
+	memset(l, 0, sizeof(*l));
+	l->out_topic = out_topic;
+	l->cfg = *cfg;
+	if (sink)
+		l->sink = *sink;
+	llm_offline_provider(&l->offline);
+	int rc = 0;
+	if (!strcmp(cfg->provider, "offline"))
+		llm_offline_provider(&l->provider);
+	else if (!strcmp(cfg->provider, "openai"))
+		rc = llm_openai_provider(&l->provider, cfg, errstr);
+	else if (!strcmp(cfg->provider, "bedrock"))
+		rc = llm_bedrock_provider(&l->provider, cfg, errstr);
+	else {
+		snprintf(errstr, 256, "unknown LLM provider \"%.40s\" (offline, openai or bedrock)", cfg->provider);
+		return -1;
+	}
+	if (rc < 0)
+		return -1;
+	l->breaker.threshold = (int)cfg->breaker_threshold;
+	l->breaker.cooldown_us = (int64_t)cfg->breaker_cooldown_ms * 1000;
+	snprintf(l->producer, sizeof(l->producer), "llm-caller/%s", l->provider.name);
+	char lab[128];
+	snprintf(lab, sizeof(lab), "provider=\"%s\"", l->provider.name);
+	l->m_ok = metrics_counter("llm_calls_ok_total", "Provider turns that ended in a valid tool call", lab);
+	l->m_fail = metrics_counter("llm_calls_failed_total", "Provider calls that failed (each attempt)", lab);
+	l->m_retries = metrics_counter("llm_retries_total", "Provider calls retried before any chunk", lab);
+	l->m_degraded = metrics_counter("llm_degraded_total", "Turns answered by the degraded mode", lab);
+	l->m_first_token = metrics_histogram("llm_first_token_seconds", "Time from request to first output", lab);
+	l->m_open = metrics_gauge("llm_breaker_open", "1 while the circuit breaker is open", lab);
+	l->m_chunks = metrics_counter("llm_chunks_total", "Stream chunks sent", lab);
+	return 0;
+}
+
+void llm_release(struct llm *l)
+{
+	if (l->provider.free)
+		l->provider.free(l->provider.self);
+	memset(&l->provider, 0, sizeof(l->provider));
+}
+
+/* Chunk state of one turn. */
+struct stream_ctx {
+	struct llm *l;
+	const Chat__Turn *turn;
+	uint32_t seq;
+	int sink_failed;
+};
+
+static void send_chunk(struct stream_ctx *sc, const char *text, size_t len, int final)
+{
+	if (!sc->l->sink.chunk)
+		return;
+	Chat__StreamChunk c = CHAT__STREAM_CHUNK__INIT;
+	char *delta = xstrndup(text, len);
+	c.tenant_id = (char *)turn_tenant(sc->turn->tenant_id);
+	c.session_id = sc->turn->session_id;
+	c.turn_id = sc->turn->turn_id;
+	c.seq = sc->seq++;
+	c.delta = delta;
+	c.final = final;
+	c.reply_partition = sc->turn->reply_partition;
+	if (sc->l->sink.chunk(sc->l->sink.arg, &c) < 0)
+		sc->sink_failed = 1;
+	else
+		metrics_inc(sc->l->m_chunks, 1);
+	free(delta);
+}
+
+static void on_chunk(void *arg, const char *text, size_t len)
+{
+	send_chunk(arg, text, len, 0);
+}
+
+static void sleep_backoff(long base_ms, int attempt)
+{
+	long ms = base_ms << (attempt < 6 ? attempt : 6);
+	ms += base_ms > 0 ? rand() % (base_ms + 1) : 0; /* jitter */
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* Answer from the passages without the provider; its text is streamed only
+ * when nothing was streamed yet. */
+static void degraded(struct llm *l, Chat__Turn *turn, struct stream_ctx *sc, const char *why)
+{
+	struct llm_acc acc;
+	char err[256] = "";
+	llm_acc_init(&acc, sc->seq == 0 ? on_chunk : NULL, sc);
+	metrics_inc(l->m_degraded, 1);
+	log_write(LOG_WARN, turn->trace_id, turn->session_id, "llm-caller: %s: answering from the passages (degraded): %s",
+		  l->provider.name, why);
+	char producer[160];
+	snprintf(producer, sizeof(producer), "llm-caller/offline (degraded from %s)", l->provider.name);
+	if (llm_offline_compose(turn, &acc, err) < 0 || llm_apply_tool(&acc, turn, producer, err) < 0) {
+		/* Cannot happen with our own composer; still, never leave a turn
+		 * without a draft. */
+		Chat__Draft *dr = turn_draft(turn);
+		dr->action = CHAT__ACTION__ACTION_HAND_OFF;
+		turn_set_str(&dr->reason, "the answer service is unavailable");
+		turn_set_str(&dr->producer, producer);
+	}
+	llm_acc_release(&acc);
+}
 
 int llm_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, size_t errlen)
 {
 	struct llm *l = ctx;
-	if (strcmp(l->provider, "echo")) {
-		snprintf(errstr, errlen, "unknown LLM provider \"%s\"", l->provider);
-		return KSTAGE_ERETRY;
+	struct stream_ctx sc = { l, turn, 0, 0 };
+	struct llm_prompt prompt;
+	struct llm_tenant tenant;
+	char err[256] = "";
+	const char *tenant_id = turn_tenant(turn->tenant_id);
+	(void)errstr;
+	(void)errlen;
+
+	if (llm_tenant_load(l->cfg.tenant_dir ? l->cfg.tenant_dir : ".", tenant_id, &tenant, err) < 0)
+		log_write(LOG_WARN, turn->trace_id, turn->session_id, "llm-caller: tenant config: %s", err);
+	llm_prompt_build(&tenant, turn, (int)(l->cfg.budget_tokens > 0 ? l->cfg.budget_tokens : 3000), &prompt);
+
+	int done = 0;
+	char why[300] = "";
+	for (int attempt = 0; attempt <= l->cfg.retries; attempt++) {
+		int64_t now = util_mono_us();
+		if (!llm_breaker_allow(&l->breaker, now)) {
+			snprintf(why, sizeof(why), "circuit breaker open after %d failures", l->breaker.fails);
+			break;
+		}
+		struct llm_acc acc;
+		llm_acc_init(&acc, on_chunk, &sc);
+		int64_t t0 = util_mono_us();
+		err[0] = '\0';
+		int rc = l->provider.turn(l->provider.self, turn, &prompt, &acc, err);
+		if (acc.first_token_us)
+			metrics_observe_us(l->m_first_token, acc.first_token_us - t0);
+		if (rc == 0) {
+			llm_breaker_result(&l->breaker, 1, util_mono_us());
+			if (llm_apply_tool(&acc, turn, l->producer, err) == 0) {
+				metrics_inc(l->m_ok, 1);
+				done = 1;
+			} else {
+				snprintf(why, sizeof(why), "invalid reply: %s", err);
+			}
+			llm_acc_release(&acc);
+			break;
+		}
+		llm_breaker_result(&l->breaker, 0, util_mono_us());
+		metrics_inc(l->m_fail, 1);
+		snprintf(why, sizeof(why), "%s", err[0] ? err : "provider failed");
+		size_t streamed = acc.chunks;
+		llm_acc_release(&acc);
+		log_write(LOG_WARN, turn->trace_id, turn->session_id, "llm-caller: %s attempt %d failed: %s",
+			  l->provider.name, attempt + 1, why);
+		if (streamed || rc == LLM_EREJECTED || attempt == l->cfg.retries)
+			break;
+		metrics_inc(l->m_retries, 1);
+		sleep_backoff(l->cfg.backoff_ms, attempt);
 	}
-	Chat__Draft *draft = turn_draft(turn);
-	char *text = xasprintf("You said: %s", turn->text);
-	turn_set_str(&draft->text, text);
-	free(text);
-	draft->action = CHAT__ACTION__ACTION_ANSWER;
-	turn_set_str(&draft->producer, "llm-caller/echo");
+	metrics_set(l->m_open, l->breaker.threshold > 0 && l->breaker.fails >= l->breaker.threshold);
+	if (!done)
+		degraded(l, turn, &sc, why);
+	llm_prompt_release(&prompt);
+
+	/* Close the stream, and make sure every chunk is written before the
+	 * turn is: the guardrail must see the chunks first. */
+	send_chunk(&sc, "", 0, 1);
+	if (l->sink.flush && l->sink.flush(l->sink.arg, 5000) < 0)
+		sc.sink_failed = 1;
+	if (sc.sink_failed)
+		log_write(LOG_WARN, turn->trace_id, turn->session_id,
+			  "llm-caller: some stream chunks were not written; the final answer still goes out");
 	turn_route(d, l->out_topic, RD_KAFKA_PARTITION_UA);
 	return 0;
 }

@@ -15,8 +15,12 @@ Test(pipeline, rag_turn_visits_every_stage_in_order)
 	char sid[64];
 	it_session(sid, sizeof(sid), "rag");
 	json_t *ev = it_ask(sid, "Do you deliver to Penang?");
-	cr_assert_str_eq(json_string_value(json_object_get(ev, "text")), "You said: Do you deliver to Penang?");
-	cr_assert_str_eq(json_string_value(json_object_get(ev, "action")), "answer");
+	/* The llm-caller's default (offline) provider answers from the
+	 * knowledge base, or asks a question when it holds nothing relevant. */
+	const char *text = json_string_value(json_object_get(ev, "text"));
+	const char *action = json_string_value(json_object_get(ev, "action"));
+	cr_assert(text && *text, "an empty reply");
+	cr_assert(action && (!strcmp(action, "answer") || !strcmp(action, "clarify")), "action %s", action);
 	json_t *st = json_object_get(ev, "stage_times");
 	cr_assert_eq(json_array_size(st), sizeof(rag_chain) / sizeof(rag_chain[0]), "stage_times: %zu entries",
 		     json_array_size(st));

@@ -1,53 +1,704 @@
-/* llm-caller: the echo provider, and an unknown provider. */
+/* llm-caller: the accumulator and tools, the OpenAI and Bedrock stream
+ * events, the offline provider, the prompt budget, the breaker, and the
+ * stage with retries and the degraded mode (providers faked in-process). */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <string.h>
 
 #include "../../testutil.h"
+#include "eventstream.h"
 #include "services/llm-caller/llm-caller.h"
+#include "services/llm-caller/sse.h"
 
 TestSuite(llm, .fini = tu_leak_check);
 
-Test(llm, echo_drafts_answer)
+static void add_passage(Chat__Turn *t, const char *id, const char *title, const char *text)
 {
-	struct llm l = { "chat.drafted.v1", "echo" };
-	Chat__Turn *t = tu_turn("s1", "t1", "Do you sell umbrellas?");
-	struct turn_dests d = { .n = 0 };
-	char err[128] = "";
-	cr_assert_eq(llm_process(&l, t, &d, err, sizeof(err)), 0, "%s", err);
-	cr_assert_not_null(t->draft);
-	cr_assert_str_eq(t->draft->text, "You said: Do you sell umbrellas?");
+	tu_add_passage(t, id, title);
+	free(t->passages[t->n_passages - 1]->text);
+	t->passages[t->n_passages - 1]->text = xstrdup(text);
+}
+
+/* Append n bytes of s to the NUL-terminated text in dst (cap bytes). */
+static void text_append(char *dst, size_t cap, const char *s, size_t n)
+{
+	size_t len = strlen(dst);
+	cr_assert_lt(len + n, cap, "collected text too long");
+	memcpy(dst + len, s, n);
+	dst[len + n] = '\0';
+}
+
+/* Collected chunks. */
+struct seen {
+	char text[4096];
+	int n;
+};
+
+static void on_chunk(void *arg, const char *s, size_t n)
+{
+	struct seen *sn = arg;
+	text_append(sn->text, sizeof(sn->text), s, n);
+	sn->n++;
+}
+
+/* ---- OpenAI stream: tool-call deltas split across chunks ---------------- */
+
+static const char OAI_STREAM[] =
+	"data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+	"\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,"
+	"\"id\":\"call_abc\",\"type\":\"function\",\"function\":{\"name\":\"answer\",\"arguments\":\"\"}}]},"
+	"\"finish_reason\":null}]}\n\n"
+	"data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+	"\"function\":{\"arguments\":\"{\\\"citation_id\\\": \\\"p-2\"}}]},\"finish_reason\":null}]}\n\n"
+	"data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+	"\"function\":{\"arguments\":\"\\\", \\\"te\"}}]},\"finish_reason\":null}]}\n\n"
+	"data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+	"\"function\":{\"arguments\":\"xt\\\": \\\"Returns are free in \\\\\\\"any\\\\\\\" store\"}}]},"
+	"\"finish_reason\":null}]}\n\n"
+	"data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+	"\"function\":{\"arguments\":\" \\\\u00e9t\\\\u00e9.\\\"}\"}}]},\"finish_reason\":null}]}\n\n"
+	"data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+	"data: {\"id\":\"chatcmpl-1\",\"choices\":[],\"usage\":{\"prompt_tokens\":120,\"completion_tokens\":30,"
+	"\"total_tokens\":150}}\n\n"
+	"data: [DONE]\n\n";
+
+struct oai_feed {
+	struct llm_acc *acc;
+	int done;
+	char err[256];
+};
+
+static int oai_cb(void *arg, const char *event, const char *data, size_t len)
+{
+	struct oai_feed *f = arg;
+	(void)event;
+	return llm_openai_event(f->acc, data, len, &f->done, f->err);
+}
+
+static Chat__Turn *returns_turn(void)
+{
+	Chat__Turn *t = tu_turn("s1", "t1", "Can I return a sofa?");
+	add_passage(t, "p-1", "Warranty", "Our warranty covers defects for one year.");
+	add_passage(t, "p-2", "Returns", "Returns are free in any store.");
+	return t;
+}
+
+Test(llm, openai_tool_call_reassembled_at_every_split)
+{
+	size_t len = strlen(OAI_STREAM);
+	for (size_t cut = 0; cut <= len; cut += 1) {
+		struct seen sn = { "", 0 };
+		struct llm_acc acc;
+		llm_acc_init(&acc, on_chunk, &sn);
+		struct sse_parser p;
+		struct oai_feed f = { &acc, 0, "" };
+		char err[256];
+		sse_init(&p);
+		cr_assert_eq(sse_feed(&p, OAI_STREAM, cut, oai_cb, &f, err), 0, "%s", f.err);
+		cr_assert_eq(sse_feed(&p, OAI_STREAM + cut, len - cut, oai_cb, &f, err), 0, "%s", f.err);
+		sse_release(&p);
+		cr_assert(f.done);
+		cr_assert_eq(acc.ncalls, 1);
+		cr_assert_str_eq(acc.calls[0].name, "answer");
+		cr_assert_str_eq(acc.calls[0].id, "call_abc");
+		cr_assert_str_eq(acc.calls[0].args,
+				 "{\"citation_id\": \"p-2\", \"text\": \"Returns are free in \\\"any\\\" store \\u00e9t\\u00e9.\"}");
+		cr_assert_str_eq(acc.stop_reason, "tool_calls");
+		cr_assert_eq(acc.input_tokens, 120);
+		cr_assert_eq(acc.output_tokens, 30);
+		cr_assert_str_eq(sn.text, "Returns are free in \"any\" store \xc3\xa9t\xc3\xa9.",
+				 "the answer's text streams out of the argument fragments");
+		cr_assert_gt(sn.n, 1, "in more than one chunk");
+		if (cut == len / 2) {
+			Chat__Turn *t = returns_turn();
+			cr_assert_eq(llm_apply_tool(&acc, t, "llm-caller/openai", err), 0, "%s", err);
+			cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
+			cr_assert_str_eq(t->draft->citations[0], "p-2");
+			turn_free(t);
+		}
+		llm_acc_release(&acc);
+	}
+}
+
+Test(llm, openai_garbage_and_error_events)
+{
+	struct llm_acc acc;
+	char err[256] = "";
+	int done = 0;
+	llm_acc_init(&acc, NULL, NULL);
+	cr_assert_eq(llm_openai_event(&acc, "<html>", 6, &done, err), LLM_EPROTOCOL);
+	cr_assert_eq(llm_openai_event(&acc, "{\"choices\":3}", 13, &done, err), LLM_EPROTOCOL);
+	const char *e = "{\"error\":{\"message\":\"overloaded\"}}";
+	cr_assert_eq(llm_openai_event(&acc, e, strlen(e), &done, err), LLM_ETRANSPORT);
+	cr_assert(strstr(err, "overloaded"), "%s", err);
+	/* Plain content (a model ignoring the tools) is text, not a tool call. */
+	const char *c = "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi there\"}}]}";
+	cr_assert_eq(llm_openai_event(&acc, c, strlen(c), &done, err), 0);
+	cr_assert_str_eq(acc.text, "Hi there");
+	Chat__Turn *t = returns_turn();
+	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), -1);
+	cr_assert(strstr(err, "without a tool call"), "%s", err);
+	turn_free(t);
+	llm_acc_release(&acc);
+}
+
+/* ---- Bedrock ConverseStream events ------------------------------------- */
+
+static unsigned char *frame(const char *event, const char *payload, size_t *len)
+{
+	const char *names[] = { ":event-type", ":content-type", ":message-type" };
+	const char *vals[] = { event, "application/json", "event" };
+	return es_encode(names, vals, 3, payload, strlen(payload), len);
+}
+
+struct brk_feed {
+	struct llm_acc *acc;
+	int done;
+	char err[256];
+};
+
+static int brk_cb(void *arg, const struct es_message *m)
+{
+	struct brk_feed *f = arg;
+	return llm_bedrock_event(f->acc, m, &f->done, f->err);
+}
+
+Test(llm, bedrock_tool_use_at_every_split)
+{
+	static const char *const ev[][2] = {
+		{ "messageStart", "{\"role\":\"assistant\"}" },
+		{ "contentBlockStart",
+		  "{\"contentBlockIndex\":0,\"start\":{\"toolUse\":{\"toolUseId\":\"tooluse_1\",\"name\":\"answer\"}}}" },
+		{ "contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"toolUse\":{\"input\":\"{\\\"citation_id\\\":\\\"p-2\\\",\"}}}" },
+		{ "contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"toolUse\":{\"input\":\"\\\"text\\\":\\\"Returns are \"}}}" },
+		{ "contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"toolUse\":{\"input\":\"free.\\\"}\"}}}" },
+		{ "contentBlockStop", "{\"contentBlockIndex\":0}" },
+		{ "messageStop", "{\"stopReason\":\"tool_use\"}" },
+		{ "metadata", "{\"usage\":{\"inputTokens\":80,\"outputTokens\":20,\"totalTokens\":100},\"metrics\":{\"latencyMs\":300}}" },
+	};
+	unsigned char all[8192];
+	size_t len = 0;
+	for (size_t i = 0; i < ARRAY_LEN(ev); i++) {
+		size_t fl;
+		unsigned char *f = frame(ev[i][0], ev[i][1], &fl);
+		memcpy(all + len, f, fl);
+		len += fl;
+		free(f);
+	}
+	for (size_t cut = 0; cut <= len; cut++) {
+		struct seen sn = { "", 0 };
+		struct llm_acc acc;
+		llm_acc_init(&acc, on_chunk, &sn);
+		struct es_decoder d;
+		struct brk_feed f = { &acc, 0, "" };
+		char err[256];
+		es_decoder_init(&d);
+		cr_assert_eq(es_feed(&d, all, cut, brk_cb, &f, err), 0, "%s %s", err, f.err);
+		cr_assert_eq(es_feed(&d, all + cut, len - cut, brk_cb, &f, err), 0, "%s %s", err, f.err);
+		es_decoder_release(&d);
+		cr_assert(f.done);
+		cr_assert_str_eq(acc.calls[0].name, "answer");
+		cr_assert_str_eq(acc.calls[0].args, "{\"citation_id\":\"p-2\",\"text\":\"Returns are free.\"}");
+		cr_assert_str_eq(sn.text, "Returns are free.");
+		cr_assert_eq(acc.output_tokens, 20);
+		llm_acc_release(&acc);
+	}
+}
+
+Test(llm, bedrock_exception_event)
+{
+	const char *names[] = { ":exception-type", ":content-type", ":message-type" };
+	const char *vals[] = { "throttlingException", "application/json", "exception" };
+	size_t len;
+	const char *body = "{\"message\":\"Too many requests\"}";
+	unsigned char *f = es_encode(names, vals, 3, body, strlen(body), &len);
+	struct llm_acc acc;
+	llm_acc_init(&acc, NULL, NULL);
+	struct es_decoder d;
+	struct brk_feed bf = { &acc, 0, "" };
+	char err[256];
+	es_decoder_init(&d);
+	cr_assert_eq(es_feed(&d, f, len, brk_cb, &bf, err), LLM_ETRANSPORT);
+	cr_assert(strstr(bf.err, "throttlingException"), "%s", bf.err);
+	es_decoder_release(&d);
+	llm_acc_release(&acc);
+	free(f);
+}
+
+/* ---- tools -------------------------------------------------------------- */
+
+static int apply(const char *name, const char *args, Chat__Turn *t, char err[256])
+{
+	struct llm_acc acc;
+	llm_acc_init(&acc, NULL, NULL);
+	llm_acc_tool_start(&acc, 0, "c1", name);
+	llm_acc_tool_args(&acc, 0, args, strlen(args));
+	int rc = llm_apply_tool(&acc, t, "test", err);
+	llm_acc_release(&acc);
+	return rc;
+}
+
+Test(llm, the_four_tools_and_their_arguments)
+{
+	char err[256] = "";
+	Chat__Turn *t = returns_turn();
+	cr_assert_eq(apply("clarify", "{\"question\":\"Which item?\"}", t, err), 0, "%s", err);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_CLARIFY);
+	cr_assert_str_eq(t->draft->text, "Which item?");
+	cr_assert_eq(apply("hand_off", "{\"reason\":\"angry\"}", t, err), 0);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_HAND_OFF);
+	cr_assert_str_eq(t->draft->reason, "angry");
+	cr_assert_eq(apply("decline", "{\"reason\":\"off topic\"}", t, err), 0);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_DECLINE);
+
+	cr_assert_eq(apply("answer", "{\"citation_id\":\"p-9\",\"text\":\"x\"}", t, err), -1);
+	cr_assert(strstr(err, "not a passage"), "%s", err);
+	cr_assert_eq(apply("answer", "{\"citation_id\":\"p-1\",\"text\":\"  \"}", t, err), -1);
+	cr_assert_eq(apply("answer", "{\"citation_id\":\"p-1\"", t, err), -1, "truncated JSON");
+	cr_assert_eq(apply("answer", "[1,2]", t, err), -1);
+	cr_assert_eq(apply("refund_now", "{\"reason\":\"x\"}", t, err), -1);
+	cr_assert(strstr(err, "unknown tool"), "%s", err);
+	cr_assert_eq(apply("clarify", "{\"question\":7}", t, err), -1);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_DECLINE, "a failed apply leaves the draft alone");
+	turn_free(t);
+
+	char *o = llm_tools_openai_json(), *b = llm_tools_bedrock_json();
+	json_t *jo = json_loads(o, 0, NULL), *jb = json_loads(b, 0, NULL);
+	cr_assert_eq(json_array_size(jo), 4);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(json_array_get(jo, 0), "function"), "name")),
+			 "answer");
+	cr_assert_eq(json_array_size(json_object_get(jb, "tools")), 4);
+	json_decref(jo);
+	json_decref(jb);
+	free(o);
+	free(b);
+}
+
+Test(llm, partial_json_string)
+{
+	char *s = llm_json_partial_string("{\"citation_id\":\"text\",\"text\":\"ab\\n\\u4f60", 40, "text");
+	cr_assert_str_eq(s, "ab\n\xe4\xbd\xa0", "a value equal to the key name is not the key");
+	free(s);
+	s = llm_json_partial_string("{\"text\":\"ab\\u4f", 15, "text");
+	cr_assert_str_eq(s, "ab", "an incomplete escape waits");
+	free(s);
+	cr_assert_null(llm_json_partial_string("{\"te", 4, "text"));
+	cr_assert_null(llm_json_partial_string("{\"a\":{\"text\":\"x\"}}", 18, "text"), "nested keys are not it");
+}
+
+/* ---- offline provider ---------------------------------------------------- */
+
+static const char RETURNS[] =
+	"Returns and refunds\nWe want you to love what you bring home from Halia Living. If something is not right, "
+	"you can return it within **30 days** of the date it was delivered to you (or collected from a store). "
+	"Halia Rewards **Platinum** members get **45 days**.\nWhat you can return\n- unused and in the condition "
+	"you received it,";
+static const char DELIVERY[] = "Delivery\nStandard delivery in the Klang Valley takes 2-4 working days. Bulky "
+			       "furniture is delivered by Halia Fleet.";
+
+Test(llm, offline_answers_faithfully_with_a_citation)
+{
+	Chat__Turn *t = tu_turn("s1", "t1", "How many days do I have to return an item?");
+	add_passage(t, "delivery#0", "Delivery", DELIVERY);
+	add_passage(t, "returns#0", "Returns and refunds", RETURNS);
+	struct seen sn = { "", 0 };
+	struct llm_acc acc;
+	char err[256] = "";
+	llm_acc_init(&acc, on_chunk, &sn);
+	cr_assert_eq(llm_offline_compose(t, &acc, err), 0, "%s", err);
+	cr_assert_eq(llm_apply_tool(&acc, t, "llm-caller/offline", err), 0, "%s", err);
 	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
-	cr_assert_str_eq(t->draft->producer, "llm-caller/echo");
+	cr_assert_str_eq(t->draft->citations[0], "returns#0");
+	cr_assert(strstr(t->draft->text, "you can return it within 30 days of the date it was delivered"), "%s",
+		  t->draft->text);
+	cr_assert_null(strstr(t->draft->text, "**"), "Markdown marks dropped");
+	cr_assert_str_eq(sn.text, t->draft->text, "the chunks add up to the answer");
+	cr_assert_gt(sn.n, 1);
+	llm_acc_release(&acc);
+	turn_free(t);
+}
+
+Test(llm, offline_clarifies_when_nothing_matches)
+{
+	Chat__Turn *t = tu_turn("s1", "t1", "Do you sell helicopters?");
+	add_passage(t, "delivery#0", "Delivery", DELIVERY);
+	struct llm_acc acc;
+	char err[256] = "";
+	llm_acc_init(&acc, NULL, NULL);
+	cr_assert_eq(llm_offline_compose(t, &acc, err), 0);
+	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_CLARIFY);
+	cr_assert_eq(t->draft->n_citations, 0);
+	llm_acc_release(&acc);
+	turn_free(t);
+
+	t = tu_turn("s1", "t2", "Boleh pulangkan barang?");
+	turn_set_str(&t->language, "ms");
+	llm_acc_init(&acc, NULL, NULL);
+	cr_assert_eq(llm_offline_compose(t, &acc, err), 0);
+	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_CLARIFY, "no passages: never an answer");
+	cr_assert(strstr(t->draft->text, "Boleh"), "in Malay: %s", t->draft->text);
+	llm_acc_release(&acc);
+	turn_free(t);
+}
+
+Test(llm, offline_reads_chinese)
+{
+	Chat__Turn *t = tu_turn("s1", "t1", "退货要多少天？");
+	turn_set_str(&t->language, "zh");
+	add_passage(t, "zh-del#0", "送货", "标准送货需要两到四个工作日。");
+	add_passage(t, "zh-ret#0", "退货和退款", "您可以在收货后30天内退货。白金会员可享45天。");
+	struct llm_acc acc;
+	char err[256] = "";
+	llm_acc_init(&acc, NULL, NULL);
+	cr_assert_eq(llm_offline_compose(t, &acc, err), 0);
+	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
+	cr_assert_str_eq(t->draft->citations[0], "zh-ret#0");
+	cr_assert(strstr(t->draft->text, "30天内退货"), "%s", t->draft->text);
+	llm_acc_release(&acc);
+	turn_free(t);
+}
+
+/* ---- prompt ------------------------------------------------------------- */
+
+Test(llm, prompt_trims_passages_first_then_oldest_history)
+{
+	struct llm_tenant ten;
+	llm_tenant_default(&ten, "demo");
+	Chat__Turn *t = tu_turn("s1", "t1", "question");
+	char big[2001];
+	memset(big, 'x', 2000);
+	big[2000] = '\0';
+	for (int i = 0; i < 4; i++) {
+		char id[8];
+		snprintf(id, sizeof(id), "p%d", i);
+		add_passage(t, id, "T", big); /* ~500 tokens each */
+	}
+	tu_add_history(t, "customer", "old question one");
+	tu_add_history(t, "assistant", "old answer one");
+
+	struct llm_prompt p;
+	llm_prompt_build(&ten, t, 100000, &p);
+	cr_assert_eq(p.passages_kept, 4);
+	cr_assert_eq(p.history_kept, 2);
+	cr_assert_eq(p.nmsgs, 3);
+	cr_assert_str_eq(p.msgs[0].role, "user");
+	cr_assert_str_eq(p.msgs[1].role, "assistant");
+	cr_assert_str_eq(p.msgs[2].text, "question");
+	cr_assert(strstr(p.system, "[p3]"));
+	llm_prompt_release(&p);
+
+	llm_prompt_build(&ten, t, 1300, &p);
+	cr_assert_eq(p.passages_kept, 2, "passages go first");
+	cr_assert_eq(p.history_kept, 2, "history stays while passages can go");
+	cr_assert_leq(p.tokens, 1300);
+	cr_assert_null(strstr(p.system, "[p2]"), "the lowest ranked went");
+	llm_prompt_release(&p);
+
+	llm_prompt_build(&ten, t, 500, &p);
+	cr_assert_eq(p.passages_kept, 1);
+	cr_assert_eq(p.history_kept, 0, "then the history");
+	cr_assert_leq(p.tokens, 500, "then the last passage is cut");
+	cr_assert(strstr(p.system, "[p0]"));
+	llm_prompt_release(&p);
+	turn_free(t);
+}
+
+Test(llm, tenant_file)
+{
+	char dir[] = "/tmp/llm-tenant-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char path[128];
+	snprintf(path, sizeof(path), "%s/acme.conf", dir);
+	FILE *f = fopen(path, "w");
+	fputs("# L0\nname = Acme Home\ntone = warm\nrule = Never promise delivery dates.\nrule = Say RM.\n", f);
+	fclose(f);
+	struct llm_tenant ten;
+	char err[256] = "";
+	cr_assert_eq(llm_tenant_load(dir, "acme", &ten, err), 0, "%s", err);
+	cr_assert_str_eq(ten.name, "Acme Home");
+	cr_assert_eq(ten.nrules, 2);
+	cr_assert_eq(llm_tenant_load(dir, "other", &ten, err), 1, "missing file: defaults");
+	cr_assert_eq(llm_tenant_load(dir, "../etc/x", &ten, err), -1);
+	f = fopen(path, "w");
+	fputs("colour = red\n", f);
+	fclose(f);
+	cr_assert_eq(llm_tenant_load(dir, "acme", &ten, err), -1);
+	cr_assert(strstr(err, "unknown key"), "%s", err);
+	unlink(path);
+	rmdir(dir);
+
+	Chat__Turn *t = tu_turn("s1", "t1", "q");
+	struct llm_prompt p;
+	llm_tenant_default(&ten, "acme");
+	snprintf(ten.rules[0], sizeof(ten.rules[0]), "Never promise delivery dates.");
+	ten.nrules = 1;
+	llm_prompt_build(&ten, t, 3000, &p);
+	cr_assert(strstr(p.system, "Rule: Never promise delivery dates."));
+	cr_assert(strstr(p.system, "(none: do not answer from memory)"));
+	llm_prompt_release(&p);
+	turn_free(t);
+}
+
+/* ---- breaker ------------------------------------------------------------ */
+
+Test(llm, breaker_opens_and_probes)
+{
+	struct llm_breaker b = { .threshold = 3, .cooldown_us = 1000 };
+	for (int i = 0; i < 3; i++) {
+		cr_assert(llm_breaker_allow(&b, 0));
+		llm_breaker_result(&b, 0, 0);
+	}
+	cr_assert_not(llm_breaker_allow(&b, 10), "open");
+	cr_assert(llm_breaker_allow(&b, 2000), "half-open: one probe");
+	cr_assert_not(llm_breaker_allow(&b, 2001), "only one probe at a time");
+	llm_breaker_result(&b, 0, 2002);
+	cr_assert_not(llm_breaker_allow(&b, 2003), "a failed probe opens it again");
+	cr_assert(llm_breaker_allow(&b, 4000));
+	llm_breaker_result(&b, 1, 4001);
+	cr_assert(llm_breaker_allow(&b, 4002), "a good probe closes it");
+	cr_assert(llm_breaker_allow(&b, 4003));
+}
+
+/* ---- the stage, with fake providers and a list sink --------------------- */
+
+struct sink_log {
+	int n, finals, flushed_at;
+	char text[4096];
+	uint32_t last_seq;
+};
+
+static int sink_chunk(void *arg, const Chat__StreamChunk *c)
+{
+	struct sink_log *s = arg;
+	cr_assert_eq(c->seq, (uint32_t)s->n, "seq counts up from 0");
+	cr_assert_str_eq(c->session_id, "s1");
+	s->n++;
+	s->finals += c->final;
+	text_append(s->text, sizeof(s->text), c->delta, strlen(c->delta));
+	return 0;
+}
+
+static int sink_flush(void *arg, int timeout_ms)
+{
+	struct sink_log *s = arg;
+	(void)timeout_ms;
+	s->flushed_at = s->n;
+	return 0;
+}
+
+struct fake {
+	int calls, fail_first, stream_then_fail;
+	const char *tool, *args;
+};
+
+static int fake_turn(void *self, const Chat__Turn *turn, const struct llm_prompt *p, struct llm_acc *acc,
+		     char errstr[256])
+{
+	struct fake *f = self;
+	(void)turn;
+	cr_assert_not_null(p->system);
+	f->calls++;
+	if (f->stream_then_fail) {
+		llm_acc_text(acc, "partial", 7);
+		snprintf(errstr, 256, "connection reset");
+		return LLM_ETRANSPORT;
+	}
+	if (f->calls <= f->fail_first) {
+		snprintf(errstr, 256, "HTTP 500");
+		return LLM_ETRANSPORT;
+	}
+	llm_acc_tool_start(acc, 0, "x", f->tool);
+	llm_acc_tool_args(acc, 0, f->args, strlen(f->args));
+	return 0;
+}
+
+static void fake_free(void *self)
+{
+	(void)self;
+}
+
+static void setup(struct llm *l, struct sink_log *s, struct fake *f, long retries, long threshold)
+{
+	struct llm_config c = { .provider = "offline", .retries = retries, .backoff_ms = 0,
+				.breaker_threshold = threshold, .breaker_cooldown_ms = 60000, .budget_tokens = 3000,
+				.tenant_dir = "/nonexistent" };
+	struct llm_sink sink = { s, sink_chunk, sink_flush };
+	char err[256];
+	cr_assert_eq(llm_init(l, "chat.drafted.v1", &c, &sink, err), 0, "%s", err);
+	if (f) {
+		l->provider.name = "fake";
+		l->provider.self = f;
+		l->provider.turn = fake_turn;
+		l->provider.free = fake_free;
+		snprintf(l->producer, sizeof(l->producer), "llm-caller/fake");
+	}
+}
+
+static Chat__Turn *stage_turn(void)
+{
+	Chat__Turn *t = tu_turn("s1", "t1", "How many days do I have to return an item?");
+	add_passage(t, "returns#0", "Returns and refunds", RETURNS);
+	return t;
+}
+
+Test(llm, stage_streams_then_routes_the_answer)
+{
+	struct llm l;
+	struct sink_log s = { 0 };
+	setup(&l, &s, NULL, 2, 5);
+	Chat__Turn *t = stage_turn();
+	struct turn_dests d = { .n = 0 };
+	char err[256] = "";
+	cr_assert_eq(llm_process(&l, t, &d, err, sizeof(err)), 0);
 	cr_assert_eq(d.n, 1);
 	cr_assert_str_eq(d.topic[0], "chat.drafted.v1");
-	cr_assert_eq(d.partition[0], RD_KAFKA_PARTITION_UA);
-	turn_free(t);
-}
-
-Test(llm, echo_replaces_an_earlier_draft)
-{
-	struct llm l = { "out", "echo" };
-	Chat__Turn *t = tu_turn("s1", "t1", "again");
-	Chat__Draft *dr = turn_draft(t);
-	turn_set_str(&dr->text, "stale");
-	dr->action = CHAT__ACTION__ACTION_DECLINE;
-	struct turn_dests d = { .n = 0 };
-	char err[128] = "";
-	cr_assert_eq(llm_process(&l, t, &d, err, sizeof(err)), 0);
-	cr_assert_str_eq(t->draft->text, "You said: again");
 	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
+	cr_assert_str_eq(t->draft->producer, "llm-caller/offline");
+	cr_assert_gt(s.n, 2);
+	cr_assert_eq(s.finals, 1, "one final chunk");
+	cr_assert_eq(s.flushed_at, s.n, "flushed after the last chunk, before returning the turn");
+	cr_assert_str_eq(s.text, t->draft->text);
+	llm_release(&l);
 	turn_free(t);
 }
 
-Test(llm, unknown_provider_retries)
+Test(llm, stage_retries_before_any_chunk)
 {
-	struct llm l = { "chat.drafted.v1", "gpt-imaginary" };
-	Chat__Turn *t = tu_turn("s1", "t1", "hi");
+	struct llm l;
+	struct sink_log s = { 0 };
+	struct fake f = { .fail_first = 2, .tool = "answer", .args = "{\"citation_id\":\"returns#0\",\"text\":\"Within 30 days.\"}" };
+	setup(&l, &s, &f, 2, 0);
+	Chat__Turn *t = stage_turn();
 	struct turn_dests d = { .n = 0 };
-	char err[128] = "";
-	cr_assert_eq(llm_process(&l, t, &d, err, sizeof(err)), KSTAGE_ERETRY);
-	cr_assert(strstr(err, "gpt-imaginary") != NULL, "%s", err);
-	cr_assert_eq(d.n, 0, "not routed");
-	cr_assert_null(t->draft, "no draft");
+	char err[256] = "";
+	cr_assert_eq(llm_process(&l, t, &d, err, sizeof(err)), 0);
+	cr_assert_eq(f.calls, 3, "two failures, then the answer");
+	cr_assert_str_eq(t->draft->text, "Within 30 days.");
+	cr_assert_str_eq(t->draft->producer, "llm-caller/fake");
+	cr_assert_str_eq(s.text, "Within 30 days.");
+	llm_release(&l);
+	turn_free(t);
+}
+
+Test(llm, stage_degrades_when_the_provider_stays_down)
+{
+	struct llm l;
+	struct sink_log s = { 0 };
+	struct fake f = { .fail_first = 100 };
+	setup(&l, &s, &f, 1, 3);
+	Chat__Turn *t = stage_turn();
+	char err[256] = "";
+	struct turn_dests d = { .n = 0 };
+	cr_assert_eq(llm_process(&l, t, &d, err, sizeof(err)), 0);
+	cr_assert_eq(f.calls, 2, "bounded retries");
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER, "the passages still answer");
+	cr_assert(strstr(t->draft->producer, "degraded"), "%s", t->draft->producer);
+	cr_assert_str_eq(t->draft->citations[0], "returns#0");
+	cr_assert_eq(d.n, 1);
+	turn_free(t);
+
+	/* Third failure opens the breaker: the next turn does not call out. */
+	t = stage_turn();
+	d.n = 0;
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(llm_process(&l, t, &d, err, sizeof(err)), 0);
+	cr_assert_eq(f.calls, 3);
+	t->draft->action = 0;
+	turn_free(t);
+	t = stage_turn();
+	d.n = 0;
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(llm_process(&l, t, &d, err, sizeof(err)), 0);
+	cr_assert_eq(f.calls, 3, "circuit open: no call");
+	cr_assert(strstr(t->draft->producer, "degraded"));
+	llm_release(&l);
+	turn_free(t);
+}
+
+Test(llm, stage_never_retries_after_a_chunk)
+{
+	struct llm l;
+	struct sink_log s = { 0 };
+	struct fake f = { .stream_then_fail = 1 };
+	setup(&l, &s, &f, 3, 0);
+	Chat__Turn *t = stage_turn();
+	char err[256] = "";
+	struct turn_dests d = { .n = 0 };
+	cr_assert_eq(llm_process(&l, t, &d, err, sizeof(err)), 0);
+	cr_assert_eq(f.calls, 1);
+	cr_assert_str_eq(s.text, "partial", "nothing more is streamed after a broken stream");
+	cr_assert_eq(s.finals, 1);
+	cr_assert(strstr(t->draft->producer, "degraded"));
+	llm_release(&l);
+	turn_free(t);
+}
+
+Test(llm, stage_degrades_on_an_invalid_reply)
+{
+	struct llm l;
+	struct sink_log s = { 0 };
+	struct fake f = { .tool = "answer", .args = "{\"citation_id\":\"made-up\",\"text\":\"RM 1 only!\"}" };
+	setup(&l, &s, &f, 2, 0);
+	Chat__Turn *t = stage_turn();
+	char err[256] = "";
+	struct turn_dests d = { .n = 0 };
+	cr_assert_eq(llm_process(&l, t, &d, err, sizeof(err)), 0);
+	cr_assert_eq(f.calls, 1, "an invalid reply is not retried");
+	cr_assert_str_eq(t->draft->citations[0], "returns#0", "the offline answer replaces the invented one");
+	cr_assert_null(strstr(t->draft->text, "RM 1"));
+	llm_release(&l);
+	turn_free(t);
+}
+
+Test(llm, unknown_provider_is_a_config_error)
+{
+	struct llm l;
+	struct llm_config c = { .provider = "gpt-imaginary" };
+	char err[256] = "";
+	cr_assert_eq(llm_init(&l, "x", &c, NULL, err), -1);
+	cr_assert(strstr(err, "gpt-imaginary"), "%s", err);
+	c.provider = "openai";
+	cr_assert_eq(llm_init(&l, "x", &c, NULL, err), -1);
+	cr_assert(strstr(err, "LLM_BASE_URL"), "%s", err);
+	c.provider = "bedrock";
+	cr_assert_eq(llm_init(&l, "x", &c, NULL, err), -1);
+}
+
+Test(llm, offline_joins_wrapped_lines_and_answers_faq_questions_with_their_answer)
+{
+	Chat__Turn *t = tu_turn("s1", "t1", "Do you deliver to Sabah?");
+	add_passage(t, "faq#0", "FAQ",
+		    "Frequently asked questions\n**1. Can I pay by instalments?**\nYes, with Atome and Grab PayLater.\n"
+		    "**2. Do you deliver sofas to Sabah?**\nNot through online checkout. Contact us for a\npartner "
+		    "freight quotation.\n**3. Where are your stores?**\nIn Mid Valley and Penang.");
+	struct llm_acc acc;
+	char err[256] = "";
+	llm_acc_init(&acc, NULL, NULL);
+	cr_assert_eq(llm_offline_compose(t, &acc, err), 0);
+	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
+	cr_assert_str_eq(t->draft->text, "Not through online checkout. Contact us for a partner freight quotation.");
+	llm_acc_release(&acc);
+	turn_free(t);
+}
+
+Test(llm, offline_answers_from_passages_in_the_customers_language)
+{
+	Chat__Turn *t = tu_turn("s1", "t1", "Berapa hari untuk pemulangan barang? return 30");
+	turn_set_str(&t->language, "ms");
+	add_passage(t, "en/returns#0", "Returns", "You can return an item within 30 days of delivery for a return.");
+	add_passage(t, "ms/returns#0", "Pemulangan",
+		    "Anda boleh memulangkan barangan dalam tempoh 30 hari dari tarikh penghantaran untuk pemulangan.");
+	struct llm_acc acc;
+	char err[256] = "";
+	llm_acc_init(&acc, NULL, NULL);
+	cr_assert_eq(llm_offline_compose(t, &acc, err), 0);
+	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
+	cr_assert_str_eq(t->draft->citations[0], "ms/returns#0", "the Malay passage, though the English one ranks first");
+	llm_acc_release(&acc);
 	turn_free(t);
 }

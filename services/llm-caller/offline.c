@@ -1,0 +1,574 @@
+/* offline: the built-in provider. It needs no network and no key: it picks
+ * the sentences of the retrieved passages that share the most terms with
+ * the customer's question, keeps them word for word (only Markdown marks
+ * are dropped), cites their passage, and asks a clarifying question when no
+ * passage speaks to the question. It never writes a fact of its own. */
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "llm-caller.h"
+#include "util.h"
+
+#define OFF_MAX_TERMS 64
+#define OFF_MAX_SENT 512
+#define OFF_MAX_ANSWER 600   /* bytes of answer text we aim under */
+#define OFF_PIECE 24         /* bytes of arguments fed per stream step */
+
+static const char *const STOP[] = {
+	"the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "is", "are", "was", "be", "can", "could",
+	"do", "does", "did", "i", "you", "we", "my", "me", "your", "it", "its", "this", "that", "what", "how",
+	"when", "where", "which", "who", "why", "with", "at", "by", "from", "if", "have", "has", "will", "would",
+	"should", "there", "any", "about", "please", "hi", "hello", "tell", "know", "want", "need", "get", "much",
+	"many", "is", "am", "not", "no", "yes", "just", "so", "as", "than", "then", "also", "our", "us", "they",
+	/* Malay */
+	"saya", "anda", "boleh", "ke", "di", "dan", "yang", "untuk", "apa", "ini", "itu", "ada", "tak",
+	"tidak", "dengan", "bagaimana", "berapa", "kah", "mahu", "nak", "adakah", "macam", "mana", "bila",
+};
+
+/* Han characters too common to say anything about a question. */
+static const char *const STOP_HAN[] = { "的", "是", "什", "么", "吗", "呢", "了", "我", "你", "您", "有", "在",
+					 "要", "多", "少", "怎", "样", "吧", "啊", "请", "问", "这", "那", "个" };
+
+static int is_stop_han(const char *w, size_t n)
+{
+	for (size_t i = 0; i < ARRAY_LEN(STOP_HAN); i++)
+		if (strlen(STOP_HAN[i]) == n && !memcmp(STOP_HAN[i], w, n))
+			return 1;
+	return 0;
+}
+
+struct term {
+	char s[48];
+	size_t len;
+};
+
+static int is_stop(const char *w, size_t n)
+{
+	for (size_t i = 0; i < ARRAY_LEN(STOP); i++)
+		if (strlen(STOP[i]) == n && !memcmp(STOP[i], w, n))
+			return 1;
+	return 0;
+}
+
+/* Two words match when equal, or when both are at least 5 letters and
+ * share their first 5 (return/returns/returned, refund/refunds). */
+static int word_match(const char *a, size_t al, const char *b, size_t bl)
+{
+	if (al == bl && !memcmp(a, b, al))
+		return 1;
+	if (al >= 5 && bl >= 5 && (unsigned char)a[0] < 0x80 && !memcmp(a, b, 5))
+		return 1;
+	return 0;
+}
+
+static int utf8_len(unsigned char c)
+{
+	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+}
+
+/* Split text into lower-case terms: ASCII words (stop words dropped), each
+ * Han character that is not a stop character, and each pair of adjacent
+ * Han characters (so phrases weigh more than their characters). Calls fn
+ * per term. */
+static void terms_of(const char *text, void (*fn)(void *arg, const char *w, size_t n), void *arg)
+{
+	char w[48];
+	size_t wl = 0;
+	const unsigned char *prev_han = NULL;
+	for (const unsigned char *p = (const unsigned char *)text;; p++) {
+		if (*p && (isalnum(*p) || (*p == '-' && wl > 0))) {
+			if (wl < sizeof(w) - 1)
+				w[wl++] = (char)tolower(*p);
+			prev_han = NULL;
+			continue;
+		}
+		if (wl >= 4 && w[wl - 1] == 's' && w[wl - 2] != 's')
+			wl--; /* items/item, days/day */
+		if (wl >= 2 && !is_stop(w, wl))
+			fn(arg, w, wl);
+		wl = 0;
+		if (!*p)
+			break;
+		if (*p >= 0xe3 && *p <= 0xe9 && p[1] && p[2] && !(p[0] == 0xe3 && p[1] < 0x81)) {
+			/* a Han character (CJK punctuation U+3000-303F excluded) */
+			if (!is_stop_han((const char *)p, 3))
+				fn(arg, (const char *)p, 3);
+			if (prev_han)
+				fn(arg, (const char *)prev_han, 6);
+			prev_han = p;
+			p += 2;
+			continue;
+		}
+		if (*p >= 0x80) {
+			int n = utf8_len(*p);
+			for (int k = 1; k < n && p[1]; k++)
+				p++;
+		}
+		prev_han = NULL;
+	}
+}
+
+struct qterms {
+	struct term t[OFF_MAX_TERMS];
+	int n;
+};
+
+static void add_qterm(void *arg, const char *w, size_t n)
+{
+	struct qterms *q = arg;
+	for (int i = 0; i < q->n; i++)
+		if (word_match(q->t[i].s, q->t[i].len, w, n))
+			return; /* returns/return: one term, not two */
+	if (q->n < OFF_MAX_TERMS && n < sizeof(q->t[0].s)) {
+		memcpy(q->t[q->n].s, w, n);
+		q->t[q->n].s[n] = '\0';
+		q->t[q->n].len = n;
+		q->n++;
+	}
+}
+
+struct sent_match {
+	const struct qterms *q;
+	unsigned char hit[OFF_MAX_TERMS];
+};
+
+static void match_term(void *arg, const char *w, size_t n)
+{
+	struct sent_match *m = arg;
+	for (int i = 0; i < m->q->n; i++)
+		if (word_match(m->q->t[i].s, m->q->t[i].len, w, n))
+			m->hit[i] = 1;
+}
+
+struct sent {
+	size_t passage;
+	size_t start, len; /* into the passage text */
+	double score;
+	int order;
+	int para_end; /* the sentence ends its line or paragraph */
+};
+
+static int structural_line(const char *l)
+{
+	while (*l == ' ')
+		l++;
+	if (*l == '\n' || *l == '\0' || *l == '#' || *l == '|' || *l == '>')
+		return 1;
+	if ((l[0] == '-' || l[0] == '*' || l[0] == '+') && l[1] == ' ')
+		return 1;
+	if (l[0] == '*' && l[1] == '*')
+		return 1; /* a bold line: a question or a heading */
+	const char *nl = strchr(l, '\n');
+	const char *bar = strstr(l, " | ");
+	if (bar && (!nl || bar < nl))
+		return 1; /* a table row whose outer pipes were dropped */
+	const char *d = l;
+	while (isdigit((unsigned char)*d))
+		d++;
+	return d > l && (*d == '.' || *d == ')') && d[1] == ' ';
+}
+
+/* A heap copy of a passage with hard-wrapped lines joined: a line break
+ * stays only before a blank line, a list item, a heading or a table row,
+ * and after a heading-like short line, a table row or a line ending in ':'. */
+static char *unwrap(const char *t)
+{
+	size_t n = strlen(t);
+	char *o = xmalloc(n + 1);
+	size_t line = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (t[i] != '\n') {
+			o[i] = t[i];
+			continue;
+		}
+		size_t ll = i - line;
+		const char *ls = t + line;
+		/* the next line, when it is a short one without final
+		 * punctuation, is a heading */
+		const char *nx = t + i + 1, *ne = strchr(nx, '\n');
+		size_t nl = ne ? (size_t)(ne - nx) : strlen(nx);
+		int next_heading = nl > 0 && nl < 40 && !strchr(".!?,;:", nx[nl - 1]) &&
+				   !(nl >= 3 && (unsigned char)nx[nl - 3] >= 0xe3);
+		int cjk_stop = ll >= 3 && (unsigned char)t[i - 3] >= 0xe3 && (unsigned char)t[i - 3] <= 0xef &&
+			       (!memcmp(t + i - 3, "\xe3\x80\x82", 3) || !memcmp(t + i - 3, "\xef\xbc\x81", 3) ||
+				!memcmp(t + i - 3, "\xef\xbc\x9f", 3) || !memcmp(t + i - 3, "\xef\xbc\x9a", 3));
+		int keep = structural_line(t + i + 1) || structural_line(ls) || ll == 0 || t[i - 1] == ':' ||
+			   (ll < 40 && !strchr(".!?,;", t[i - 1])) || next_heading || cjk_stop;
+		o[i] = keep ? '\n' : ' ';
+		line = i + 1;
+	}
+	o[n] = '\0';
+	return o;
+}
+
+/* Cut a passage's text into sentences: at line ends, at . ? ! followed by
+ * white space and an upper-case letter, digit or end, and at 。！？. */
+static int split(const char *t, size_t pi, struct sent *out, int n, int max)
+{
+	size_t i = 0, start = 0, len = strlen(t);
+	while (i <= len && n < max) {
+		int cut = 0;
+		size_t next = i + 1;
+		if (i == len || t[i] == '\n') {
+			cut = 1;
+		} else if ((t[i] == '.' || t[i] == '?' || t[i] == '!') && i + 1 < len && t[i + 1] == ' ') {
+			size_t j = i + 1;
+			while (j < len && t[j] == ' ')
+				j++;
+			unsigned char c = (unsigned char)t[j];
+			if (j >= len || isupper(c) || isdigit(c) || c == '*' || c >= 0x80) {
+				cut = 1;
+				next = i + 1;
+			}
+		} else if ((unsigned char)t[i] == 0xe3 && i + 2 < len && (unsigned char)t[i + 1] == 0x80 &&
+			   (unsigned char)t[i + 2] == 0x82) { /* 。 */
+			cut = 1;
+			next = i + 3;
+		} else if ((unsigned char)t[i] == 0xef && i + 2 < len && (unsigned char)t[i + 1] == 0xbc &&
+			   ((unsigned char)t[i + 2] == 0x81 || (unsigned char)t[i + 2] == 0x9f)) { /* ！？ */
+			cut = 1;
+			next = i + 3;
+		}
+		if (cut) {
+			size_t end = t[i] == '\n' || i == len ? i : next;
+			while (start < end && isspace((unsigned char)t[start]))
+				start++;
+			int letters = 0;
+			for (size_t k = start; k < end && !letters; k++)
+				letters = isalpha((unsigned char)t[k]) || (unsigned char)t[k] >= 0x80;
+			if (end > start + 1 && letters) {
+				out[n].passage = pi;
+				out[n].start = start;
+				out[n].len = end - start;
+				out[n].score = 0;
+				out[n].order = n;
+				out[n].para_end = t[i] == '\n' || i == len;
+				n++;
+			}
+			start = next;
+			i = next;
+			continue;
+		}
+		i++;
+	}
+	return n;
+}
+
+/* The sentence as shown: Markdown emphasis, code marks, heading hashes and
+ * list bullets dropped, white space collapsed. */
+struct obuf {
+	char *s;
+	size_t len, cap;
+};
+
+static void clean_append(struct obuf *b, const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && (s[i] == '#' || s[i] == '-' || s[i] == '*' || s[i] == '>' || s[i] == ' '))
+		if (s[i] == '*' && i + 1 < n && s[i + 1] == '*')
+			break;
+		else
+			i++;
+	if (b->len && b->s[b->len - 1] != ' ')
+		b->s[b->len++] = ' ';
+	int space = 0;
+	for (; i < n; i++) {
+		char c = s[i];
+		if (c == '*' || c == '`')
+			continue;
+		if (isspace((unsigned char)c)) {
+			space = 1;
+			continue;
+		}
+		if (space && b->len && b->s[b->len - 1] != ' ')
+			b->s[b->len++] = ' ';
+		space = 0;
+		b->s[b->len++] = c;
+	}
+	b->s[b->len] = '\0';
+}
+
+/* 0 for a heading: a line that ends without punctuation. */
+static int has_final_punct(const char *t, const struct sent *x)
+{
+	const char *e = t + x->start + x->len;
+	while (e > t + x->start + 1 && (e[-1] == '*' || e[-1] == ' '))
+		e--;
+	if (strchr(".!?):;,", e[-1]))
+		return 1;
+	return e - 3 >= t + x->start && (unsigned char)e[-3] >= 0xe3 &&
+	       (!memcmp(e - 3, "\xe3\x80\x82", 3) || !memcmp(e - 3, "\xef\xbc\x81", 3) ||
+		!memcmp(e - 3, "\xef\xbc\x9f", 3) || !memcmp(e - 3, "\xef\xbc\x9a", 3) ||
+		!memcmp(e - 3, "\xef\xbc\x89", 3) || !memcmp(e - 3, "\xef\xbc\x8c", 3));
+}
+
+/* A sentence that ends in ':' or ',' goes on in the next line (a list). */
+static int ends_open(const char *t, const struct sent *x)
+{
+	char c = t[x->start + x->len - 1];
+	return c == ':' || c == ',';
+}
+
+static int by_score(const void *a, const void *b)
+{
+	const struct sent *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->order - y->order;
+}
+
+static int by_order(const void *a, const void *b)
+{
+	const struct sent *x = a, *y = b;
+	return x->order - y->order;
+}
+
+static const char *clarify_text(const char *lang)
+{
+	if (lang && !strcmp(lang, "ms"))
+		return "Maaf, saya tidak menemui maklumat tentang itu. Boleh terangkan sedikit lagi apa yang anda "
+		       "ingin tahu?";
+	if (lang && !strcmp(lang, "zh"))
+		return "抱歉，我没有找到相关的信息。请问您具体想了解哪方面呢？";
+	return "Sorry, I could not find that in our information. Could you tell me a little more about what you "
+	       "would like to know?";
+}
+
+/* Feed the tool call to acc in small pieces, as a model would stream it. */
+static int feed_call(struct llm_acc *acc, const char *name, json_t *args)
+{
+	char *s = json_dumps(args, JSON_COMPACT);
+	size_t n = strlen(s);
+	int rc = llm_acc_tool_start(acc, 0, "offline-0", name);
+	for (size_t i = 0; rc == 0 && i < n; i += OFF_PIECE)
+		rc = llm_acc_tool_args(acc, 0, s + i, n - i < OFF_PIECE ? n - i : OFF_PIECE);
+	free(s);
+	return rc;
+}
+
+/* The language of a passage, guessed: "zh" when Han characters make up a
+ * good part of it, "ms" when Malay function words outnumber English ones,
+ * else "en". */
+static const char *text_lang(const char *t)
+{
+	static const char *const MS[] = { "dan", "yang", "untuk", "anda", "dengan", "tidak", "boleh", "kami",
+					  "dalam", "atau", "ini", "akan", "di", "ke", "dari" };
+	static const char *const EN[] = { "the", "and", "for", "you", "with", "not", "can", "our",
+					  "in", "or", "this", "will", "to", "of", "from" };
+	size_t han = 0, bytes = 0;
+	int ms = 0, en = 0;
+	char w[16];
+	size_t wl = 0;
+	if (!t)
+		return "en";
+	for (const unsigned char *p = (const unsigned char *)t;; p++) {
+		if (*p >= 0xe4 && *p <= 0xe9)
+			han++;
+		if (*p)
+			bytes++;
+		if (*p && isalpha(*p)) {
+			if (wl < sizeof(w) - 1)
+				w[wl++] = (char)tolower(*p);
+			continue;
+		}
+		w[wl] = '\0';
+		for (size_t k = 0; wl && k < ARRAY_LEN(MS); k++) {
+			ms += !strcmp(w, MS[k]);
+			en += !strcmp(w, EN[k]);
+		}
+		wl = 0;
+		if (!*p)
+			break;
+	}
+	if (han * 3 * 4 > bytes) /* over a quarter of the bytes are Han characters */
+		return "zh";
+	return ms > en ? "ms" : "en";
+}
+
+int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr[256])
+{
+	struct qterms q = { .n = 0 };
+	terms_of(turn->text ? turn->text : "", add_qterm, &q);
+	struct sent *s = xcalloc(OFF_MAX_SENT, sizeof(*s));
+	int ns = 0, rc;
+
+	/* Answer in the customer's language: when some passages are in it,
+	 * only those are read. */
+	const char *lang = turn->language && *turn->language ? turn->language : NULL;
+	int any_in_lang = 0;
+	for (size_t pi = 0; lang && pi < turn->n_passages; pi++)
+		any_in_lang |= !strcmp(text_lang(turn->passages[pi]->text), lang);
+	char **texts = xcalloc(turn->n_passages + 1, sizeof(char *));
+	for (size_t pi = 0; pi < turn->n_passages; pi++) {
+		const char *pt = turn->passages[pi]->text ? turn->passages[pi]->text : "";
+		texts[pi] = unwrap(pt);
+		if (any_in_lang && strcmp(text_lang(pt), lang))
+			continue;
+		if (ns < OFF_MAX_SENT)
+			ns = split(texts[pi], pi, s, ns, OFF_MAX_SENT);
+	}
+	/* Score: the distinct question terms a sentence holds, rarer terms
+	 * weighing more; a small bonus for the retriever's rank. */
+	int df[OFF_MAX_TERMS] = { 0 };
+	unsigned char(*hits)[OFF_MAX_TERMS] = xcalloc((size_t)ns + 1, OFF_MAX_TERMS);
+	for (int i = 0; i < ns; i++) {
+		struct sent_match m = { &q, { 0 } };
+		const char *t = texts[s[i].passage];
+		char *one = xstrndup(t + s[i].start, s[i].len);
+		terms_of(one, match_term, &m);
+		free(one);
+		memcpy(hits[i], m.hit, OFF_MAX_TERMS);
+		for (int k = 0; k < q.n; k++)
+			df[k] += m.hit[k];
+	}
+	double top = 0;
+	for (size_t pi = 0; pi < turn->n_passages; pi++)
+		if (turn->passages[pi]->score > top)
+			top = turn->passages[pi]->score;
+	for (int i = 0; i < ns; i++) {
+		double sc = 0;
+		for (int k = 0; k < q.n; k++)
+			if (hits[i][k])
+				sc += 1.0 + 1.0 / (1.0 + df[k]);
+		/* The retriever's (hybrid) score counts: the same words in a
+		 * better-ranked passage weigh more. */
+		if (sc > 0 && top > 0)
+			sc *= 0.7 + 0.3 * (turn->passages[s[i].passage]->score / top);
+		else if (sc > 0)
+			sc += 0.3 / (1.0 + (double)s[i].passage);
+		s[i].score = sc;
+	}
+	const unsigned char *qhits = (const unsigned char *)hits;
+	/* A question in the passage (an FAQ entry) is not an answer: it hands
+	 * most of its weight to the sentence after it. */
+	for (int i = 0; i < ns; i++) {
+		const char *t = texts[s[i].passage];
+		const char *end = t + s[i].start + s[i].len;
+		while (end > t + s[i].start + 1 && (end[-1] == '*' || end[-1] == ' '))
+			end--; /* "**Do you ...?**" */
+		int question = end[-1] == '?' || (end - 3 >= t + s[i].start && !memcmp(end - 3, "\xef\xbc\x9f", 3));
+		if (!question || s[i].score <= 0)
+			continue;
+		int matched = 0;
+		for (int k = 0; k < q.n; k++)
+			matched += qhits[(size_t)i * OFF_MAX_TERMS + (size_t)k];
+		double share = matched >= 2 || matched == q.n ? 0.8 : 0.3;
+		if (i + 1 < ns && s[i + 1].passage == s[i].passage)
+			s[i + 1].score += share * s[i].score;
+		s[i].score *= 0.3;
+	}
+	/* "How long / how many / berapa / 多久": a sentence with a number
+	 * answers such a question better than one without. */
+	static const char *const QTY[] = { "how long", "how many", "how much", "how soon", "when", "berapa",
+					   "bila", "多少", "多久", "几" };
+	char *lq = xstrdup(turn->text ? turn->text : "");
+	for (char *c = lq; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	int qty = 0;
+	for (size_t k = 0; k < ARRAY_LEN(QTY); k++)
+		qty |= strstr(lq, QTY[k]) != NULL;
+	free(lq);
+	for (int i = 0; qty && i < ns; i++) {
+		const char *t = texts[s[i].passage] + s[i].start;
+		int digit = 0;
+		for (size_t k = 0; k < s[i].len && !digit; k++)
+			digit = isdigit((unsigned char)t[k]);
+		if (digit && s[i].score > 0)
+			s[i].score += 0.6;
+	}
+	free(hits);
+	qhits = NULL;
+	/* A table row alone rarely answers: keep it below prose. */
+	for (int i = 0; i < ns; i++)
+		if (memchr(texts[s[i].passage] + s[i].start, '|', s[i].len))
+			s[i].score *= 0.6;
+
+	struct sent *orig = xmalloc(((size_t)ns + 1) * sizeof(*orig));
+	if (ns)
+		memcpy(orig, s, (size_t)ns * sizeof(*s));
+	json_t *args;
+	const char *tool;
+	if (ns == 0 || q.n == 0) {
+		tool = "clarify";
+		args = json_pack("{s:s}", "question", clarify_text(turn->language));
+	} else {
+		qsort(s, (size_t)ns, sizeof(*s), by_score);
+		if (s[0].score < 1.0) {
+			tool = "clarify";
+			args = json_pack("{s:s}", "question", clarify_text(turn->language));
+		} else {
+			/* The best sentence is cited with its passage; the sentences
+			 * right after it in the same paragraph follow (its context,
+			 * or an FAQ answer's rest), then one more strong match of the
+			 * same passage if room is left; all in document order. */
+			size_t pi = s[0].passage;
+			struct sent pick[3];
+			int np = 0;
+			size_t bytes = s[0].len;
+			pick[np++] = s[0];
+			for (int j = s[0].order; np < 3 && (!orig[j].para_end || ends_open(texts[pi], &orig[j])) && j + 1 < ns &&
+						 orig[j + 1].passage == pi && has_final_punct(texts[pi], &orig[j + 1]) &&
+						 bytes + orig[j + 1].len <= OFF_MAX_ANSWER;
+			     j++) {
+				pick[np++] = orig[j + 1];
+				bytes += orig[j + 1].len;
+			}
+			for (int i = 1; i < ns && np < 3; i++) {
+				int dup = 0;
+				for (int k = 0; k < np; k++)
+					dup |= pick[k].order == s[i].order;
+				char last = texts[pi][s[i].start + s[i].len - 1];
+				if (dup || !strchr(".!?)", last) || s[i].passage != pi || s[i].score < s[0].score * 0.8 ||
+				    bytes + s[i].len > OFF_MAX_ANSWER)
+					continue;
+				pick[np++] = s[i];
+				bytes += s[i].len;
+			}
+			qsort(pick, (size_t)np, sizeof(*pick), by_order);
+			const char *t = texts[pi];
+			struct obuf b = { xmalloc(bytes + 8), 0, bytes + 8 };
+			b.s[0] = '\0';
+			for (int i = 0; i < np; i++)
+				clean_append(&b, t + pick[i].start, pick[i].len);
+			tool = "answer";
+			args = json_pack("{s:s, s:s}", "citation_id", turn->passages[pi]->id, "text", b.s);
+			free(b.s);
+		}
+	}
+	free(s);
+	free(orig);
+	for (size_t pi = 0; pi < turn->n_passages; pi++)
+		free(texts[pi]);
+	free(texts);
+	rc = feed_call(acc, tool, args);
+	json_decref(args);
+	if (rc < 0) {
+		snprintf(errstr, 256, "offline: answer too long to stream");
+		return LLM_EPROTOCOL;
+	}
+	return 0;
+}
+
+static int offline_turn(void *self, const Chat__Turn *turn, const struct llm_prompt *prompt, struct llm_acc *acc,
+			char errstr[256])
+{
+	(void)self;
+	(void)prompt;
+	return llm_offline_compose(turn, acc, errstr);
+}
+
+static void offline_free(void *self)
+{
+	(void)self;
+}
+
+void llm_offline_provider(struct llm_provider *p)
+{
+	p->name = "offline";
+	p->self = NULL;
+	p->turn = offline_turn;
+	p->free = offline_free;
+}
