@@ -18,6 +18,7 @@ struct fake_io {
 	size_t body_len;
 	size_t nchunks;
 	int had_chunks;
+	int had_vecs, vec_dim;
 };
 
 static int fake_stock(void *arg, const Chat__InventoryEvent *ev, int *applied, char *errstr, size_t errlen)
@@ -45,9 +46,12 @@ static int fake_price(void *arg, const Chat__PriceEvent *ev, int *applied, char 
 }
 
 static int fake_doc(void *arg, const Chat__Document *doc, const char *title, const char *hash,
-		    const struct chunk_list *chunks, int *applied, char *errstr, size_t errlen)
+		    const struct chunk_list *chunks, const struct ingest_vecs *vecs, int *applied, char *errstr,
+		    size_t errlen)
 {
 	struct fake_io *f = arg;
+	f->had_vecs = vecs != NULL;
+	f->vec_dim = vecs ? vecs->dim : 0;
 	snprintf(f->title, sizeof(f->title), "%s", title);
 	f->had_chunks = chunks != NULL;
 	f->nchunks = chunks ? chunks->n : 0;
@@ -63,7 +67,7 @@ static int fake_doc(void *arg, const Chat__Document *doc, const char *title, con
 
 static struct ingest make_ingest(struct fake_io *f)
 {
-	struct ingest in = { { fake_stock, fake_price, fake_doc, f }, TOPIC_KB_UPDATED };
+	struct ingest in = { { fake_stock, fake_price, fake_doc, f }, TOPIC_KB_UPDATED, NULL, 0, 0 };
 	return in;
 }
 
