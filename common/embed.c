@@ -491,7 +491,7 @@ struct embedder *embed_new(const struct embed_conf *conf, char *errstr, size_t e
 	e->region = xstrdup(conf->region ? conf->region : "");
 	if (!strcmp(p, "local")) {
 		e->prov = PROV_LOCAL;
-		e->dim = conf->dim > 0 ? (int)conf->dim : 384;
+		e->dim = conf->dim > 0 ? (int)conf->dim : 768;
 		if (e->dim < 16 || e->dim > EMBED_MAX_DIM) {
 			snprintf(errstr, errlen, "local embeddings: dimension %d out of 16..%d", e->dim, EMBED_MAX_DIM);
 			goto bad;

@@ -44,7 +44,7 @@ struct embedder;
 	{ "EMBED_PROVIDER", CFG_STR, "local", 0, 0, "embeddings provider: local, openai, bedrock",             \
 	  &(c).provider },                                                                                      \
 	    { "EMBED_DIM", CFG_INT, "0", 0, EMBED_MAX_DIM,                                                      \
-	      "vector dimension (0: local 384, bedrock 1024, openai the model's own)", &(c).dim },              \
+	      "vector dimension (0: local 768, bedrock 1024, openai the model's own)", &(c).dim },              \
 	    { "EMBED_URL", CFG_STR, "http://127.0.0.1:8000/v1", 0, 0,                                          \
 	      "openai: base URL up to /v1; bedrock: endpoint override (empty: regional)", &(c).url },          \
 	    { "EMBED_MODEL", CFG_STR, "", 0, 0,                                                                 \
@@ -61,7 +61,7 @@ struct embedder;
 struct embedder *embed_new(const struct embed_conf *conf, char *errstr, size_t errlen);
 void embed_free(struct embedder *e);
 
-/* "local-h384-v1", "openai:<model>", "bedrock:<model>:<dim>": the label
+/* "local-h768-v1", "openai:<model>", "bedrock:<model>:<dim>": the label
  * stored with each vector. */
 const char *embed_model_id(const struct embedder *e);
 /* Dimension of the vectors (0 for openai until the first answer). */

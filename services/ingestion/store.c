@@ -153,10 +153,12 @@ static int put_document(void *arg, const Chat__Document *doc, const char *title,
 	    "VALUES ($1, $2, $3, $4::int, $5, $6, $7, $8, $9, $10, $11, $12, "
 	    "setweight(to_tsvector($13::regconfig, $14), 'A') || setweight(to_tsvector($13::regconfig, $12), 'B'), "
 	    "decode($15, 'hex'), $16)";
-	char nchunks[24], stored_hash[96];
+	char nchunks[24], stored_hash[256];
 	snprintf(nchunks, sizeof(nchunks), "%zu", chunks->n);
-	/* The body's hash plus the chunker's version: a new chunker re-indexes. */
-	snprintf(stored_hash, sizeof(stored_hash), "%s/c%d", hash, CHUNK_VERSION);
+	/* The body's hash plus the chunker's version and the vectors' model: a
+	 * new chunker or embeddings model (or vectors where the provider was
+	 * down before) re-indexes. */
+	snprintf(stored_hash, sizeof(stored_hash), "%s/c%d/%.160s", hash, CHUNK_VERSION, vecs ? vecs->model : "-");
 	rc = cpg_run(st->pg, "BEGIN", 0, NULL, NULL, errstr, errlen);
 	if (rc)
 		return rc;

@@ -256,7 +256,40 @@ static uint32_t rnd(void)
 	return (uint32_t)(rng_state >> 11);
 }
 
-static int cmd_gen(struct cpg *pg, struct embedder *e, const char *tenant, long n, const char *from)
+/* COPY text format: escape backslash, tab, newline, carriage return. */
+static void copy_field(char **buf, size_t *len, size_t *cap, const char *s, int last)
+{
+	size_t need = strlen(s) * 2 + 2;
+	if (*len + need > *cap) {
+		*cap = (*len + need) * 2;
+		*buf = xrealloc(*buf, *cap);
+	}
+	char *o = *buf + *len;
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '\t' || *s == '\n' || *s == '\r') {
+			*o++ = '\\';
+			*o++ = *s == '\t' ? 't' : *s == '\n' ? 'n' : *s == '\r' ? 'r' : '\\';
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o++ = last ? '\n' : '\t';
+	*len = (size_t)(o - *buf);
+}
+
+static void pg_must(PGconn *c, PGresult *res, ExecStatusType want, const char *what)
+{
+	if (PQresultStatus(res) != want) {
+		fprintf(stderr, "retriever-bench: %s: %s", what, PQerrorMessage(c));
+		exit(1);
+	}
+	PQclear(res);
+}
+
+/* N chunks of 3-6 sentences drawn from the English demo documents, with
+ * a generated title and model name: the demo's vocabulary at 100k scale.
+ * COPY into a staging table, then one INSERT computes the text vectors. */
+static int cmd_gen(const char *url, struct embedder *e, const char *tenant, long n, const char *from)
 {
 	struct sentences s = { 0 };
 	walk(from, "", collect, &s);
@@ -266,28 +299,73 @@ static int cmd_gen(struct cpg *pg, struct embedder *e, const char *tenant, long 
 	}
 	static const char *const things[] = { "sofa", "wardrobe", "mattress", "desk", "lamp", "cabinet", "rug",
 					      "stool", "bookshelf", "cot", "wok", "curtain", "mirror", "bench" };
-	char errstr[256];
-	must(cpg_run(pg, "BEGIN", 0, NULL, NULL, errstr, sizeof(errstr)), "begin", errstr);
-	for (long i = 0; i < n; i++) {
-		char doc[64], title[128];
-		snprintf(doc, sizeof(doc), "gen/doc-%05ld.md", i / 10);
-		snprintf(title, sizeof(title), "Generated %s guide %ld", things[rnd() % ARRAY_LEN(things)], i / 10);
-		char text[4096];
-		size_t len = 0;
-		int m = 3 + (int)(rnd() % 4);
-		for (int k = 0; k < m; k++)
-			len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s. ", s.v[rnd() % s.n],
-						k == 1 ? " for the " : "");
-		snprintf(text + (len < sizeof(text) ? len : sizeof(text) - 1), sizeof(text) - len, "Model %s-%ld.",
-			 things[rnd() % ARRAY_LEN(things)], i);
-		insert_chunk(pg, e, tenant, doc, (int)(i % 10), title, "en", text);
-		if (i % 10000 == 9999) {
-			must(cpg_run(pg, "COMMIT", 0, NULL, NULL, errstr, sizeof(errstr)), "commit", errstr);
-			must(cpg_run(pg, "BEGIN", 0, NULL, NULL, errstr, sizeof(errstr)), "begin", errstr);
-			fprintf(stderr, "  %ld chunks\n", i + 1);
-		}
+	PGconn *c = PQconnectdb(url);
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "retriever-bench: %s", PQerrorMessage(c));
+		return 1;
 	}
-	must(cpg_run(pg, "COMMIT", 0, NULL, NULL, errstr, sizeof(errstr)), "commit", errstr);
+	pg_must(c, PQexec(c, "CREATE TEMP TABLE gen_chunks (chunk_id text, doc_id text, seq int, title text, "
+			     "text text, embedding text)"),
+		PGRES_COMMAND_OK, "staging table");
+	pg_must(c, PQexec(c, "COPY gen_chunks FROM STDIN"), PGRES_COPY_IN, "copy");
+	size_t cap = 1 << 20, len = 0;
+	char *buf = xmalloc(cap);
+	int dim = embed_dim(e);
+	char *hex = xmalloc((size_t)dim * 8 + 3);
+	for (long i = 0; i < n; i++) {
+		char doc[64], title[128], id[80], seq[16], text[4096];
+		snprintf(doc, sizeof(doc), "gen/doc-%05ld.md", i / 10);
+		snprintf(id, sizeof(id), "%s#%ld", doc, i % 10);
+		snprintf(seq, sizeof(seq), "%ld", i % 10);
+		snprintf(title, sizeof(title), "Generated %s guide %ld", things[rnd() % ARRAY_LEN(things)], i / 10);
+		size_t tl = 0;
+		int m = 3 + (int)(rnd() % 4);
+		for (int k = 0; k < m && tl < sizeof(text) - 600; k++)
+			tl += (size_t)snprintf(text + tl, sizeof(text) - tl, "%.500s. ", s.v[rnd() % s.n]);
+		snprintf(text + tl, sizeof(text) - tl, "Model %s-%ld.", things[rnd() % ARRAY_LEN(things)], i);
+		char *et = ingest_embed_text(title, text);
+		float *v = NULL;
+		int d = 0;
+		char errstr[256];
+		must(embed_texts(e, (const char *const *)&et, 1, &v, &d, errstr, sizeof(errstr)), "embedding", errstr);
+		hex[0] = '\\';
+		hex[1] = 'x';
+		vec_hex(v, d, hex + 2);
+		free(v);
+		free(et);
+		copy_field(&buf, &len, &cap, id, 0);
+		copy_field(&buf, &len, &cap, doc, 0);
+		copy_field(&buf, &len, &cap, seq, 0);
+		copy_field(&buf, &len, &cap, title, 0);
+		copy_field(&buf, &len, &cap, text, 0);
+		copy_field(&buf, &len, &cap, hex, 1);
+		if (len > (1 << 20) || i == n - 1) {
+			if (PQputCopyData(c, buf, (int)len) != 1) {
+				fprintf(stderr, "retriever-bench: copy: %s", PQerrorMessage(c));
+				return 1;
+			}
+			len = 0;
+		}
+		if (i % 20000 == 19999)
+			fprintf(stderr, "  %ld chunks\n", i + 1);
+	}
+	if (PQputCopyEnd(c, NULL) != 1) {
+		fprintf(stderr, "retriever-bench: copy end: %s", PQerrorMessage(c));
+		return 1;
+	}
+	pg_must(c, PQgetResult(c), PGRES_COMMAND_OK, "copy");
+	const char *params[] = { tenant, embed_model_id(e) };
+	/* The embedding column gets the hex through bytea's input ("\x..."). */
+	pg_must(c, PQexecParams(c,
+				"INSERT INTO kb_chunks (tenant_id, chunk_id, doc_id, seq, title, language, text, "
+				"search_text, tsv, embedding, embed_model) SELECT $1, chunk_id, doc_id, seq, title, 'en', "
+				"text, text, setweight(to_tsvector('english', title), 'A') || "
+				"setweight(to_tsvector('english', text), 'B'), embedding::bytea, $2 FROM gen_chunks",
+				2, NULL, params, NULL, NULL, 0),
+		PGRES_COMMAND_OK, "insert");
+	PQfinish(c);
+	free(buf);
+	free(hex);
 	for (size_t i = 0; i < s.n; i++)
 		free(s.v[i]);
 	free(s.v);
@@ -443,7 +521,7 @@ int main(int argc, char **argv)
 		printf("loaded %zu chunks for tenant %s\n", l.chunks, tenant);
 	} else if (!strcmp(argv[1], "gen")) {
 		clean(pg, tenant);
-		rc = cmd_gen(pg, e, tenant, strtol(opt(argc, argv, "--chunks", "100000"), NULL, 10),
+		rc = cmd_gen(url, e, tenant, strtol(opt(argc, argv, "--chunks", "100000"), NULL, 10),
 			     opt(argc, argv, "--from", "deploy/demo/kb"));
 	} else if (!strcmp(argv[1], "eval")) {
 		rc = cmd_eval(url, e, tenant, last, getenv("EVAL_VERBOSE") != NULL);
