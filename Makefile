@@ -13,7 +13,7 @@ SANFLAGS :=
 endif
 
 CC ?= cc
-PKGS := rdkafka libmicrohttpd libprotobuf-c hiredis libpq jansson libcurl
+PKGS := rdkafka libmicrohttpd libprotobuf-c hiredis libpq jansson libcurl libcrypto zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
