@@ -7,12 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util.h"
 
-#ifdef EMBED_HAVE_SIGV4
 #include "sigv4.h"
-#endif
 
 #define EMBED_WORD_MAX 64
 #define EMBED_RESP_MAX (64 * 1024 * 1024)
@@ -509,7 +508,6 @@ struct embedder *embed_new(const struct embed_conf *conf, char *errstr, size_t e
 		else
 			snprintf(e->id, sizeof(e->id), "openai:%.100s", e->model);
 	} else if (!strcmp(p, "bedrock")) {
-#ifdef EMBED_HAVE_SIGV4
 		e->prov = PROV_BEDROCK;
 		e->dim = conf->dim > 0 ? (int)conf->dim : 1024;
 		if (e->dim != 256 && e->dim != 512 && e->dim != 1024) {
@@ -525,10 +523,6 @@ struct embedder *embed_new(const struct embed_conf *conf, char *errstr, size_t e
 			goto bad;
 		}
 		snprintf(e->id, sizeof(e->id), "bedrock:%.100s:%d", e->model, e->dim);
-#else
-		snprintf(errstr, errlen, "bedrock embeddings are not built in this binary");
-		goto bad;
-#endif
 	} else {
 		snprintf(errstr, errlen, "unknown embeddings provider \"%s\" (local, openai, bedrock)", p);
 		goto bad;
@@ -651,35 +645,46 @@ static int openai_embed(struct embedder *e, const char *const *texts, size_t n, 
 	return rc;
 }
 
-#ifdef EMBED_HAVE_SIGV4
+/* Titan Text Embeddings V2 through InvokeModel: POST
+ * /model/{modelId}/invoke, SigV4-signed for service "bedrock". Credentials
+ * from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN). */
 static int titan_embed(struct embedder *e, const char *text, float *row, char *errstr, size_t errlen)
 {
-	char host[256], path[512], amz_date[17];
-	if (*e->url)
-		snprintf(host, sizeof(host), "%s", e->url + (strstr(e->url, "://") ? strstr(e->url, "://") - e->url + 3 : 0));
-	else
+	char host[256], raw_path[512], path[1024], amz_date[17], err[256];
+	const char *base = *e->url ? e->url : NULL;
+	if (base) {
+		const char *h = strstr(base, "://");
+		snprintf(host, sizeof(host), "%s", h ? h + 3 : base);
+		host[strcspn(host, "/")] = '\0';
+	} else {
 		snprintf(host, sizeof(host), "bedrock-runtime.%s.amazonaws.com", e->region);
-	host[strcspn(host, "/")] = '\0';
-	snprintf(path, sizeof(path), "/model/%s/invoke", e->model);
+	}
+	snprintf(raw_path, sizeof(raw_path), "/model/%s/invoke", e->model);
+	if (sigv4_encode_path(raw_path, path, sizeof(path)) < 0) {
+		snprintf(errstr, errlen, "bedrock: model id too long");
+		return -2;
+	}
+	const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
+	const char *tok = getenv("AWS_SESSION_TOKEN");
+	if (!ak || !*ak || !sk || !*sk) {
+		snprintf(errstr, errlen, "bedrock: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set");
+		return -2;
+	}
+	struct sigv4_creds creds = { ak, sk, tok && *tok ? tok : NULL };
 	time_t now = time(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm);
-	struct sigv4_creds creds = { 0 };
-	char err[256];
-	if (sigv4_creds_from_env(&creds, err)) {
-		snprintf(errstr, errlen, "bedrock: %s", err);
-		return -2;
-	}
 	char *body = embed_titan_request(text, e->dim);
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 	h = curl_slist_append(h, "Accept: application/json");
 	int rc = -2;
-	if (sigv4_sign(&creds, e->region, "bedrock", "POST", host, path, "", body, strlen(body), amz_date, &h, err)) {
+	if (sigv4_sign(&creds, e->region, "bedrock", "POST", host, raw_path, "", body, strlen(body), amz_date, &h,
+		       err)) {
 		snprintf(errstr, errlen, "bedrock: cannot sign: %s", err);
 		goto out;
 	}
-	char *url = *e->url ? xasprintf("%s%s", e->url, path) : xasprintf("https://%s%s", host, path);
+	char *url = base ? xasprintf("%s%s", base, path) : xasprintf("https://%s%s", host, path);
 	struct membuf resp = { 0 };
 	long status = 0;
 	rc = http_post(url, h, body, e->timeout_ms, &status, &resp, errstr, errlen);
@@ -706,7 +711,6 @@ out:
 	free(body);
 	return rc;
 }
-#endif
 
 int embed_texts(struct embedder *e, const char *const *texts, size_t n, float **out, int *dim, char *errstr,
 		size_t errlen)
@@ -725,7 +729,6 @@ int embed_texts(struct embedder *e, const char *const *texts, size_t n, float **
 	}
 	case PROV_OPENAI:
 		return openai_embed(e, texts, n, out, dim, errstr, errlen);
-#ifdef EMBED_HAVE_SIGV4
 	case PROV_BEDROCK: {
 		/* Titan embeds one text per call. */
 		float *v = xmalloc(n * (size_t)e->dim * sizeof(*v));
@@ -739,7 +742,6 @@ int embed_texts(struct embedder *e, const char *const *texts, size_t n, float **
 		*out = v;
 		return 0;
 	}
-#endif
 	default:
 		snprintf(errstr, errlen, "embeddings provider not available");
 		return -2;

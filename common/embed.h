@@ -11,8 +11,8 @@
  *            must not.
  *   openai   any OpenAI-compatible POST {base}/embeddings
  *            ({"model", "input": [...], "encoding_format": "float"}).
- *   bedrock  Amazon Bedrock Titan Text Embeddings V2 (InvokeModel, SigV4),
- *            when built with common/sigv4.c (EMBED_HAVE_SIGV4).
+ *   bedrock  Amazon Bedrock Titan Text Embeddings V2 (InvokeModel,
+ *            SigV4 via common/sigv4.c; one text per call).
  *
  * Vectors are float[dim], L2-normalised by the provider or by embed_texts.
  * Every stored vector is labelled with embed_model_id(): a reader ignores

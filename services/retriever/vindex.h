@@ -2,7 +2,7 @@
  * at start (in batches), refreshed per document on kb.updated.v1 and in
  * full when the stored documents' signature changes (another replica saw
  * the update). Vectors are kept as int8 with one scale per row, so 100k
- * chunks of 384 dimensions are 38 MB scanned in one tight loop. Only rows
+ * chunks of 768 dimensions are 77 MB scanned in one tight loop. Only rows
  * made by the configured embeddings model are kept. Not thread-safe: one
  * stage thread owns it. */
 #ifndef SERVICES_RETRIEVER_VINDEX_H

@@ -164,7 +164,7 @@ Test(embed, titan_wire_format)
 /* --- a local server speaking the OpenAI embeddings wire format ------------ */
 
 struct srv {
-	char auth[128], body[4096];
+	char auth[512], body[4096], url[256], date[32];
 	size_t body_len;
 	int garbage;
 };
@@ -189,9 +189,25 @@ static enum MHD_Result on_req(void *cls, struct MHD_Connection *conn, const char
 	}
 	const char *a = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
 	snprintf(s->auth, sizeof(s->auth), "%s", a ? a : "");
-	char out[2048];
+	const char *dt = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amz-Date");
+	snprintf(s->date, sizeof(s->date), "%s", dt ? dt : "");
+	snprintf(s->url, sizeof(s->url), "%s", url);
+	static char out[16384];
 	int status = 200;
-	if (strcmp(method, "POST") || strcmp(url, "/v1/embeddings")) {
+	if (!strncmp(url, "/model/", 7)) {
+		/* Bedrock InvokeModel, Titan V2's answer. */
+		json_t *req = json_loads(s->body, 0, NULL);
+		json_int_t d = json_integer_value(json_object_get(req, "dimensions"));
+		json_t *emb = json_array();
+		for (json_int_t i = 0; i < d; i++)
+			json_array_append_new(emb, json_real(i == 0 ? 1.0 : 0.0));
+		json_t *resp = json_pack("{s:o, s:i}", "embedding", emb, "inputTextTokenCount", 2);
+		char *txt = json_dumps(resp, JSON_COMPACT);
+		snprintf(out, sizeof(out), "%s", txt);
+		free(txt);
+		json_decref(resp);
+		json_decref(req);
+	} else if (strcmp(method, "POST") || strcmp(url, "/v1/embeddings")) {
 		status = 404;
 		snprintf(out, sizeof(out), "{\"error\":{\"message\":\"no route\"}}");
 	} else if (s->garbage) {
@@ -254,4 +270,44 @@ Test(embed, openai_provider_against_a_local_server)
 	e = embed_new(&c, err, sizeof(err));
 	cr_assert_eq(embed_texts(e, in, 1, &v, &dim, err, sizeof(err)), -1);
 	embed_free(e);
+}
+
+Test(embed, titan_provider_signs_and_parses)
+{
+	struct srv s = { 0 };
+	struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_req, &s,
+						MHD_OPTION_END);
+	cr_assert_not_null(d);
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	char url[64], err[256];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", (unsigned)info->port);
+	setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
+	unsetenv("AWS_SESSION_TOKEN");
+	struct embed_conf c = { .provider = "bedrock", .dim = 256, .url = url, .region = "us-east-1",
+				.timeout_ms = 5000 };
+	struct embedder *e = embed_new(&c, err, sizeof(err));
+	cr_assert_not_null(e, "%s", err);
+	cr_assert_str_eq(embed_model_id(e), "bedrock:amazon.titan-embed-text-v2:0:256");
+	const char *in[] = { "sofa warranty" };
+	float *v = NULL;
+	int dim = 0;
+	cr_assert_eq(embed_texts(e, in, 1, &v, &dim, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(dim, 256);
+	cr_assert_float_eq(v[0], 1.0f, 1e-6);
+	free(v);
+	cr_assert_str_eq(s.url, "/model/amazon.titan-embed-text-v2:0/invoke");
+	cr_assert(!strncmp(s.auth, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/", 40), "%s", s.auth);
+	cr_assert(strstr(s.auth, "/us-east-1/bedrock/aws4_request"), "%s", s.auth);
+	cr_assert(strstr(s.auth, "Signature="), "%s", s.auth);
+	cr_assert_eq(strlen(s.date), 16, "X-Amz-Date %s", s.date);
+	json_t *req = json_loads(s.body, 0, NULL);
+	cr_assert_str_eq(json_string_value(json_object_get(req, "inputText")), "sofa warranty");
+	json_decref(req);
+	c.dim = 300;
+	cr_assert_null(embed_new(&c, err, sizeof(err)), "Titan V2 has 256, 512 or 1024 dimensions");
+	embed_free(e);
+	MHD_stop_daemon(d);
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
 }
