@@ -47,15 +47,23 @@ int retr_mode_of(const char *name)
 
 /* The words of the question are OR-ed (plainto_tsquery ANDs them, and a
  * customer's question rarely has every word in one chunk); ranking then
- * prefers chunks that match more of them, closer together. The candidate
- * set is bounded: the best RETR_CANDIDATES by ts_rank (cheap) are ranked
- * again by cover density (ts_rank_cd, normalized by length). The same
- * configuration as at indexing: 'english' for en, 'simple' otherwise. */
+ * prefers chunks that match more of them, closer together. The work is
+ * bounded at two levels, so a large knowledge base (where common words
+ * match most chunks) costs no more than RETR_MATCH_MAX rankings: the
+ * matched set is the chunks with every word (at most RETR_MATCH_MAX) plus
+ * chunks with any word (at most RETR_MATCH_MAX, in index order); of those
+ * the best RETR_CANDIDATES by ts_rank (cheap) are ranked again by cover
+ * density (ts_rank_cd, normalized by length). The same configuration as
+ * at indexing: 'english' for en, 'simple' otherwise. */
 static const char search_sql[] =
-    "WITH q AS (SELECT NULLIF(replace(plainto_tsquery($3::regconfig, $4)::text, ' & ', ' | '), '')::tsquery AS query), "
-    "cand AS (SELECT c.chunk_id, c.doc_id, c.title, c.text, c.tsv FROM kb_chunks c, q "
-    "  WHERE c.tenant_id = $1 AND c.language = $2 AND q.query IS NOT NULL AND c.tsv @@ q.query "
-    "  ORDER BY ts_rank(c.tsv, q.query) DESC LIMIT " RETR_STR(RETR_CANDIDATES) ") "
+    "WITH q AS (SELECT NULLIF(replace(plainto_tsquery($3::regconfig, $4)::text, ' & ', ' | '), '')::tsquery AS query, "
+    "  NULLIF(plainto_tsquery($3::regconfig, $4)::text, '')::tsquery AS allq), "
+    "m AS ((SELECT c.chunk_id FROM kb_chunks c, q WHERE c.tenant_id = $1 AND c.language = $2 "
+    "    AND q.allq IS NOT NULL AND c.tsv @@ q.allq LIMIT " RETR_STR(RETR_MATCH_MAX) ") "
+    "  UNION (SELECT c.chunk_id FROM kb_chunks c, q WHERE c.tenant_id = $1 AND c.language = $2 "
+    "    AND q.query IS NOT NULL AND c.tsv @@ q.query LIMIT " RETR_STR(RETR_MATCH_MAX) ")), "
+    "cand AS (SELECT c.chunk_id, c.doc_id, c.title, c.text, c.tsv FROM kb_chunks c JOIN m USING (chunk_id), q "
+    "  WHERE c.tenant_id = $1 ORDER BY ts_rank(c.tsv, q.query) DESC LIMIT " RETR_STR(RETR_CANDIDATES) ") "
     "SELECT chunk_id, doc_id, title, ts_rank_cd(tsv, q.query, 1) AS score, text FROM cand, q "
     "ORDER BY score DESC, chunk_id LIMIT $5::int";
 
@@ -174,7 +182,7 @@ static int vec_search(struct retr_store *st, const char *tenant, const char *lan
 	if (!dim || !vindex_count(st->vx, tenant, language))
 		return 0;
 	float *q = xmalloc((size_t)dim * sizeof(*q));
-	int rc = vindex_query_vec(st->vx, query, q, errstr, errlen);
+	int rc = vindex_query_vec(st->vx, tenant, query, q, errstr, errlen);
 	if (rc == 0) {
 		struct vhit *hits = xmalloc((size_t)k * sizeof(*hits));
 		size_t m = vindex_search(st->vx, tenant, language, q, k, hits);

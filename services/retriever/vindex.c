@@ -27,6 +27,7 @@ struct vindex {
 	int8_t *q;     /* n * dim */
 	float *scale;  /* n */
 	char **groups; /* "tenant\x1flanguage" */
+	size_t *gcount; /* rows per group */
 	int ngroups;
 	struct dftab df;
 	char sig[128]; /* kb_documents signature at the last load */
@@ -93,8 +94,19 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Document frequencies are per tenant: one tenant's documents never
+ * weigh another's queries. */
+static uint32_t tenant_salt(const char *tenant)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)tenant; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
 static void df_update(struct vindex *vx, const struct vrow *r, int delta)
 {
+	uint32_t salt = tenant_salt(r->tenant);
 	if (!embed_is_local(vx->emb))
 		return;
 	struct fset s = { 0 };
@@ -105,19 +117,25 @@ static void df_update(struct vindex *vx, const struct vrow *r, int delta)
 	for (size_t i = 0; i < s.n; i++) {
 		if (i && s.v[i] == s.v[i - 1])
 			continue;
-		uint32_t *c = df_slot(&vx->df, s.v[i], delta > 0);
+		uint32_t *c = df_slot(&vx->df, s.v[i] ^ salt, delta > 0);
 		if (c)
 			*c = delta > 0 ? *c + 1 : *c ? *c - 1 : 0;
 	}
 	free(s.v);
 }
 
+struct idf_ctx {
+	const struct vindex *vx;
+	uint32_t salt;
+	double n; /* the tenant's rows */
+};
+
 static float idf(void *arg, uint32_t h)
 {
-	const struct vindex *vx = arg;
-	uint32_t *c = df_slot((struct dftab *)&vx->df, h, 0);
+	const struct idf_ctx *x = arg;
+	uint32_t *c = df_slot((struct dftab *)&x->vx->df, h ^ x->salt, 0);
 	double df = c ? *c : 0;
-	double n = (double)vx->n;
+	double n = x->n;
 	/* A feature no chunk has cannot match: give it the weight of the
 	 * rarest ones, not more, so a typo does not dominate the query. */
 	double w = log((n + 1.0) / (df + 0.5));
@@ -165,6 +183,7 @@ void vindex_free(struct vindex *vx)
 	for (int i = 0; i < vx->ngroups; i++)
 		free(vx->groups[i]);
 	free(vx->groups);
+	free(vx->gcount);
 	free(vx);
 }
 
@@ -179,7 +198,9 @@ static int group_of(const struct vindex *vx, const char *tenant, const char *lan
 		return -1;
 	struct vindex *m = (struct vindex *)vx;
 	m->groups = xrealloc(m->groups, (size_t)(m->ngroups + 1) * sizeof(*m->groups));
+	m->gcount = xrealloc(m->gcount, (size_t)(m->ngroups + 1) * sizeof(*m->gcount));
 	m->groups[m->ngroups] = xstrdup(key);
+	m->gcount[m->ngroups] = 0;
 	return m->ngroups++;
 }
 
@@ -216,6 +237,7 @@ void vindex_add(struct vindex *vx, const char *tenant, const char *language, con
 	r->title = xstrdup(title);
 	r->text = xstrdup(text);
 	r->group = group_of(vx, tenant, language, 1);
+	vx->gcount[r->group]++;
 	vx->scale[vx->n] = quantize(v, vx->dim, vx->q + vx->n * (size_t)vx->dim);
 	df_update(vx, r, +1);
 	vx->n++;
@@ -225,6 +247,7 @@ void vindex_add(struct vindex *vx, const char *tenant, const char *language, con
 static void remove_row(struct vindex *vx, size_t i)
 {
 	df_update(vx, &vx->rows[i], -1);
+	vx->gcount[vx->rows[i].group]--;
 	row_release(&vx->rows[i]);
 	size_t last = vx->n - 1;
 	if (i != last) {
@@ -399,10 +422,16 @@ int vindex_sync(struct vindex *vx, struct cpg *pg, char *errstr, size_t errlen)
 
 /* --- searching ------------------------------------------------------------ */
 
-int vindex_query_vec(struct vindex *vx, const char *query, float *out, char *errstr, size_t errlen)
+int vindex_query_vec(struct vindex *vx, const char *tenant, const char *query, float *out, char *errstr,
+		     size_t errlen)
 {
 	if (embed_is_local(vx->emb)) {
-		embed_local_query(query, idf, vx, out, vx->dim);
+		struct idf_ctx x = { vx, tenant_salt(tenant), 0 };
+		size_t tl = strlen(tenant);
+		for (int g = 0; g < vx->ngroups; g++)
+			if (!strncmp(vx->groups[g], tenant, tl) && vx->groups[g][tl] == '\x1f')
+				x.n += (double)vx->gcount[g];
+		embed_local_query(query, idf, &x, out, vx->dim);
 		return 0;
 	}
 	float *v = NULL;
@@ -461,10 +490,7 @@ size_t vindex_search(const struct vindex *vx, const char *tenant, const char *la
 size_t vindex_count(const struct vindex *vx, const char *tenant, const char *language)
 {
 	int g = group_of(vx, tenant, language, 0);
-	size_t c = 0;
-	for (size_t i = 0; g >= 0 && i < vx->n; i++)
-		c += vx->rows[i].group == g;
-	return c;
+	return g < 0 ? 0 : vx->gcount[g];
 }
 
 size_t vindex_size(const struct vindex *vx)

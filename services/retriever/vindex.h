@@ -45,9 +45,10 @@ int vindex_sync(struct vindex *vx, struct cpg *pg, char *errstr, size_t errlen);
 void vindex_add(struct vindex *vx, const char *tenant, const char *language, const char *doc_id,
 		const char *chunk_id, const char *title, const char *text, const float *v);
 
-/* The query's vector into out[0..dim) (local: IDF-weighted over the rows
- * loaded; remote: one provider call). 0, or the provider's error. */
-int vindex_query_vec(struct vindex *vx, const char *query, float *out, char *errstr, size_t errlen);
+/* The query's vector into out[0..dim) (local: IDF-weighted over the
+ * tenant's rows; remote: one provider call). 0, or the provider's error. */
+int vindex_query_vec(struct vindex *vx, const char *tenant, const char *query, float *out, char *errstr,
+		     size_t errlen);
 
 /* Best k rows of tenant in language by cosine with q (best first) into
  * out[0..k); returns how many. */

@@ -55,7 +55,7 @@ Test(hybrid, vindex_filters_and_ranks)
 	cr_assert_eq(vindex_size(vx), 5);
 	cr_assert_eq(vindex_count(vx, "t1", "en"), 3);
 	cr_assert_eq(vindex_count(vx, "t3", "en"), 0);
-	cr_assert_eq(vindex_query_vec(vx, "how many days to get a refund on a returned item", v, err, sizeof(err)), 0);
+	cr_assert_eq(vindex_query_vec(vx, "t1", "how many days to get a refund on a returned item", v, err, sizeof(err)), 0);
 	struct vhit hits[5];
 	size_t n = vindex_search(vx, "t1", "en", v, 5, hits);
 	cr_assert_eq(n, 3, "tenant and language filter");
@@ -64,7 +64,7 @@ Test(hybrid, vindex_filters_and_ranks)
 	cr_assert_geq(hits[1].score, hits[2].score);
 	cr_assert_eq(vindex_search(vx, "t1", "en", v, 1, hits), 1, "k bounds");
 	cr_assert_eq(vindex_search(vx, "nobody", "en", v, 5, hits), 0);
-	cr_assert_eq(vindex_query_vec(vx, "berapa hari untuk bayaran balik", v, err, sizeof(err)), 0);
+	cr_assert_eq(vindex_query_vec(vx, "t1", "berapa hari untuk bayaran balik", v, err, sizeof(err)), 0);
 	n = vindex_search(vx, "t1", "ms", v, 5, hits);
 	cr_assert_eq(n, 1);
 	cr_assert_str_eq(vindex_row(vx, hits[0].row)->doc_id, "returns-ms.md");
