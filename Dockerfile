@@ -32,6 +32,7 @@ RUN apt-get update \
         libjansson-dev \
         libssl-dev \
         libcurl4-openssl-dev \
+        libpoppler-glib-dev \
         zlib1g-dev \
         uuid-dev \
  && rm -rf /var/lib/apt/lists/*

@@ -8,6 +8,7 @@
 #include "agent.h"
 #include "bench.h"
 #include "client.h"
+#include "events.h"
 #include "kb.h"
 #include "topics.h"
 #include "util.h"
@@ -22,9 +23,13 @@ static const char usage[] =
     "                                        create the topics named in F (one per line)\n"
     "  bench [--rate R] [--duration S] [--sessions N] [--workers N] [--text T]\n"
     "                                        open-loop load at R turns/s, latency percentiles\n"
-    "  kb ingest PATH... [--tenant T]        publish documents (.md .markdown .txt .html .htm; folders\n"
+    "  kb ingest PATH... [--tenant T]        publish documents (.md .markdown .txt .html .htm .pdf; folders\n"
     "                                        recursively) to kb.documents.v1; doc id = path under PATH\n"
     "  kb rm DOC_ID [--tenant T]             remove a document (publish a tombstone)\n"
+    "  inventory SKU QTY --store S [--tenant T] [--json]\n"
+    "                                        publish a stock event (quantity on hand) to pos.inventory.v1\n"
+    "  price SKU AMOUNT [--currency C] [--tenant T] [--json]\n"
+    "                                        publish a price event (AMOUNT in ringgit, e.g. 1299.00)\n"
     "\n"
     "environment: GATEWAY_URL (http://127.0.0.1:8080), KAFKA_BROKERS (127.0.0.1:9092),\n"
     "ADMIN_HOST (127.0.0.1) with the services' admin ports from ADMIN_PORT_BASE (9101),\n"
@@ -174,6 +179,49 @@ static int cmd_kb(int argc, char **argv, const char *brokers)
 	return rc;
 }
 
+/* inventory SKU QTY --store S | price SKU AMOUNT [--currency C]; --tenant,
+ * --json anywhere after the command. */
+static int cmd_event(int argc, char **argv, const char *brokers)
+{
+	const char *tenant = opt(argc, argv, 2, "--tenant", env_or("CHAT_TENANT", "demo"));
+	const char *pos[2] = { NULL, NULL };
+	int npos = 0, json = 0;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (!strncmp(argv[i], "--", 2)) {
+			i++; /* an option's value */
+		} else if (npos < 2) {
+			pos[npos++] = argv[i];
+		} else {
+			npos = 3;
+		}
+	}
+	if (npos != 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "inventory")) {
+		const char *store = opt(argc, argv, 2, "--store", NULL);
+		long qty;
+		if (!store) {
+			fputs("chatctl: inventory needs --store S\n", stderr);
+			return 2;
+		}
+		if (util_parse_long(pos[1], 0, 1000000000, &qty)) {
+			fputs("chatctl: QTY must be a whole number from 0 to 1000000000\n", stderr);
+			return 2;
+		}
+		return cc_inventory(brokers, tenant, pos[0], store, qty, json);
+	}
+	int64_t sen = cc_parse_amount(pos[1]);
+	if (sen < 0) {
+		fputs("chatctl: AMOUNT is ringgit with at most two decimals, e.g. 1299 or 1299.90\n", stderr);
+		return 2;
+	}
+	return cc_price(brokers, tenant, pos[0], sen, opt(argc, argv, 2, "--currency", "MYR"), json);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -216,6 +264,8 @@ int main(int argc, char **argv)
 		rc = cc_erase(argc - 1, argv + 1);
 	} else if (!strcmp(argv[1], "kb")) {
 		rc = cmd_kb(argc, argv, brokers);
+	} else if (!strcmp(argv[1], "inventory") || !strcmp(argv[1], "price")) {
+		rc = cmd_event(argc, argv, brokers);
 	} else {
 		fprintf(stderr, "chatctl: unknown command \"%s\"\n\n%s", argv[1], usage);
 		rc = 2;
