@@ -75,6 +75,8 @@ RUN apt-get update \
         libssl3 \
         libcurl4 \
         libuuid1 \
+        libpoppler-glib8 \
+        zlib1g \
         bash \
         ca-certificates \
         curl \
