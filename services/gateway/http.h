@@ -23,6 +23,11 @@ struct gw_http_io {
 	 * send one more message, 0 when over the limit with *retry_after_s
 	 * set. NULL: no limit. */
 	int (*allow)(void *arg, const char *sid, const char *addr, int *retry_after_s);
+	/* A session was opened here (record it beyond this process); and a
+	 * session this process does not hold: 0 when it could be restored.
+	 * Either may be NULL. */
+	void (*opened)(void *arg, const char *sid);
+	int (*restore)(void *arg, const char *sid);
 	void *arg;
 };
 

@@ -100,7 +100,7 @@ static void post(struct gw_ws *ws, struct item *it)
 
 /* gw's listener: runs on the thread that appended the event, under gw's
  * lock, so items are posted in seq order per session. */
-static void on_event(void *arg, const char *sid, uint64_t seq, const char *json)
+void gw_ws_event(void *arg, const char *sid, uint64_t seq, const char *json)
 {
 	struct gw_ws *ws = arg;
 	struct item *it = xcalloc(1, sizeof(*it));
@@ -247,7 +247,8 @@ static int check_upgrade(struct gw_ws *ws, struct lws *wsi, struct conn *c, char
 		snprintf(why, whylen, "invalid token: %s", err);
 		return 401;
 	}
-	if (gw_session_alive(ws->gw, id.sid)) {
+	if (gw_session_alive(ws->gw, id.sid) &&
+	    (!ws->io.restore || ws->io.restore(ws->io.arg, id.sid) || gw_session_alive(ws->gw, id.sid))) {
 		snprintf(why, whylen, "unknown or expired session: open a new one with POST /v1/sessions");
 		return 404;
 	}
@@ -527,7 +528,6 @@ struct gw_ws *gw_ws_start(struct gw *gw, const struct gw_ws_conf *conf, struct g
 		free(ws);
 		return NULL;
 	}
-	gw_set_listener(gw, on_event, ws);
 	ws->worker_tids = xcalloc((size_t)conf->workers, sizeof(pthread_t));
 	for (int i = 0; i < conf->workers; i++)
 		pthread_create(&ws->worker_tids[i], NULL, worker_main, ws);
@@ -544,7 +544,6 @@ void gw_ws_stop(struct gw_ws *ws)
 {
 	if (!ws)
 		return;
-	gw_set_listener(ws->gw, NULL, NULL);
 	ws->stop = 1;
 	lws_cancel_service(ws->ctx);
 	pthread_join(ws->service_tid, NULL);
