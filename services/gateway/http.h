@@ -17,6 +17,11 @@ struct gw_http_io {
 	/* Put turn on chat.inbound.v1 and wait for the broker to acknowledge
 	 * it. 0, or -1 with errstr (the message was not accepted). */
 	int (*enqueue)(void *arg, const Chat__Turn *turn, char *errstr, size_t errlen);
+	/* Put turn on chat.inbound.v1 without waiting: cb runs later (on the
+	 * producer's thread) with NULL or why the broker refused it. 0, or -1
+	 * with errstr when it could not even be queued (cb is not called). */
+	int (*enqueue_async)(void *arg, const Chat__Turn *turn, void (*cb)(void *cbarg, const char *errstr),
+			     void *cbarg, char *errstr, size_t errlen);
 	/* Publish a rating to chat.feedback.v1; 0 or -1 with errstr. */
 	int (*feedback)(void *arg, const Chat__Feedback *fb, char *errstr, size_t errlen);
 	/* Rate limit: 1 when the session sid from client address addr may

@@ -94,6 +94,10 @@ struct pending {
 	pthread_cond_t cond;
 	int done;
 	rd_kafka_resp_err_t err;
+	/* Set for an enqueue that does not wait: called with the outcome
+	 * (then the pending is freed). */
+	void (*cb)(void *cbarg, const char *errstr);
+	void *cbarg;
 };
 
 struct gateway {
@@ -116,6 +120,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opa
 	(void)opaque;
 	if (!p)
 		return;
+	if (p->cb) {
+		p->cb(p->cbarg, rkm->err ? rd_kafka_err2str(rkm->err) : NULL);
+		free(p);
+		return;
+	}
 	pthread_mutex_lock(&p->lock);
 	p->err = rkm->err;
 	p->done = 1;
@@ -128,7 +137,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opa
 static int produce_wait(struct gateway *g, const char *topic, const char *key, void *buf, size_t len, char *errstr,
 			size_t errlen)
 {
-	struct pending p = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+	struct pending p = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, NULL, NULL };
 	rd_kafka_resp_err_t err = rd_kafka_producev(
 	    g->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(buf, len),
 	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_OPAQUE(&p), RD_KAFKA_V_END);
@@ -156,6 +165,28 @@ static int enqueue(void *arg, const Chat__Turn *turn, char *errstr, size_t errle
 	void *buf = turn_encode(turn, &len);
 	if (produce_wait(g, TOPIC_INBOUND, turn->session_id, buf, len, errstr, errlen))
 		return -1;
+	metrics_inc(g->m_turns, 1);
+	return 0;
+}
+
+static int enqueue_async(void *arg, const Chat__Turn *turn, void (*cb)(void *cbarg, const char *errstr), void *cbarg,
+			 char *errstr, size_t errlen)
+{
+	struct gateway *g = arg;
+	size_t len;
+	void *buf = turn_encode(turn, &len);
+	struct pending *p = xcalloc(1, sizeof(*p));
+	p->cb = cb;
+	p->cbarg = cbarg;
+	rd_kafka_resp_err_t err = rd_kafka_producev(
+	    g->producer, RD_KAFKA_V_TOPIC(TOPIC_INBOUND), RD_KAFKA_V_KEY(turn->session_id, strlen(turn->session_id)),
+	    RD_KAFKA_V_VALUE(buf, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_OPAQUE(p), RD_KAFKA_V_END);
+	if (err) {
+		free(buf);
+		free(p);
+		snprintf(errstr, errlen, "cannot produce to %s: %s", TOPIC_INBOUND, rd_kafka_err2str(err));
+		return -1;
+	}
 	metrics_inc(g->m_turns, 1);
 	return 0;
 }
@@ -424,6 +455,7 @@ int main(int argc, char **argv)
 	g.evlog = gw_evlog_new(redis_log, &elc);
 	gw_set_listener(g.gw, on_event, &g);
 	struct gw_http_io io = { .enqueue = enqueue,
+				 .enqueue_async = enqueue_async,
 				 .feedback = publish_feedback,
 				 .allow = allow,
 				 .opened = opened,
