@@ -430,7 +430,7 @@ int main(int argc, char **argv)
 	struct admin *adm = NULL;
 	struct gw_http *http = NULL;
 	struct gw_ws *ws = NULL;
-	struct credis *redis = NULL, *redis_log = NULL;
+	struct credis *redis[8] = { NULL }, *redis_log = NULL;
 	if (setup_kafka(&g, errstr, sizeof(errstr))) {
 		log_error("cannot set up Kafka: %s", errstr);
 		goto out;
@@ -442,14 +442,18 @@ int main(int argc, char **argv)
 	pthread_create(&g.poll_tid, NULL, poll_main, &g);
 	pthread_create(&g.consume_tid, NULL, consume_main, &g);
 	struct gw_http_conf hc = { http_addr, (int)http_port, max_body, max_wait_ms, max_conns, &ac, sse_keepalive_s };
-	redis = credis_new(redis_url, (int)redis_timeout_ms, errstr, sizeof(errstr));
-	if (!redis) {
-		log_error("REDIS_URL: %s", errstr);
-		goto stop_threads;
+	/* Rate-limit checks run on REST threads and WebSocket workers at once:
+	 * a few connections, each used by one check at a time. */
+	for (size_t i = 0; i < ARRAY_LEN(redis); i++) {
+		redis[i] = credis_new(redis_url, (int)redis_timeout_ms, errstr, sizeof(errstr));
+		if (!redis[i]) {
+			log_error("REDIS_URL: %s", errstr);
+			goto stop_threads;
+		}
 	}
 	struct gw_ratelimit_conf rlc = { rl_session_per_min, rl_session_burst, rl_addr_per_min, rl_addr_burst,
 					 rl_fail_open, "gw:rl:" };
-	g.rl = gw_ratelimit_new(redis, &rlc);
+	g.rl = gw_ratelimit_new(redis, (int)ARRAY_LEN(redis), &rlc);
 	struct gw_evlog_conf elc = { "gw:", events_per_session, events_ttl_s, session_ttl_s, 100000 };
 	redis_log = credis_new(redis_url, (int)redis_timeout_ms, errstr, sizeof(errstr));
 	g.evlog = gw_evlog_new(redis_log, &elc);
@@ -511,7 +515,8 @@ out:
 	}
 	admin_stop(adm);
 	gw_ratelimit_free(g.rl);
-	credis_free(redis);
+	for (size_t i = 0; i < ARRAY_LEN(redis); i++)
+		credis_free(redis[i]);
 	credis_free(redis_log);
 	gw_free(g.gw);
 	log_info("stopped");
