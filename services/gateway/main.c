@@ -31,6 +31,7 @@ static long rl_session_per_min, rl_session_burst, rl_addr_per_min, rl_addr_burst
 static int rl_fail_open;
 static const char *ws_addr;
 static long events_ttl_s;
+static int ws_libev;
 static long ws_port, ws_ping_s, ws_idle_s, ws_workers, ws_max_queue;
 static long http_port, ordinal, max_body, max_wait_ms, max_conns, events_per_session, max_sessions,
     session_ttl_s, dedupe_capacity;
@@ -66,6 +67,8 @@ static const struct cfg_entry cfg[] = {
 	{ "GATEWAY_WS_IDLE_S", CFG_INT, "300", 1, 86400, "close a WebSocket after this long without frames",
 	  &ws_idle_s },
 	{ "GATEWAY_WS_WORKERS", CFG_INT, "4", 1, 64, "threads enqueueing WebSocket messages", &ws_workers },
+	{ "GATEWAY_WS_LIBEV", CFG_BOOL, "1", 0, 0,
+	  "1: the WebSocket loop uses libev (epoll); 0: poll() over every socket", &ws_libev },
 	{ "GATEWAY_WS_MAX_QUEUE", CFG_INT, "1024", 16, 1000000,
 	  "frames queued for one WebSocket client before it is dropped as too slow", &ws_max_queue },
 	{ "REDIS_URL", CFG_STR, "redis://127.0.0.1:6379/0", 0, 0, "rate-limit buckets and the session event log",
@@ -471,7 +474,8 @@ int main(int argc, char **argv)
 		goto stop_threads;
 	}
 	raise_fd_limit();
-	struct gw_ws_conf wc = { ws_addr, (int)ws_port, &ac, ws_ping_s, ws_idle_s, max_body, ws_max_queue, (int)ws_workers };
+	struct gw_ws_conf wc = { ws_addr, (int)ws_port, &ac, ws_ping_s, ws_idle_s, max_body, ws_max_queue, (int)ws_workers,
+				   ws_libev };
 	ws = gw_ws_start(g.gw, &wc, io, errstr, sizeof(errstr));
 	g.ws = ws;
 	if (!ws) {
