@@ -38,7 +38,7 @@ Test(llm, returns_question_streams_a_cited_answer, .timeout = 120)
 {
 	ingest_demo();
 	char sid[64], err[256];
-	it_session(sid, sizeof(sid), "llm-returns");
+	it_open_session(sid, sizeof(sid));
 	rd_kafka_t *raw = it_tail("chat.stream.raw.v1");
 	rd_kafka_t *drafted = it_tail("chat.drafted.v1");
 

@@ -12,17 +12,24 @@
 #include "kb.h"
 #include "topics.h"
 #include "util.h"
+#include "wsbench.h"
 
 static const char usage[] =
     "usage: chatctl COMMAND [options]\n"
     "\n"
-    "  ask TEXT [--session ID] [--wait MS]   send one message, print the reply and each hop's latency\n"
+    "  ask TEXT [--wait MS] [--locale L] [--assertion JWT] [--session ID --token T]\n"
+    "                                        send one message in a new session (a guest, or the\n"
+    "                                        customer a signed assertion names) or in session ID\n"
+    "                                        with its token; print the reply and each hop's latency\n"
     "  status                                readiness of every service (their /readyz)\n"
     "  topics                                topics, partitions and consumer-group lag\n"
     "  topics create --file F [--partitions N] [--replication N]\n"
     "                                        create the topics named in F (one per line)\n"
     "  bench [--rate R] [--duration S] [--sessions N] [--workers N] [--text T]\n"
     "                                        open-loop load at R turns/s, latency percentiles\n"
+    "  ws-bench [--connections N] [--sources K] [--gateway-pid P] [--active A] [--turns T] [--hold S]\n"
+    "                                        hold N idle WebSockets (from K loopback addresses), the\n"
+    "                                        gateway's RSS per 1,000, then T turns over A of them\n"
     "  kb ingest PATH... [--tenant T]        publish documents (.md .markdown .txt .html .htm .pdf; folders\n"
     "                                        recursively) to kb.documents.v1; doc id = path under PATH\n"
     "  kb rm DOC_ID [--tenant T]             remove a document (publish a tombstone)\n"
@@ -70,15 +77,39 @@ static int cmd_ask(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	char uuid[37], errstr[256];
-	util_uuid(uuid);
-	const char *sid = opt(argc, argv, 3, "--session", uuid);
+	char errstr[256], sidbuf[160];
+	const char *sid = opt(argc, argv, 3, "--session", NULL);
+	const char *token = opt(argc, argv, 3, "--token", NULL);
 	long wait_ms = opt_long(argc, argv, 3, "--wait", 15000, 1, 120000);
 	struct cc_http h;
 	if (cc_http_init(&h, env_or("GATEWAY_URL", "http://127.0.0.1:8080")))
 		return 1;
 	long status = 0;
 	json_t *resp = NULL;
+	if (sid && token) {
+		cc_set_token(sid, token, 900);
+	} else if (sid || token) {
+		fprintf(stderr, "chatctl: --session and --token go together\n");
+		cc_http_release(&h);
+		return 2;
+	} else {
+		if (cc_open_session(&h, opt(argc, argv, 3, "--assertion", NULL), opt(argc, argv, 3, "--locale", NULL), sidbuf,
+				    sizeof(sidbuf), &status, &resp, errstr, sizeof(errstr))) {
+			fprintf(stderr, "chatctl: cannot reach the gateway: %s\n", errstr);
+			cc_http_release(&h);
+			return 1;
+		}
+		if (status != 201) {
+			const char *err = json_string_value(json_object_get(resp, "error"));
+			fprintf(stderr, "chatctl: cannot open a session (%ld): %s\n", status, err ? err : "(no message)");
+			json_decref(resp);
+			cc_http_release(&h);
+			return 1;
+		}
+		json_decref(resp);
+		resp = NULL;
+		sid = sidbuf;
+	}
 	int64_t t0 = util_mono_us();
 	int rc = cc_post_message(&h, sid, argv[2], NULL, (int)wait_ms, &status, &resp, errstr, sizeof(errstr));
 	int64_t took = util_mono_us() - t0;
@@ -247,6 +278,19 @@ int main(int argc, char **argv)
 			 : 0;
 	} else if (!strcmp(argv[1], "topics")) {
 		rc = cc_topics_list(brokers) ? 1 : 0;
+	} else if (!strcmp(argv[1], "ws-bench")) {
+		struct wsbench_conf wc = {
+			.url = env_or("GATEWAY_URL", "http://127.0.0.1:8080"),
+			.host = "127.0.0.1",
+			.ws_port = atoi(env_or("GATEWAY_WS_PORT", "8081")),
+			.connections = (int)opt_long(argc, argv, 2, "--connections", 10000, 1, 1000000),
+			.sources = (int)opt_long(argc, argv, 2, "--sources", 4, 1, 250),
+			.gateway_pid = (int)opt_long(argc, argv, 2, "--gateway-pid", 0, 0, 1 << 22),
+			.active = (int)opt_long(argc, argv, 2, "--active", 100, 1, 100000),
+			.turns = (int)opt_long(argc, argv, 2, "--turns", 2000, 1, 10000000),
+			.hold_s = (int)opt_long(argc, argv, 2, "--hold", 10, 0, 3600),
+		};
+		rc = cc_wsbench(&wc) ? 1 : 0;
 	} else if (!strcmp(argv[1], "bench")) {
 		struct bench_conf bc = {
 			.url = env_or("GATEWAY_URL", "http://127.0.0.1:8080"),
