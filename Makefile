@@ -89,6 +89,7 @@ $(foreach b,$(SERVICES) chatctl $(EXTRA_BINS),$(eval $(call BIN_template,$(b))))
 # --- tests -------------------------------------------------------------------
 include tests/module.mk
 include tests/integration/module.mk
+include tests/e2e/module.mk
 
 .PHONY: all clean run stop status test test-unit test-integration check-compose bench
 .DEFAULT_GOAL := all

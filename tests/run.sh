@@ -16,6 +16,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "build"
 make -j"$JOBS" all build/tests/integration
 
+step "OpenAPI lint (docs/openapi.yaml)"
+make --no-print-directory lint-openapi
+
 step "unit tests"
 make -j"$JOBS" test-unit
 
