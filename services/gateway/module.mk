@@ -1,3 +1,6 @@
 gateway_MAIN := services/gateway/main.c
 gateway_SRCS := services/gateway/gateway.c services/gateway/http.c
 gateway_LIBS := -lcrypto
+# The widget and demo page are embedded by web.c (.incbin): rebuild it when they change.
+gateway_SRCS += services/gateway/web/web.c
+$(BUILD)/obj/services/gateway/web/web.o: services/gateway/web/widget.js services/gateway/web/index.html
