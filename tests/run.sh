@@ -41,6 +41,9 @@ bash deploy/stack.sh up
 # The tests find the stack where deploy/env.sh puts it (PORT_OFFSET and all).
 (source deploy/env.sh && REPO_DIR="$PWD" build/tests/integration --jobs 1)
 
+step "web widget end to end (headless Chromium, tests/e2e)"
+make --no-print-directory test-e2e
+
 step "docker-compose.yml"
 bash tests/check-compose.sh
 

@@ -253,6 +253,7 @@
 		'header{background:var(--accent);color:#fff;padding:12px 14px;display:flex;align-items:center;gap:10px;}',
 		'header h2{font-size:16px;margin:0;font-weight:600;flex:1;}',
 		'.status{font-size:12px;opacity:.9;display:block;font-weight:400;}',
+		'.root[data-state="online"] .status::before{content:"";display:inline-block;width:7px;height:7px;border-radius:50%;background:#7ee08a;margin-right:5px;vertical-align:1px;}',
 		'header button{background:transparent;border:0;color:#fff;cursor:pointer;width:36px;height:36px;border-radius:8px;display:flex;align-items:center;justify-content:center;}',
 		'header button svg{width:22px;height:22px;fill:currentColor;}',
 		'.log{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:10px;background:#f6f7f5;}',
@@ -276,7 +277,8 @@
 		'.cites{margin-top:8px;font-size:12px;color:#4a504c;}',
 		'.cites ul{margin:2px 0 0;padding-left:18px;}',
 		'.fb{display:flex;gap:6px;margin-top:6px;align-items:center;}',
-		'.fb button{border:1px solid #d5d9d4;background:#fff;border-radius:999px;padding:2px 10px;cursor:pointer;font-size:14px;min-height:28px;}',
+		'.fb button{border:1px solid #d5d9d4;background:#fff;color:#4a504c;border-radius:999px;padding:3px 10px;cursor:pointer;min-height:28px;display:flex;align-items:center;}',
+		'.fb svg{width:15px;height:15px;fill:currentColor;}.fb .down svg{transform:rotate(180deg);}',
 		'.fb button[aria-pressed="true"]{background:var(--accent);border-color:var(--accent);color:#fff;}',
 		'.fb button:disabled{cursor:default;opacity:.85;}',
 		'.fb .note{font-size:12px;color:#6b716d;}',
@@ -375,7 +377,7 @@
 
 	function setState(s) {
 		st.state = s;
-		statusEl.textContent = s === 'idle' ? '' : ' · ' + t(s);
+		statusEl.textContent = s === 'idle' ? '' : t(s);
 		root.setAttribute('data-state', s);
 		if (st.transport)
 			root.setAttribute('data-transport', st.transport);
@@ -611,8 +613,10 @@
 
 	function feedback(turnId) {
 		var note = el('span', { class: 'note', role: 'status' });
-		var up = el('button', { type: 'button', class: 'up', 'aria-label': t('helpful'), 'aria-pressed': 'false', text: '👍' });
-		var down = el('button', { type: 'button', class: 'down', 'aria-label': t('unhelpful'), 'aria-pressed': 'false', text: '👎' });
+		/* Drawn, not emoji: every system shows them the same. */
+		var thumb = 'M2 21h3V10H2v11zm20-10a2 2 0 0 0-2-2h-6.3l1-4.6v-.3c0-.4-.2-.8-.4-1.1L13.2 2 6.6 8.6c-.4.4-.6.9-.6 1.4v9a2 2 0 0 0 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z';
+		var up = el('button', { type: 'button', class: 'up', 'aria-label': t('helpful'), title: t('helpful'), 'aria-pressed': 'false' }, [svg(thumb)]);
+		var down = el('button', { type: 'button', class: 'down', 'aria-label': t('unhelpful'), title: t('unhelpful'), 'aria-pressed': 'false' }, [svg(thumb)]);
 		function rate(rating, btn) {
 			up.disabled = down.disabled = true;
 			var body = { session_id: st.session && st.session.id, turn_id: turnId, rating: rating };
