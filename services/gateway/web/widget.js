@@ -770,7 +770,10 @@
 					attempt = 0;
 					var ct = resp.headers.get('Content-Type') || '';
 					if (ct.indexOf('text/event-stream') === 0)
-						return readSse(resp);
+						return readSse(resp).then(function () {
+							/* the server ended the stream: reconnect, not at once */
+							return sleep(backoff(attempt++));
+						});
 					return resp.json().then(function (page) {
 						(page.events || []).forEach(handleEvent);
 						if (Number(page.next) > st.lastSeq) {
