@@ -102,7 +102,11 @@ async function main() {
 		args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu']
 	});
 	try {
-		await conversation(browser);
+		const transport = await conversation(browser);
+		if (transport === 'ws')
+			await resume(browser);
+		else
+			console.log(`- resume after a dropped WebSocket: not run (transport ${transport})`);
 		await fallback(browser);
 		await mobile(browser);
 	} finally {
@@ -129,6 +133,8 @@ async function conversation(browser) {
 	}, null, { timeout: REPLY_MS });
 	const s0 = await state(page);
 	console.log(`  (session ${s0.session_id}, transport ${s0.transport}${s0.legacy ? ', gateway without /v1/sessions' : ''})`);
+	if (!s0.legacy)
+		check(s0.transport === 'ws', 'the widget talks over the WebSocket', s0);
 	await watch(page);
 
 	// A question that earns quick replies.
@@ -147,8 +153,9 @@ async function conversation(browser) {
 	check(nqr > 0, 'the reply offers quick-reply buttons', nqr);
 	check(await w.locator('.qr').getAttribute('aria-label') !== null, 'quick replies are a labelled group');
 
-	// Streamed deltas (present when the gateway streams chat.stream.v1).
-	const deltas = frames.concat(await httpEvents(page)).filter((f) => f.type === 'delta');
+	// Streamed deltas (present when the gateway streams chat.stream.v1),
+	// as seen on the WebSocket.
+	const deltas = frames.filter((f) => f.type === 'delta');
 	if (deltas.length) {
 		const turn = deltas[0].turn_id;
 		const joined = deltas.filter((d) => d.turn_id === turn).map((d) => d.text).join('');
@@ -157,7 +164,7 @@ async function conversation(browser) {
 	} else {
 		console.log('  (no delta events from this gateway: streaming not asserted)');
 	}
-	if (s0.transport === 'ws' || (!s0.legacy && s0.transport === null)) {
+	if (s0.transport === 'ws') {
 		check(frames.some((f) => f.type === 'final'), 'the final reply came over the WebSocket', frames.length);
 	}
 
@@ -214,11 +221,51 @@ async function conversation(browser) {
 	check(await launcher.evaluate((el) => el.getRootNode().activeElement === el), 'Escape closes the panel and focuses the launcher');
 	check(errors.length === 0, 'no script errors on the page', errors);
 	await ctx.close();
+	return s0.transport;
 }
 
-// Events the widget read over HTTP (long-poll pages or SSE), when it used it.
-async function httpEvents(page) {
-	return []; // SSE/long-poll bodies are not observable from here without a proxy
+// The WebSocket drops right after a message goes out: the reply, produced
+// while the socket is away, arrives after the widget reconnects (resume from
+// the last seq), exactly once.
+async function resume(browser) {
+	console.log('- resume after a dropped WebSocket');
+	const ctx = await browser.newContext();
+	const page = await ctx.newPage();
+	const errors = [];
+	page.on('pageerror', (e) => errors.push(String(e)));
+	let connections = 0;
+	let drop = false;
+	await page.routeWebSocket(/\/v1\/ws/, (ws) => {
+		connections++;
+		const server = ws.connectToServer();
+		ws.onMessage((msg) => {
+			server.send(msg);
+			let frame = null;
+			try { frame = JSON.parse(String(msg)); } catch { /* not JSON */ }
+			if (drop && frame && frame.type === 'message') {
+				drop = false;
+				server.close();
+				ws.close();
+			}
+		});
+	});
+	await page.goto(BASE + '/', { waitUntil: 'load' });
+	const w = page.locator('#retail-assistant-widget');
+	await w.locator('.launcher').click();
+	await page.waitForFunction(() => window.RetailAssistant.state().state === 'online', null, { timeout: REPLY_MS });
+	await ask(page, w, 'hello');
+	drop = true;
+	const reply = await ask(page, w, 'Is the sofa in stock?');
+	check(connections >= 2, 'the widget reconnected after the drop', connections);
+	const turn = await reply.getAttribute('data-turn');
+	check(!!turn && await w.locator(`.bot.final[data-turn="${turn}"]`).count() === 1, 'the reply made while away arrived once', turn);
+	await page.waitForFunction(() => window.RetailAssistant.state().state === 'online', null, { timeout: REPLY_MS });
+	const again = await ask(page, w, 'hello');
+	check((await again.locator('.body').innerText()).trim().length > 0, 'the reconnected socket carries the next turn');
+	const turns = await w.locator('.bot.final').evaluateAll((els) => els.map((e) => e.getAttribute('data-turn')));
+	check(new Set(turns).size === turns.length, 'no reply shown twice', turns);
+	check(errors.length === 0, 'no script errors on the page', errors);
+	await ctx.close();
 }
 
 // A WebSocket that cannot connect: the widget falls back to the REST

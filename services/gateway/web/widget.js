@@ -844,8 +844,14 @@
 		clearQuickReplies();
 		st.pending++;
 		showTyping();
-		st.outbox.push({ text: text, id: randomId('m-'), tries: 0 });
-		start().then(flushOutbox);
+		var m = { text: text, id: randomId('m-'), tries: 0 };
+		st.outbox.push(m);
+		start().then(flushOutbox, function () {
+			var i = st.outbox.indexOf(m);
+			if (i >= 0)
+				st.outbox.splice(i, 1);
+			failed(t('sendfail'));
+		});
 	}
 
 	function flushOutbox() {
@@ -928,7 +934,7 @@
 		if (!log.querySelector('.msg'))
 			append(el('div', { class: 'msg bot greeting' }, [el('div', { class: 'body', text: opt('greeting', t('greeting')) })]));
 		start().catch(function () {
-			system(t('sendfail'), true);
+			system(t('offline'), true);
 		});
 		setTimeout(function () { input.focus(); }, 0);
 	}
