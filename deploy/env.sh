@@ -37,11 +37,18 @@ _po=$PORT_OFFSET
 : "${GATEWAY_WS_PORT:=$((8081 + _po))}"            # WebSocket
 
 : "${GATEWAY_URL:=http://127.0.0.1:$GATEWAY_HTTP_PORT}"
+
+# --- gateway secrets. DEVELOPMENT ONLY: these well-known values make the local
+# stack start; a real deployment sets its own (>= 32 random bytes each, e.g.
+# `openssl rand -base64 48`). The gateway has no built-in default and refuses
+# to start without them.
+: "${GATEWAY_JWT_SECRET:=dev-only-session-token-secret-not-for-production-0001}"
+: "${GATEWAY_ASSERTION_SECRET:=dev-only-customer-assertion-secret-not-for-production-0001}"
 : "${ADMIN_PORT_BASE:=$((9101 + _po))}"  # gateway; the others follow in SERVICES order
 
 export PORT_OFFSET GATEWAY_URL ADMIN_PORT_BASE RUN_DIR BIN_DIR LOCAL_INFRA KAFKA_BROKERS KAFKA_CONTROLLER_PORT KAFKA_HEAP KAFKA_JVM_OPTS KAFKA_NETWORK_THREADS KAFKA_IO_THREADS \
        TOPIC_PARTITIONS REDIS_URL REDIS_PORT PG_PORT DATABASE_URL DEMO_DATA \
-       GATEWAY_HTTP_PORT GATEWAY_WS_PORT
+       GATEWAY_HTTP_PORT GATEWAY_WS_PORT GATEWAY_JWT_SECRET GATEWAY_ASSERTION_SECRET
 
 # --- services, in start order. Each reads its admin port (/healthz, /readyz)
 # from ADMIN_PORT; stack.sh sets it per process from this table.

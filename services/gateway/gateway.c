@@ -261,6 +261,16 @@ void gw_touch_session(struct gw *gw, const char *sid)
 	pthread_mutex_unlock(&gw->lock);
 }
 
+int gw_session_alive(struct gw *gw, const char *sid)
+{
+	pthread_mutex_lock(&gw->lock);
+	struct gw_session *s = session_get(gw, sid, 0);
+	if (s)
+		s->last_active_us = util_now_us();
+	pthread_mutex_unlock(&gw->lock);
+	return s ? 0 : -1;
+}
+
 /* Caller holds the lock. */
 static int remember_delivered(struct gw *gw, const char *turn_id)
 {
@@ -441,4 +451,17 @@ void gw_shutdown(struct gw *gw)
 	gw->stopping = 1;
 	hmap_sweep(gw->sessions, wake_cb, NULL);
 	pthread_mutex_unlock(&gw->lock);
+}
+
+int gw_stopping(struct gw *gw)
+{
+	pthread_mutex_lock(&gw->lock);
+	int s = gw->stopping;
+	pthread_mutex_unlock(&gw->lock);
+	return s;
+}
+
+const char *gw_tenant(const struct gw *gw)
+{
+	return gw->conf.tenant_id;
 }

@@ -52,6 +52,10 @@ Chat__Turn *gw_build_turn(struct gw *gw, const char *sid, const struct gw_msg *m
 /* Make sure session sid exists (a message creates it). */
 void gw_touch_session(struct gw *gw, const char *sid);
 
+/* Session sid is alive: mark it active and return 0, or -1 when it is
+ * unknown (never opened here, or swept after its TTL). */
+int gw_session_alive(struct gw *gw, const char *sid);
+
 /* A reply arrived from chat.outbound.v1: stamp it, and append it to its
  * session's events unless this turn was delivered already. Returns 1 when
  * delivered, 0 for a duplicate, -1 when the turn has no rendered reply. */
@@ -73,5 +77,8 @@ size_t gw_session_count(struct gw *gw);
 
 /* Wake every waiter; later waits return at once. */
 void gw_shutdown(struct gw *gw);
+/* 1 after gw_shutdown. */
+int gw_stopping(struct gw *gw);
+const char *gw_tenant(const struct gw *gw);
 
 #endif

@@ -1,17 +1,28 @@
 /* http: the gateway's REST API on libmicrohttpd (see docs/api.md):
- *   POST /v1/sessions/{id}/messages[?wait=MS]   enqueue a message
- *   GET  /v1/sessions/{id}/events?after=SEQ[&wait=MS]   long-poll replies
+ *   POST /v1/sessions                            open a session, get a token
+ *   POST /v1/sessions/{id}/token                 refresh the token
+ *   POST /v1/sessions/{id}/messages[?wait=MS]    enqueue a message
+ *   GET  /v1/sessions/{id}/events?after=SEQ[&wait=MS]   long-poll or SSE
+ *   POST /v1/feedback                            rate a reply
+ * Everything under /v1/sessions/{id}/ needs the session's Bearer token.
  * Each connection has its own thread, so a request may block while it waits
  * for the broker's acknowledgement or for the reply. */
 #ifndef SERVICES_GATEWAY_HTTP_H
 #define SERVICES_GATEWAY_HTTP_H
 
+#include "auth.h"
 #include "gateway.h"
 
 struct gw_http_io {
 	/* Put turn on chat.inbound.v1 and wait for the broker to acknowledge
 	 * it. 0, or -1 with errstr (the message was not accepted). */
 	int (*enqueue)(void *arg, const Chat__Turn *turn, char *errstr, size_t errlen);
+	/* Publish a rating to chat.feedback.v1; 0 or -1 with errstr. */
+	int (*feedback)(void *arg, const Chat__Feedback *fb, char *errstr, size_t errlen);
+	/* Rate limit: 1 when the session sid from client address addr may
+	 * send one more message, 0 when over the limit with *retry_after_s
+	 * set. NULL: no limit. */
+	int (*allow)(void *arg, const char *sid, const char *addr, int *retry_after_s);
 	void *arg;
 };
 
@@ -21,6 +32,8 @@ struct gw_http_conf {
 	long max_body;
 	long max_wait_ms;
 	long max_connections;
+	const struct gw_auth_conf *auth;
+	long sse_keepalive_s; /* comment line on an idle event stream */
 };
 
 struct gw_http;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "auth.h"
 #include "gateway.h"
 #include "http.h"
 #include "kstage.h"
@@ -18,7 +19,8 @@
 #include "util.h"
 
 static struct svc_base base;
-static const char *http_addr, *tenant_id;
+static const char *http_addr, *tenant_id, *jwt_secret, *assertion_secret, *default_locale;
+static long token_ttl_s, token_leeway_s, sse_keepalive_s;
 static long http_port, ordinal, max_body, max_wait_ms, max_conns, events_per_session, max_sessions,
     session_ttl_s, dedupe_capacity;
 static const struct cfg_entry cfg[] = {
@@ -37,6 +39,15 @@ static const struct cfg_entry cfg[] = {
 	{ "GATEWAY_MAX_SESSIONS", CFG_INT, "100000", 16, 10000000, "sessions held in memory", &max_sessions },
 	{ "GATEWAY_SESSION_TTL_S", CFG_INT, "1800", 10, 86400, "idle time after which a session is forgotten",
 	  &session_ttl_s },
+	{ "GATEWAY_JWT_SECRET", CFG_STR, "", 0, 0,
+	  "HS256 secret for session tokens, at least 32 bytes (required; no default)", &jwt_secret },
+	{ "GATEWAY_ASSERTION_SECRET", CFG_STR, "", 0, 0,
+	  "HS256 secret of the retailer's customer assertions, at least 32 bytes (required; no default)",
+	  &assertion_secret },
+	{ "GATEWAY_TOKEN_TTL_S", CFG_INT, "900", 10, 900, "lifetime of a session token", &token_ttl_s },
+	{ "GATEWAY_TOKEN_LEEWAY_S", CFG_INT, "30", 0, 30, "clock skew allowed on exp/nbf/iat", &token_leeway_s },
+	{ "GATEWAY_DEFAULT_LOCALE", CFG_STR, "en-MY", 0, 0, "locale of a session that names none", &default_locale },
+	{ "GATEWAY_SSE_KEEPALIVE_S", CFG_INT, "15", 1, 300, "comment line on an idle event stream", &sse_keepalive_s },
 	{ "GATEWAY_DEDUPE_CAPACITY", CFG_INT, "200000", 1000, 10000000,
 	  "turn ids remembered as delivered (replayed replies are dropped)", &dedupe_capacity },
 };
@@ -56,7 +67,7 @@ struct gateway {
 	volatile sig_atomic_t stop_threads;
 	_Atomic int assigned; /* reply partitions assigned at a known offset */
 	pthread_t poll_tid, consume_tid;
-	struct metric *m_turns, *m_poison, *m_chunks;
+	struct metric *m_turns, *m_poison, *m_chunks, *m_feedback;
 };
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
@@ -73,19 +84,18 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opa
 	pthread_mutex_unlock(&p->lock);
 }
 
-static int enqueue(void *arg, const Chat__Turn *turn, char *errstr, size_t errlen)
+/* Produce buf (taken) keyed key to topic and wait for the broker's
+ * acknowledgement. */
+static int produce_wait(struct gateway *g, const char *topic, const char *key, void *buf, size_t len, char *errstr,
+			size_t errlen)
 {
-	struct gateway *g = arg;
 	struct pending p = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
-	size_t len;
-	void *buf = turn_encode(turn, &len);
 	rd_kafka_resp_err_t err = rd_kafka_producev(
-	    g->producer, RD_KAFKA_V_TOPIC(TOPIC_INBOUND), RD_KAFKA_V_KEY(turn->session_id, strlen(turn->session_id)),
-	    RD_KAFKA_V_VALUE(buf, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_OPAQUE(&p),
-	    RD_KAFKA_V_END);
+	    g->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(buf, len),
+	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_OPAQUE(&p), RD_KAFKA_V_END);
 	if (err) {
 		free(buf);
-		snprintf(errstr, errlen, "cannot produce to %s: %s", TOPIC_INBOUND, rd_kafka_err2str(err));
+		snprintf(errstr, errlen, "cannot produce to %s: %s", topic, rd_kafka_err2str(err));
 		return -1;
 	}
 	/* The message timeout bounds this wait; the report always comes. */
@@ -97,7 +107,29 @@ static int enqueue(void *arg, const Chat__Turn *turn, char *errstr, size_t errle
 		snprintf(errstr, errlen, "broker did not accept the message: %s", rd_kafka_err2str(p.err));
 		return -1;
 	}
+	return 0;
+}
+
+static int enqueue(void *arg, const Chat__Turn *turn, char *errstr, size_t errlen)
+{
+	struct gateway *g = arg;
+	size_t len;
+	void *buf = turn_encode(turn, &len);
+	if (produce_wait(g, TOPIC_INBOUND, turn->session_id, buf, len, errstr, errlen))
+		return -1;
 	metrics_inc(g->m_turns, 1);
+	return 0;
+}
+
+static int publish_feedback(void *arg, const Chat__Feedback *fb, char *errstr, size_t errlen)
+{
+	struct gateway *g = arg;
+	size_t len = chat__feedback__get_packed_size(fb);
+	void *buf = xmalloc(len ? len : 1);
+	chat__feedback__pack(fb, buf);
+	if (produce_wait(g, TOPIC_FEEDBACK, fb->session_id, buf, len, errstr, errlen))
+		return -1;
+	metrics_inc(g->m_feedback, 1);
 	return 0;
 }
 
@@ -261,6 +293,15 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc > 0 ? 0 : 2;
 	char errstr[512];
+	struct gw_auth_conf ac = { jwt_secret, assertion_secret, token_ttl_s, (int)token_leeway_s, default_locale };
+	if (gw_auth_conf_check(&ac, errstr, sizeof(errstr))) {
+		log_error("refusing to start: %s", errstr);
+		return 2;
+	}
+	if (!gw_auth_valid_locale(default_locale)) {
+		log_error("refusing to start: GATEWAY_DEFAULT_LOCALE \"%s\" is not a language tag", default_locale);
+		return 2;
+	}
 	struct gateway g;
 	memset(&g, 0, sizeof(g));
 	struct gw_conf gc = { tenant_id, (int)ordinal, (int)events_per_session, max_sessions, session_ttl_s,
@@ -269,6 +310,7 @@ int main(int argc, char **argv)
 	g.m_turns = metrics_counter("gateway_turns_total", "Messages accepted into the pipeline", "");
 	g.m_poison = metrics_counter("gateway_poison_replies_total", "Undecodable replies dead-lettered", "");
 	g.m_chunks = metrics_counter("gateway_stream_chunks_total", "Stream chunks received", "");
+	g.m_feedback = metrics_counter("gateway_feedback_total", "Ratings published to chat.feedback.v1", "");
 	rc = 1;
 	struct admin *adm = NULL;
 	struct gw_http *http = NULL;
@@ -282,8 +324,9 @@ int main(int argc, char **argv)
 	admin_add_check(adm, "kafka", check_kafka, &g);
 	pthread_create(&g.poll_tid, NULL, poll_main, &g);
 	pthread_create(&g.consume_tid, NULL, consume_main, &g);
-	struct gw_http_conf hc = { http_addr, (int)http_port, max_body, max_wait_ms, max_conns };
-	http = gw_http_start(g.gw, &hc, (struct gw_http_io){ enqueue, &g }, errstr, sizeof(errstr));
+	struct gw_http_conf hc = { http_addr, (int)http_port, max_body, max_wait_ms, max_conns, &ac, sse_keepalive_s };
+	struct gw_http_io io = { .enqueue = enqueue, .feedback = publish_feedback, .allow = NULL, .arg = &g };
+	http = gw_http_start(g.gw, &hc, io, errstr, sizeof(errstr));
 	if (!http) {
 		log_error("%s", errstr);
 		goto stop_threads;

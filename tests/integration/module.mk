@@ -1,11 +1,11 @@
 # Integration tests: run against the real local stack (make run).
-INTEGRATION_SRCS := $(wildcard tests/integration/*.c) tools/chatctl/client.c
+INTEGRATION_SRCS := $(wildcard tests/integration/*.c) tools/chatctl/client.c services/gateway/jwt.c
 INTEGRATION_BIN := $(BUILD)/tests/integration
 
 $(INTEGRATION_BIN): $(call objs,$(INTEGRATION_SRCS)) $(LIBCOMMON)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBCOMMON) -lcriterion -lcurl $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBCOMMON) -lcriterion -lcurl -lcrypto $(LDLIBS)
 
 .PHONY: test-integration
 test-integration: $(INTEGRATION_BIN)

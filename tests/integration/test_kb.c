@@ -187,7 +187,7 @@ Test(kb, rag_turn_reaches_the_llm_caller_with_passages, .timeout = 90)
 			     "en/returns-refunds.md", 30000),
 		     0);
 	char errstr[512], sid[64];
-	it_session(sid, sizeof(sid), "kb-rag");
+	it_open_session(sid, sizeof(sid));
 	rd_kafka_t *rk = it_tail("chat.grounded.v1");
 
 	json_t *reply = it_ask(sid, "Can I return a sofa I bought two weeks ago?");

@@ -14,7 +14,10 @@
 static const char usage[] =
     "usage: chatctl COMMAND [options]\n"
     "\n"
-    "  ask TEXT [--session ID] [--wait MS]   send one message, print the reply and each hop's latency\n"
+    "  ask TEXT [--wait MS] [--locale L] [--assertion JWT] [--session ID --token T]\n"
+    "                                        send one message in a new session (a guest, or the\n"
+    "                                        customer a signed assertion names) or in session ID\n"
+    "                                        with its token; print the reply and each hop's latency\n"
     "  status                                readiness of every service (their /readyz)\n"
     "  topics                                topics, partitions and consumer-group lag\n"
     "  topics create --file F [--partitions N] [--replication N]\n"
@@ -63,15 +66,39 @@ static int cmd_ask(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	char uuid[37], errstr[256];
-	util_uuid(uuid);
-	const char *sid = opt(argc, argv, 3, "--session", uuid);
+	char errstr[256], sidbuf[160];
+	const char *sid = opt(argc, argv, 3, "--session", NULL);
+	const char *token = opt(argc, argv, 3, "--token", NULL);
 	long wait_ms = opt_long(argc, argv, 3, "--wait", 15000, 1, 120000);
 	struct cc_http h;
 	if (cc_http_init(&h, env_or("GATEWAY_URL", "http://127.0.0.1:8080")))
 		return 1;
 	long status = 0;
 	json_t *resp = NULL;
+	if (sid && token) {
+		cc_set_token(sid, token, 900);
+	} else if (sid || token) {
+		fprintf(stderr, "chatctl: --session and --token go together\n");
+		cc_http_release(&h);
+		return 2;
+	} else {
+		if (cc_open_session(&h, opt(argc, argv, 3, "--assertion", NULL), opt(argc, argv, 3, "--locale", NULL), sidbuf,
+				    sizeof(sidbuf), &status, &resp, errstr, sizeof(errstr))) {
+			fprintf(stderr, "chatctl: cannot reach the gateway: %s\n", errstr);
+			cc_http_release(&h);
+			return 1;
+		}
+		if (status != 201) {
+			const char *err = json_string_value(json_object_get(resp, "error"));
+			fprintf(stderr, "chatctl: cannot open a session (%ld): %s\n", status, err ? err : "(no message)");
+			json_decref(resp);
+			cc_http_release(&h);
+			return 1;
+		}
+		json_decref(resp);
+		resp = NULL;
+		sid = sidbuf;
+	}
 	int64_t t0 = util_mono_us();
 	int rc = cc_post_message(&h, sid, argv[2], NULL, (int)wait_ms, &status, &resp, errstr, sizeof(errstr));
 	int64_t took = util_mono_us() - t0;
