@@ -7,6 +7,7 @@
 // never a sleep; nothing here measures time.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,6 +16,7 @@ const offset = Number(process.env.PORT_OFFSET || 0);
 const BASE = (process.env.GATEWAY_URL || `http://127.0.0.1:${8080 + offset}`).replace(/\/+$/, '');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ARTIFACTS = join(here, 'artifacts');
+const WS_PORT = Number(process.env.GATEWAY_WS_PORT || 8081 + offset);
 const REPLY_MS = 90_000;
 mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -41,6 +43,8 @@ async function newPage(browser, opts = {}) {
 	if (opts.config)
 		await ctx.addInitScript((c) => { window.RetailAssistantConfig = c; }, opts.config);
 	const page = await ctx.newPage();
+	if (opts.clock)
+		await page.clock.install(); // page time runs on, and can jump ahead
 	const errors = [];
 	page.on('pageerror', (e) => errors.push(String(e)));
 	page.on('dialog', (d) => { errors.push('dialog: ' + d.message()); d.dismiss(); });
@@ -94,8 +98,19 @@ async function state(page) {
 	return page.evaluate(() => window.RetailAssistant.state());
 }
 
+// Whether the gateway listens for WebSockets: then the widget must use them.
+function wsListening() {
+	return new Promise((resolve) => {
+		const sock = connect({ host: new URL(BASE).hostname, port: WS_PORT });
+		sock.on('connect', () => { sock.destroy(); resolve(true); });
+		sock.on('error', () => resolve(false));
+	});
+}
+let WS_EXPECTED = false;
+
 async function main() {
-	console.log(`e2e: widget against ${BASE} (chromium ${CHROMIUM})`);
+	WS_EXPECTED = await wsListening();
+	console.log(`e2e: widget against ${BASE}, WebSocket port ${WS_PORT} ${WS_EXPECTED ? 'listening' : 'closed'} (chromium ${CHROMIUM})`);
 	const browser = await chromium.launch({
 		executablePath: CHROMIUM,
 		headless: true,
@@ -108,6 +123,7 @@ async function main() {
 		else
 			console.log(`- resume after a dropped WebSocket: not run (transport ${transport})`);
 		await fallback(browser);
+		await refresh(browser);
 		await mobile(browser);
 	} finally {
 		await browser.close();
@@ -132,9 +148,11 @@ async function conversation(browser) {
 		return s.session_id && s.state === 'online';
 	}, null, { timeout: REPLY_MS });
 	const s0 = await state(page);
-	console.log(`  (session ${s0.session_id}, transport ${s0.transport}${s0.legacy ? ', gateway without /v1/sessions' : ''})`);
-	if (!s0.legacy)
+	console.log(`  (session ${s0.session_id}, transport ${s0.transport})`);
+	if (WS_EXPECTED)
 		check(s0.transport === 'ws', 'the widget talks over the WebSocket', s0);
+	else
+		check(s0.transport === 'http' && s0.http_mode === 'sse', 'without a WebSocket listener the widget reads Server-Sent Events', s0);
 	await watch(page);
 
 	// A question that earns quick replies.
@@ -202,15 +220,9 @@ async function conversation(browser) {
 	check(await up.getAttribute('aria-label') !== null, 'feedback buttons have aria-labels');
 	await up.click();
 	const resp = await fbResp;
-	if (s0.legacy) {
-		console.log(`  (gateway without /v1/feedback: HTTP ${resp.status()})`);
-		await reply.locator('.fb .note.failed').waitFor();
-		check(await up.isEnabled(), 'feedback failure is shown and the buttons stay usable');
-	} else {
-		check(resp.status() === 202, 'POST /v1/feedback answered 202', resp.status());
-		await reply.locator('.fb .note.done').waitFor();
-		check(await up.getAttribute('aria-pressed') === 'true', 'the 👍 button shows as pressed');
-	}
+	check(resp.status() === 202, 'POST /v1/feedback answered 202', resp.status());
+	await reply.locator('.fb .note.done').waitFor();
+	check(await up.getAttribute('aria-pressed') === 'true', 'the 👍 button shows as pressed');
 
 	await page.screenshot({ path: join(ARTIFACTS, 'widget-desktop.png') });
 	console.log(`  screenshot ${join(ARTIFACTS, 'widget-desktop.png')}`);
@@ -279,6 +291,28 @@ async function fallback(browser) {
 	check((await reply.locator('.body').innerText()).trim().length > 0, 'a reply arrives without the WebSocket');
 	const s = await state(page);
 	check(s.transport === 'http', 'the widget fell back to the REST events endpoint', s);
+	check(s.http_mode === 'sse', 'the events endpoint streamed Server-Sent Events', s);
+	check(errors.length === 0, 'no script errors on the page', errors);
+	await ctx.close();
+}
+
+// The session token is renewed before it expires: jump the page's clock to
+// a minute before expiry and watch the widget refresh it, then talk on.
+async function refresh(browser) {
+	console.log('- token refresh');
+	const { ctx, page, w, errors } = await newPage(browser, { clock: true });
+	await w.locator('.launcher').click();
+	await page.waitForFunction(() => window.RetailAssistant.state().state === 'online', null, { timeout: REPLY_MS });
+	const sid = (await state(page)).session_id;
+	const renewed = page.waitForResponse((r) => r.url().endsWith(`/v1/sessions/${sid}/token`), { timeout: REPLY_MS });
+	await page.clock.fastForward('14:10');
+	const resp = await renewed;
+	check(resp.status() === 200, 'the widget refreshed its token before expiry', resp.status());
+	const body = await resp.json();
+	check(body.session_id === sid && typeof body.token === 'string', 'the refresh kept the session', body.session_id);
+	const reply = await ask(page, w, 'hello');
+	check((await reply.locator('.body').innerText()).trim().length > 0, 'the session carries on with the new token');
+	check((await state(page)).session_id === sid, 'still the same session');
 	check(errors.length === 0, 'no script errors on the page', errors);
 	await ctx.close();
 }

@@ -340,9 +340,10 @@
 	/* --- state ----------------------------------------------------------------- */
 	var STORE_KEY = 'retail-assistant:' + TENANT + ':' + API;
 	var st = {
-		session: null,       /* {id, token, expiresAt, legacy} */
+		session: null,       /* {id, token, expiresAt} */
 		lastSeq: 0,
 		transport: null,     /* 'ws' | 'http' */
+		httpMode: null,      /* 'sse' | 'poll': what the events endpoint answered */
 		state: 'idle',       /* idle | connecting | online | reconnecting | offline */
 		ws: null,
 		wsEverOpen: false,
@@ -353,7 +354,6 @@
 		bubbles: {},         /* turn_id -> bot bubble */
 		started: false,
 		refreshTimer: null,
-		kick: null,
 		epoch: 0             /* bumps when the session is replaced */
 	};
 
@@ -368,7 +368,7 @@
 	function load() {
 		try {
 			var v = JSON.parse(sessionStorage.getItem(STORE_KEY) || 'null');
-			if (v && v.s && v.s.id && (v.s.legacy || v.s.expiresAt > Date.now() + 30000)) {
+			if (v && v.s && v.s.id && v.s.token && v.s.expiresAt > Date.now() + 30000) {
 				st.session = v.s;
 				st.lastSeq = v.seq || 0;
 			}
@@ -406,16 +406,15 @@
 
 	function adopt(j) {
 		st.session = {
-			id: j.session_id, token: j.token, legacy: false,
+			id: j.session_id, token: j.token,
 			expiresAt: Date.now() + Math.max(30, Number(j.expires_in) || 900) * 1000
 		};
 		save();
 		scheduleRefresh();
 	}
 
-	/* A session from POST /v1/sessions. A gateway without that endpoint (404)
-	 * is one that creates sessions on the first message and has no tokens: the
-	 * widget then picks its own id and uses the REST transport. */
+	/* A session from POST /v1/sessions: a guest, or the customer that the
+	 * retailer's signed assertion names. */
 	function createSession() {
 		var body = { locale: LOCALE };
 		if (ASSERTION)
@@ -427,19 +426,13 @@
 					st.bubbles = {};
 					adopt(j);
 				});
-			if (resp.status === 404 || resp.status === 405) {
-				st.session = { id: randomId('web-'), token: null, legacy: true, expiresAt: 0 };
-				st.lastSeq = 0;
-				save();
-				return;
-			}
 			return errorOf(resp).then(function (e) { throw new Error(e); });
 		});
 	}
 
 	function scheduleRefresh() {
 		clearTimeout(st.refreshTimer);
-		if (!st.session || st.session.legacy)
+		if (!st.session)
 			return;
 		var left = st.session.expiresAt - Date.now();
 		var at = Math.max(1000, Math.min(left - 60000, left * 0.8));
@@ -449,7 +442,7 @@
 	/* Fresh token before the old one expires; a session the gateway no longer
 	 * knows (or a token it refuses) means starting a new one. */
 	function refreshToken(attempt) {
-		if (!st.session || st.session.legacy)
+		if (!st.session)
 			return Promise.resolve();
 		var epoch = st.epoch;
 		return api('POST', '/v1/sessions/' + encodeURIComponent(st.session.id) + '/token').then(function (resp) {
@@ -671,7 +664,7 @@
 	function connect() {
 		if (!st.session)
 			return;
-		var useWs = TRANSPORT === 'ws' || (TRANSPORT === 'auto' && !st.session.legacy && st.transport !== 'http' &&
+		var useWs = TRANSPORT === 'ws' || (TRANSPORT === 'auto' && st.transport !== 'http' &&
 			typeof WebSocket === 'function');
 		st.transport = useWs ? 'ws' : 'http';
 		setState(st.state === 'online' ? 'reconnecting' : 'connecting');
@@ -753,11 +746,6 @@
 				'&wait=' + POLL_WAIT_MS;
 			api('GET', path, undefined, { Accept: 'text/event-stream, application/json;q=0.9' }, ctl.signal)
 				.then(function (resp) {
-					if (resp.status === 404 && st.session.legacy) {
-						/* no message yet: the session starts with the first one */
-						setState('online');
-						return waitKick(3000);
-					}
 					if (resp.status === 401 || resp.status === 403 || resp.status === 404)
 						return renewSession().then(function () { epoch = -1; });
 					if (resp.status === 429) {
@@ -769,7 +757,8 @@
 					setState('online');
 					attempt = 0;
 					var ct = resp.headers.get('Content-Type') || '';
-					if (ct.indexOf('text/event-stream') === 0)
+					st.httpMode = ct.indexOf('text/event-stream') === 0 ? 'sse' : 'poll';
+					if (st.httpMode === 'sse')
 						return readSse(resp).then(function () {
 							/* the server ended the stream: reconnect, not at once */
 							return sleep(backoff(attempt++));
@@ -791,13 +780,6 @@
 				.then(once);
 		}
 		once();
-	}
-
-	function waitKick(ms) {
-		return new Promise(function (resolve) {
-			var timer = setTimeout(resolve, ms);
-			st.kick = function () { clearTimeout(timer); st.kick = null; resolve(); };
-		});
 	}
 
 	function readSse(resp) {
@@ -875,12 +857,9 @@
 		var epoch = st.epoch;
 		var path = '/v1/sessions/' + encodeURIComponent(st.session.id) + '/messages';
 		api('POST', path, { text: m.text, client_msg_id: m.id, channel: 'web' }).then(function (resp) {
-			if (resp.status === 202 || resp.status === 200) {
-				if (st.kick)
-					st.kick();
+			if (resp.status === 202 || resp.status === 200)
 				return;
-			}
-			if ((resp.status === 401 || resp.status === 404) && m.tries++ < 1 && !st.session.legacy) {
+			if ((resp.status === 401 || resp.status === 404) && m.tries++ < 1) {
 				st.outbox.unshift(m);
 				return renewSession();
 			}
@@ -996,8 +975,8 @@
 		send: function (text) { send(text); },
 		state: function () {
 			return {
-				session_id: st.session && st.session.id, transport: st.transport, state: st.state,
-				last_seq: st.lastSeq, legacy: !!(st.session && st.session.legacy), ws_url: WS_URL, api: API
+				session_id: st.session && st.session.id, transport: st.transport, http_mode: st.httpMode, state: st.state,
+				last_seq: st.lastSeq, ws_url: WS_URL, api: API
 			};
 		}
 	};
