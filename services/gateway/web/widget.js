@@ -707,7 +707,9 @@
 	/* Reconnect with backoff; a socket that never opened twice in a row (and
 	 * never did on this page) means WebSockets do not get through: use the
 	 * REST transport instead. The browser cannot tell a refused token (401)
-	 * from a network failure, so a token close to expiry is refreshed first. */
+	 * from a network failure, so after a failed attempt, or with a token close
+	 * to expiry, the token is refreshed first (which starts a new session when
+	 * the gateway no longer knows this one). */
 	function wsClosed(epoch, wasOpen) {
 		if (epoch !== st.epoch)
 			return;
@@ -724,8 +726,8 @@
 		sleep(delay).then(function () {
 			if (epoch !== st.epoch)
 				return;
-			var soon = st.session && st.session.expiresAt - Date.now() < 90000;
-			return (soon ? refreshToken(0) : Promise.resolve()).then(function () {
+			var renew = st.wsFailures > 0 || (st.session && st.session.expiresAt - Date.now() < 90000);
+			return (renew ? refreshToken(0) : Promise.resolve()).then(function () {
 				if (epoch === st.epoch && !st.ws)
 					connectWs(epoch);
 			});
