@@ -44,11 +44,19 @@ _po=$PORT_OFFSET
 # to start without them.
 : "${GATEWAY_JWT_SECRET:=dev-only-session-token-secret-not-for-production-0001}"
 : "${GATEWAY_ASSERTION_SECRET:=dev-only-customer-assertion-secret-not-for-production-0001}"
+# Rate limits of the local stack: every test and benchmark client shares
+# 127.0.0.1, so the per-address bucket is wide here (the gateway's own
+# defaults are 30/min burst 10 per session, 600/min burst 100 per address).
+: "${GATEWAY_RATE_SESSION_PER_MIN:=120}"
+: "${GATEWAY_RATE_SESSION_BURST:=20}"
+: "${GATEWAY_RATE_ADDR_PER_MIN:=600000}"
+: "${GATEWAY_RATE_ADDR_BURST:=20000}"
 : "${ADMIN_PORT_BASE:=$((9101 + _po))}"  # gateway; the others follow in SERVICES order
 
 export PORT_OFFSET GATEWAY_URL ADMIN_PORT_BASE RUN_DIR BIN_DIR LOCAL_INFRA KAFKA_BROKERS KAFKA_CONTROLLER_PORT KAFKA_HEAP KAFKA_JVM_OPTS KAFKA_NETWORK_THREADS KAFKA_IO_THREADS \
        TOPIC_PARTITIONS REDIS_URL REDIS_PORT PG_PORT DATABASE_URL DEMO_DATA \
-       GATEWAY_HTTP_PORT GATEWAY_WS_PORT GATEWAY_JWT_SECRET GATEWAY_ASSERTION_SECRET
+       GATEWAY_HTTP_PORT GATEWAY_WS_PORT GATEWAY_JWT_SECRET GATEWAY_ASSERTION_SECRET \
+       GATEWAY_RATE_SESSION_PER_MIN GATEWAY_RATE_SESSION_BURST GATEWAY_RATE_ADDR_PER_MIN GATEWAY_RATE_ADDR_BURST
 
 # --- services, in start order. Each reads its admin port (/healthz, /readyz)
 # from ADMIN_PORT; stack.sh sets it per process from this table.

@@ -9,11 +9,13 @@
 
 #include "admin.h"
 #include "auth.h"
+#include "credis.h"
 #include "gateway.h"
 #include "http.h"
 #include "kstage.h"
 #include "log.h"
 #include "metrics.h"
+#include "ratelimit.h"
 #include "svc.h"
 #include "topics.h"
 #include "util.h"
@@ -21,6 +23,9 @@
 static struct svc_base base;
 static const char *http_addr, *tenant_id, *jwt_secret, *assertion_secret, *default_locale;
 static long token_ttl_s, token_leeway_s, sse_keepalive_s;
+static const char *redis_url;
+static long rl_session_per_min, rl_session_burst, rl_addr_per_min, rl_addr_burst, redis_timeout_ms;
+static int rl_fail_open;
 static long http_port, ordinal, max_body, max_wait_ms, max_conns, events_per_session, max_sessions,
     session_ttl_s, dedupe_capacity;
 static const struct cfg_entry cfg[] = {
@@ -48,6 +53,20 @@ static const struct cfg_entry cfg[] = {
 	{ "GATEWAY_TOKEN_LEEWAY_S", CFG_INT, "30", 0, 30, "clock skew allowed on exp/nbf/iat", &token_leeway_s },
 	{ "GATEWAY_DEFAULT_LOCALE", CFG_STR, "en-MY", 0, 0, "locale of a session that names none", &default_locale },
 	{ "GATEWAY_SSE_KEEPALIVE_S", CFG_INT, "15", 1, 300, "comment line on an idle event stream", &sse_keepalive_s },
+	{ "REDIS_URL", CFG_STR, "redis://127.0.0.1:6379/0", 0, 0, "rate-limit buckets and the session event log",
+	  &redis_url },
+	{ "GATEWAY_REDIS_TIMEOUT_MS", CFG_INT, "200", 10, 10000, "longest wait for one Redis command",
+	  &redis_timeout_ms },
+	{ "GATEWAY_RATE_SESSION_PER_MIN", CFG_INT, "30", 1, 1000000, "messages per minute per session (refill)",
+	  &rl_session_per_min },
+	{ "GATEWAY_RATE_SESSION_BURST", CFG_INT, "10", 1, 1000000, "messages a session may send at once",
+	  &rl_session_burst },
+	{ "GATEWAY_RATE_ADDR_PER_MIN", CFG_INT, "600", 1, 10000000,
+	  "messages per minute per client address (refill)", &rl_addr_per_min },
+	{ "GATEWAY_RATE_ADDR_BURST", CFG_INT, "100", 1, 10000000, "messages a client address may send at once",
+	  &rl_addr_burst },
+	{ "GATEWAY_RATE_FAIL_OPEN", CFG_BOOL, "1", 0, 0,
+	  "when Redis is down: 1 allows messages without limits, 0 refuses them (429)", &rl_fail_open },
 	{ "GATEWAY_DEDUPE_CAPACITY", CFG_INT, "200000", 1000, 10000000,
 	  "turn ids remembered as delivered (replayed replies are dropped)", &dedupe_capacity },
 };
@@ -68,6 +87,7 @@ struct gateway {
 	_Atomic int assigned; /* reply partitions assigned at a known offset */
 	pthread_t poll_tid, consume_tid;
 	struct metric *m_turns, *m_poison, *m_chunks, *m_feedback;
+	struct gw_ratelimit *rl;
 };
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
@@ -131,6 +151,12 @@ static int publish_feedback(void *arg, const Chat__Feedback *fb, char *errstr, s
 		return -1;
 	metrics_inc(g->m_feedback, 1);
 	return 0;
+}
+
+static int allow(void *arg, const char *sid, const char *addr, int *retry_after_s)
+{
+	struct gateway *g = arg;
+	return gw_ratelimit_allow(g->rl, sid, addr, retry_after_s);
 }
 
 static void *poll_main(void *arg)
@@ -314,6 +340,7 @@ int main(int argc, char **argv)
 	rc = 1;
 	struct admin *adm = NULL;
 	struct gw_http *http = NULL;
+	struct credis *redis = NULL;
 	if (setup_kafka(&g, errstr, sizeof(errstr))) {
 		log_error("cannot set up Kafka: %s", errstr);
 		goto out;
@@ -325,7 +352,15 @@ int main(int argc, char **argv)
 	pthread_create(&g.poll_tid, NULL, poll_main, &g);
 	pthread_create(&g.consume_tid, NULL, consume_main, &g);
 	struct gw_http_conf hc = { http_addr, (int)http_port, max_body, max_wait_ms, max_conns, &ac, sse_keepalive_s };
-	struct gw_http_io io = { .enqueue = enqueue, .feedback = publish_feedback, .allow = NULL, .arg = &g };
+	redis = credis_new(redis_url, (int)redis_timeout_ms, errstr, sizeof(errstr));
+	if (!redis) {
+		log_error("REDIS_URL: %s", errstr);
+		goto stop_threads;
+	}
+	struct gw_ratelimit_conf rlc = { rl_session_per_min, rl_session_burst, rl_addr_per_min, rl_addr_burst,
+					 rl_fail_open, "gw:rl:" };
+	g.rl = gw_ratelimit_new(redis, &rlc);
+	struct gw_http_io io = { .enqueue = enqueue, .feedback = publish_feedback, .allow = allow, .arg = &g };
 	http = gw_http_start(g.gw, &hc, io, errstr, sizeof(errstr));
 	if (!http) {
 		log_error("%s", errstr);
@@ -362,6 +397,8 @@ out:
 		rd_kafka_destroy(g.producer);
 	}
 	admin_stop(adm);
+	gw_ratelimit_free(g.rl);
+	credis_free(redis);
 	gw_free(g.gw);
 	log_info("stopped");
 	return rc;
