@@ -124,6 +124,7 @@ async function main() {
 			console.log(`- resume after a dropped WebSocket: not run (transport ${transport})`);
 		await fallback(browser);
 		await refresh(browser);
+		await flood(browser);
 		await mobile(browser);
 	} finally {
 		await browser.close();
@@ -313,6 +314,23 @@ async function refresh(browser) {
 	const reply = await ask(page, w, 'hello');
 	check((await reply.locator('.body').innerText()).trim().length > 0, 'the session carries on with the new token');
 	check((await state(page)).session_id === sid, 'still the same session');
+	check(errors.length === 0, 'no script errors on the page', errors);
+	await ctx.close();
+}
+
+// More messages at once than the session's burst allows: the widget says
+// so (429 on REST, an error frame on the WebSocket) instead of waiting.
+async function flood(browser) {
+	const burst = Number(process.env.GATEWAY_RATE_SESSION_BURST || 10);
+	console.log(`- rate limit (${burst + 5} messages at once, burst ${burst})`);
+	const { ctx, page, w, errors } = await newPage(browser);
+	await w.locator('.launcher').click();
+	await page.waitForFunction(() => window.RetailAssistant.state().state === 'online', null, { timeout: REPLY_MS });
+	await page.evaluate((n) => { for (let i = 0; i < n; i++) window.RetailAssistant.send(`hello ${i}`); }, burst + 5);
+	const alert = w.locator('.sys.err').first();
+	await alert.waitFor({ timeout: REPLY_MS });
+	const text = (await alert.innerText()).trim();
+	check(text.length > 0 && (await alert.getAttribute('role')) === 'alert', 'messages over the limit are reported to the customer', text);
 	check(errors.length === 0, 'no script errors on the page', errors);
 	await ctx.close();
 }

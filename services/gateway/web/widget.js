@@ -458,6 +458,7 @@
 				return;
 			if (st.session.expiresAt <= Date.now())
 				return renewSession();
+			clearTimeout(st.refreshTimer);
 			st.refreshTimer = setTimeout(function () { refreshToken(attempt + 1); }, backoff(attempt));
 		});
 	}
