@@ -12,6 +12,9 @@
 
 #include "turn.h"
 
+struct gw;
+typedef void (*gw_event_fn)(void *arg, const char *sid, uint64_t seq, const char *json);
+
 #define GW_MAX_SESSION_ID 128
 #define GW_MAX_CLIENT_MSG_ID 64
 
@@ -60,6 +63,20 @@ int gw_session_alive(struct gw *gw, const char *sid);
  * session's events unless this turn was delivered already. Returns 1 when
  * delivered, 0 for a duplicate, -1 when the turn has no rendered reply. */
 int gw_deliver(struct gw *gw, Chat__Turn *turn);
+
+/* A chunk arrived from chat.stream.v1: append a delta event {"type":
+ * "delta","seq","turn_id","text"} to its session unless the session is
+ * unknown here, the chunk was seen (replay) or the turn's final reply was
+ * delivered already. 1 delivered, 0 dropped, -1 malformed. */
+int gw_deliver_chunk(struct gw *gw, const Chat__StreamChunk *chunk);
+
+/* Called for every event appended to a session, in seq order per session,
+ * with the gateway's lock held: it must only hand the event on. */
+void gw_set_listener(struct gw *gw, gw_event_fn fn, void *arg);
+
+/* Call fn for each event of session sid with seq > after, in order. -1 when
+ * the session is unknown. */
+int gw_replay(struct gw *gw, const char *sid, uint64_t after, gw_event_fn fn, void *arg);
 
 /* Wait up to timeout_ms for the reply of turn_id in session sid. 0 with a
  * heap copy of the event JSON, -1 on timeout or shutdown. */

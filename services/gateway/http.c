@@ -481,7 +481,7 @@ struct gw_http *gw_http_start(struct gw *gw, const struct gw_http_conf *conf, st
 	h->gw = gw;
 	h->conf = *conf;
 	h->io = io;
-	h->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+	h->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 				      MHD_USE_ERROR_LOG,
 				  (uint16_t)conf->port, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR,
 				  (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT, (unsigned)conf->max_connections,

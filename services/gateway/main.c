@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "admin.h"
@@ -16,6 +17,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
+#include "ws.h"
 #include "svc.h"
 #include "topics.h"
 #include "util.h"
@@ -26,6 +28,8 @@ static long token_ttl_s, token_leeway_s, sse_keepalive_s;
 static const char *redis_url;
 static long rl_session_per_min, rl_session_burst, rl_addr_per_min, rl_addr_burst, redis_timeout_ms;
 static int rl_fail_open;
+static const char *ws_addr;
+static long ws_port, ws_ping_s, ws_idle_s, ws_workers, ws_max_queue;
 static long http_port, ordinal, max_body, max_wait_ms, max_conns, events_per_session, max_sessions,
     session_ttl_s, dedupe_capacity;
 static const struct cfg_entry cfg[] = {
@@ -53,6 +57,14 @@ static const struct cfg_entry cfg[] = {
 	{ "GATEWAY_TOKEN_LEEWAY_S", CFG_INT, "30", 0, 30, "clock skew allowed on exp/nbf/iat", &token_leeway_s },
 	{ "GATEWAY_DEFAULT_LOCALE", CFG_STR, "en-MY", 0, 0, "locale of a session that names none", &default_locale },
 	{ "GATEWAY_SSE_KEEPALIVE_S", CFG_INT, "15", 1, 300, "comment line on an idle event stream", &sse_keepalive_s },
+	{ "GATEWAY_WS_ADDR", CFG_STR, "127.0.0.1", 0, 0, "address of the WebSocket listener", &ws_addr },
+	{ "GATEWAY_WS_PORT", CFG_INT, "8081", 1, 65535, "port of the WebSocket listener", &ws_port },
+	{ "GATEWAY_WS_PING_S", CFG_INT, "30", 1, 3600, "ping an idle WebSocket client this often", &ws_ping_s },
+	{ "GATEWAY_WS_IDLE_S", CFG_INT, "300", 1, 86400, "close a WebSocket after this long without frames",
+	  &ws_idle_s },
+	{ "GATEWAY_WS_WORKERS", CFG_INT, "4", 1, 64, "threads enqueueing WebSocket messages", &ws_workers },
+	{ "GATEWAY_WS_MAX_QUEUE", CFG_INT, "1024", 16, 1000000,
+	  "frames queued for one WebSocket client before it is dropped as too slow", &ws_max_queue },
 	{ "REDIS_URL", CFG_STR, "redis://127.0.0.1:6379/0", 0, 0, "rate-limit buckets and the session event log",
 	  &redis_url },
 	{ "GATEWAY_REDIS_TIMEOUT_MS", CFG_INT, "200", 10, 10000, "longest wait for one Redis command",
@@ -172,8 +184,15 @@ static void handle_outbound(struct gateway *g, rd_kafka_message_t *rkm)
 	const char *topic = rd_kafka_topic_name(rkm->rkt);
 	char errstr[256];
 	if (!strcmp(topic, TOPIC_STREAM)) {
-		/* Streaming to clients arrives with the WebSocket channel. */
 		metrics_inc(g->m_chunks, 1);
+		Chat__StreamChunk *c = chat__stream_chunk__unpack(NULL, rkm->len, rkm->payload);
+		if (!c || gw_deliver_chunk(g->gw, c) < 0) {
+			metrics_inc(g->m_poison, 1);
+			kstage_dead_letter(g->producer, base.dlq_topic, "gateway", rkm,
+					   c ? "stream chunk without a valid session or turn id" : "undecodable stream chunk");
+		}
+		if (c)
+			chat__stream_chunk__free_unpacked(c, NULL);
 		return;
 	}
 	Chat__Turn *turn = turn_decode(rkm->payload, rkm->len, errstr, sizeof(errstr));
@@ -285,6 +304,17 @@ static int setup_kafka(struct gateway *g, char *errstr, size_t errlen)
 	return 0;
 }
 
+/* Every WebSocket is a descriptor: allow as many as the hard limit. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			log_warn("cannot raise the open-file limit; WebSocket connections are capped by it");
+	}
+}
+
 static int check_kafka(void *arg, char *detail, size_t len)
 {
 	struct gateway *g = arg;
@@ -340,6 +370,7 @@ int main(int argc, char **argv)
 	rc = 1;
 	struct admin *adm = NULL;
 	struct gw_http *http = NULL;
+	struct gw_ws *ws = NULL;
 	struct credis *redis = NULL;
 	if (setup_kafka(&g, errstr, sizeof(errstr))) {
 		log_error("cannot set up Kafka: %s", errstr);
@@ -366,8 +397,17 @@ int main(int argc, char **argv)
 		log_error("%s", errstr);
 		goto stop_threads;
 	}
-	log_info("started: REST on %s:%ld, reply partition %ld, admin on %s:%ld", http_addr, http_port, ordinal,
-		 base.admin_addr, base.admin_port);
+	raise_fd_limit();
+	struct gw_ws_conf wc = { ws_addr, (int)ws_port, &ac, ws_ping_s, ws_idle_s, max_body, ws_max_queue, (int)ws_workers };
+	ws = gw_ws_start(g.gw, &wc, io, errstr, sizeof(errstr));
+	if (!ws) {
+		log_error("%s", errstr);
+		gw_shutdown(g.gw);
+		gw_http_stop(http);
+		goto stop_threads;
+	}
+	log_info("started: REST on %s:%ld, WebSocket on %s:%ld, reply partition %ld, admin on %s:%ld", http_addr,
+		 http_port, ws_addr, ws_port, ordinal, base.admin_addr, base.admin_port);
 	admin_log_unready(adm);
 	int64_t last_sweep = util_mono_us();
 	while (!svc_stop) {
@@ -382,6 +422,7 @@ int main(int argc, char **argv)
 	log_info("stopping: closing the REST API");
 	/* Stop accepting, wake long-polls, let open requests finish. */
 	gw_shutdown(g.gw);
+	gw_ws_stop(ws);
 	gw_http_stop(http);
 stop_threads:
 	g.stop_threads = 1;

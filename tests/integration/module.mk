@@ -1,5 +1,5 @@
 # Integration tests: run against the real local stack (make run).
-INTEGRATION_SRCS := $(wildcard tests/integration/*.c) tools/chatctl/client.c services/gateway/jwt.c
+INTEGRATION_SRCS := $(wildcard tests/integration/*.c) tools/chatctl/client.c tools/chatctl/wsclient.c services/gateway/jwt.c
 INTEGRATION_BIN := $(BUILD)/tests/integration
 
 $(INTEGRATION_BIN): $(call objs,$(INTEGRATION_SRCS)) $(LIBCOMMON)
