@@ -45,6 +45,14 @@ async function newPage(browser, opts = {}) {
 	const page = await ctx.newPage();
 	if (opts.clock)
 		await page.clock.install(); // page time runs on, and can jump ahead
+	if (opts.route) {
+		// Pass the WebSocket through, keeping a handle to add frames.
+		page.__wsRoutes = [];
+		await page.routeWebSocket(/\/v1\/ws/, (ws) => {
+			ws.connectToServer();
+			page.__wsRoutes.push(ws);
+		});
+	}
 	const errors = [];
 	page.on('pageerror', (e) => errors.push(String(e)));
 	page.on('dialog', (d) => { errors.push('dialog: ' + d.message()); d.dismiss(); });
@@ -118,10 +126,12 @@ async function main() {
 	});
 	try {
 		const transport = await conversation(browser);
-		if (transport === 'ws')
+		if (transport === 'ws') {
 			await resume(browser);
-		else
-			console.log(`- resume after a dropped WebSocket: not run (transport ${transport})`);
+			await rendering(browser);
+		} else {
+			console.log(`- resume after a dropped WebSocket, rendering: not run (transport ${transport})`);
+		}
 		await fallback(browser);
 		await refresh(browser);
 		await flood(browser);
@@ -279,6 +289,63 @@ async function resume(browser) {
 	check(new Set(turns).size === turns.length, 'no reply shown twice', turns);
 	check(errors.length === 0, 'no script errors on the page', errors);
 	await ctx.close();
+}
+
+// How the widget renders what a reply can hold, whatever the demo data
+// happens to produce: frames are added to the page's (real) WebSocket, a
+// stream of deltas and then a final reply with Markdown, a product card and
+// citations.
+async function rendering(browser) {
+	console.log('- rendering of streamed text, Markdown, cards and citations (frames added to the socket)');
+	const { ctx, page, w, errors } = await newPage(browser, { route: true });
+	await w.locator('.launcher').click();
+	await page.waitForFunction(() => window.RetailAssistant.state().state === 'online', null, { timeout: REPLY_MS });
+	const route = page.__wsRoutes[page.__wsRoutes.length - 1];
+	const turn = 'e2e-render-1';
+	let seq = 1000000;
+	route.send(JSON.stringify({ type: 'delta', seq: ++seq, turn_id: turn, text: 'The **Sena** sofa ' }));
+	const bubble = w.locator(`.bot[data-turn="${turn}"]`);
+	await bubble.waitFor();
+	check(await bubble.evaluate((b) => b.classList.contains('streaming')), 'a delta opens a streaming bubble');
+	check(await typingHidden(w), 'the typing indicator gives way to the streamed text');
+	route.send(JSON.stringify({ type: 'delta', seq: ++seq, turn_id: turn, text: 'is in stock <b>now</b>.' }));
+	await page.waitForFunction((t) => {
+		const b = document.getElementById('retail-assistant-widget').shadowRoot.querySelector(`[data-turn="${t}"] .body`);
+		return b && b.textContent.endsWith('now</b>.');
+	}, turn, { timeout: REPLY_MS });
+	check((await bubble.locator('.body').textContent()) === 'The **Sena** sofa is in stock <b>now</b>.', 'deltas are appended as plain text');
+	route.send(JSON.stringify({
+		type: 'final', seq: ++seq, turn_id: turn, action: 'answer', language: 'en',
+		text: 'The **Sena** sofa is in stock:\n- Mid Valley: 4\n- Sunway: 2\n\nSee [our delivery policy](https://example.com/delivery) or [this](javascript:alert(1)). <img src=x onerror=alert(1)>',
+		citations: [{ id: 'kb-delivery', title: 'Delivery and shipping' }, { id: 'kb-faq' }],
+		quick_replies: [{ title: 'Reserve it', payload: 'Reserve the Sena sofa' }],
+		cards: [{ sku: 'HL-SOFA-0001', name: 'Sena 3-Seater Sofa', price_sen: 129990, currency: 'MYR', stock: 2, url: 'https://example.com/p/1', image_url: 'javascript:alert(1)' }]
+	}));
+	await bubble.locator('.fb').waitFor();
+	check(!(await bubble.evaluate((b) => b.classList.contains('streaming'))), 'the final reply replaces the stream');
+	check((await bubble.locator('.body strong').first().innerText()) === 'Sena', 'bold text is rendered');
+	check(await bubble.locator('.body li').count() === 2, 'a list is rendered');
+	const links = await bubble.locator('.body a').evaluateAll((as) => as.map((a) => [a.href, a.rel, a.target]));
+	check(links.length === 1 && links[0][0] === 'https://example.com/delivery' && links[0][1].includes('noopener') && links[0][2] === '_blank',
+		'only the https link is a link, opening safely', links);
+	check((await bubble.locator('.body').innerText()).includes('<img src=x onerror=alert(1)>') && await bubble.locator('img').count() === 0,
+		'markup in the reply stays text');
+	const cites = await bubble.locator('.cites li').allInnerTexts();
+	check(cites.length === 2 && cites[0] === 'Delivery and shipping' && cites[1] === 'kb-faq', 'citations show their titles (the id without one)', cites);
+	const card = bubble.locator('.card');
+	const price = await card.locator('.price').innerText();
+	check(price.replace(/\s/g, '') === 'RM1,299.90', 'price_sen 129990 shows as RM 1,299.90', price);
+	check(/2/.test(await card.locator('.stock.low').innerText()), 'low stock is flagged with the count');
+	check(await card.locator('img').count() === 0, 'an image with a non-http URL is left out');
+	check(await w.locator('.qr button', { hasText: 'Reserve it' }).count() === 1, 'quick replies of the final reply are offered');
+	await page.screenshot({ path: join(ARTIFACTS, 'widget-rendering.png') });
+	console.log(`  screenshot ${join(ARTIFACTS, 'widget-rendering.png')}`);
+	check(errors.length === 0 && await page.evaluate(() => window.__xss === undefined), 'no script errors or injected script on the page', errors);
+	await ctx.close();
+}
+
+async function typingHidden(w) {
+	return w.locator('.typing').evaluate((t) => t.hasAttribute('hidden'));
 }
 
 // A WebSocket that cannot connect: the widget falls back to the REST

@@ -161,8 +161,8 @@
 	var INLINE = /(\*\*([^*\n]+)\*\*)|(`([^`\n]+)`)|(\[([^\]\n]+)\]\(([^)\s]+)\))|(https?:\/\/[^\s<>()]+[^\s<>().,;:!?'"])|(\*([^*\s][^*\n]*?)\*)|(\b_([^_\n]+)_\b)/g;
 	function inline(text, parent) {
 		var last = 0, m;
-		INLINE.lastIndex = 0;
-		while ((m = INLINE.exec(text))) {
+		var re = new RegExp(INLINE.source, 'g'); /* own state: inline() recurses */
+		while ((m = re.exec(text))) {
 			if (m.index > last)
 				parent.appendChild(document.createTextNode(text.slice(last, m.index)));
 			if (m[1]) {
@@ -182,7 +182,7 @@
 			} else if (m[11]) {
 				parent.appendChild(el('em', { text: m[12] }));
 			}
-			last = INLINE.lastIndex;
+			last = re.lastIndex;
 		}
 		if (last < text.length)
 			parent.appendChild(document.createTextNode(text.slice(last)));
