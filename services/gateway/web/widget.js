@@ -158,7 +158,7 @@
 	 * Paragraphs, line breaks, "- " / "1. " lists, "#" headings as bold lines,
 	 * **bold**, *italic* / _italic_, `code`, [text](https://…) and bare
 	 * http(s) links. */
-	var INLINE = /(\*\*([^*\n]+)\*\*)|(`([^`\n]+)`)|(\[([^\]\n]+)\]\(([^)\s]+)\))|(https?:\/\/[^\s<>()]+[^\s<>().,;:!?'"])|(\*([^*\s][^*\n]*?)\*)|(\b_([^_\n]+)_\b)/g;
+	var INLINE = /(\*\*([^*\n]+)\*\*)|(`([^`\n]+)`)|(\[([^\]\n]+)\]\(((?:[^()\s]|\([^()\s]*\))+)\))|(https?:\/\/[^\s<>()]+[^\s<>().,;:!?'"])|(\*([^*\s][^*\n]*?)\*)|(\b_([^_\n]+)_\b)/g;
 	function inline(text, parent) {
 		var last = 0, m;
 		var re = new RegExp(INLINE.source, 'g'); /* own state: inline() recurses */
