@@ -443,6 +443,34 @@ int gw_deliver_chunk(struct gw *gw, const Chat__StreamChunk *c)
 	return 1;
 }
 
+void gw_session_restore(struct gw *gw, const char *sid, const char *const *events, size_t n)
+{
+	pthread_mutex_lock(&gw->lock);
+	if (session_get(gw, sid, 0)) {
+		pthread_mutex_unlock(&gw->lock);
+		return;
+	}
+	struct gw_session *s = session_get(gw, sid, 1);
+	gw_event_fn listener = gw->listener;
+	gw->listener = NULL; /* nothing new: sockets get these through replay */
+	for (size_t i = 0; i < n; i++) {
+		json_t *ev = json_loads(events[i], 0, NULL);
+		json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
+		const char *type = json_string_value(json_object_get(ev, "type"));
+		const char *tid = json_string_value(json_object_get(ev, "turn_id"));
+		if (seq > 0 && (uint64_t)seq > s->next_seq && type && tid) {
+			int delta = !strcmp(type, "delta");
+			if (!delta)
+				remember_delivered(gw, tid);
+			s->next_seq = (uint64_t)seq;
+			append_event(gw, sid, s, (uint64_t)seq, tid, xstrdup(events[i]), delta);
+		}
+		json_decref(ev);
+	}
+	gw->listener = listener;
+	pthread_mutex_unlock(&gw->lock);
+}
+
 void gw_set_listener(struct gw *gw, gw_event_fn fn, void *arg)
 {
 	pthread_mutex_lock(&gw->lock);

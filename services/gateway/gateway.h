@@ -78,6 +78,11 @@ void gw_set_listener(struct gw *gw, gw_event_fn fn, void *arg);
  * the session is unknown. */
 int gw_replay(struct gw *gw, const char *sid, uint64_t after, gw_event_fn fn, void *arg);
 
+/* Rebuild session sid from logged events (JSON documents with "seq",
+ * "type" and "turn_id", oldest first) unless it is held already; finals
+ * count as delivered, so a replayed reply is not delivered twice. */
+void gw_session_restore(struct gw *gw, const char *sid, const char *const *events, size_t n);
+
 /* Wait up to timeout_ms for the reply of turn_id in session sid. 0 with a
  * heap copy of the event JSON, -1 on timeout or shutdown. */
 int gw_wait_reply(struct gw *gw, const char *sid, const char *turn_id, int timeout_ms, char **event_json);

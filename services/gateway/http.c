@@ -115,7 +115,7 @@ static int authorize(struct gw_http *h, struct MHD_Connection *conn, const char 
 		*r = respond_error(conn, MHD_HTTP_FORBIDDEN, "this token belongs to another session");
 		return -1;
 	}
-	if (gw_session_alive(h->gw, sid)) {
+	if (gw_session_alive(h->gw, sid) && (!h->io.restore || h->io.restore(h->io.arg, sid) || gw_session_alive(h->gw, sid))) {
 		*r = respond_error(conn, MHD_HTTP_NOT_FOUND, "unknown or expired session: open a new one with POST /v1/sessions");
 		return -1;
 	}
@@ -317,6 +317,8 @@ static enum MHD_Result create_session(struct gw_http *h, struct MHD_Connection *
 				     : respond_error(conn, MHD_HTTP_BAD_REQUEST, errstr);
 	util_uuid(sid);
 	gw_touch_session(h->gw, sid);
+	if (h->io.opened)
+		h->io.opened(h->io.arg, sid);
 	return respond(conn, MHD_HTTP_CREATED, gw_auth_issue(h->conf.auth, sid, &cust, now));
 }
 

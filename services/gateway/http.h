@@ -17,12 +17,22 @@ struct gw_http_io {
 	/* Put turn on chat.inbound.v1 and wait for the broker to acknowledge
 	 * it. 0, or -1 with errstr (the message was not accepted). */
 	int (*enqueue)(void *arg, const Chat__Turn *turn, char *errstr, size_t errlen);
+	/* Put turn on chat.inbound.v1 without waiting: cb runs later (on the
+	 * producer's thread) with NULL or why the broker refused it. 0, or -1
+	 * with errstr when it could not even be queued (cb is not called). */
+	int (*enqueue_async)(void *arg, const Chat__Turn *turn, void (*cb)(void *cbarg, const char *errstr),
+			     void *cbarg, char *errstr, size_t errlen);
 	/* Publish a rating to chat.feedback.v1; 0 or -1 with errstr. */
 	int (*feedback)(void *arg, const Chat__Feedback *fb, char *errstr, size_t errlen);
 	/* Rate limit: 1 when the session sid from client address addr may
 	 * send one more message, 0 when over the limit with *retry_after_s
 	 * set. NULL: no limit. */
 	int (*allow)(void *arg, const char *sid, const char *addr, int *retry_after_s);
+	/* A session was opened here (record it beyond this process); and a
+	 * session this process does not hold: 0 when it could be restored.
+	 * Either may be NULL. */
+	void (*opened)(void *arg, const char *sid);
+	int (*restore)(void *arg, const char *sid);
 	void *arg;
 };
 

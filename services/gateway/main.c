@@ -16,6 +16,7 @@
 #include "kstage.h"
 #include "log.h"
 #include "metrics.h"
+#include "evlog.h"
 #include "ratelimit.h"
 #include "ws.h"
 #include "svc.h"
@@ -29,6 +30,7 @@ static const char *redis_url;
 static long rl_session_per_min, rl_session_burst, rl_addr_per_min, rl_addr_burst, redis_timeout_ms;
 static int rl_fail_open;
 static const char *ws_addr;
+static long events_ttl_s;
 static long ws_port, ws_ping_s, ws_idle_s, ws_workers, ws_max_queue;
 static long http_port, ordinal, max_body, max_wait_ms, max_conns, events_per_session, max_sessions,
     session_ttl_s, dedupe_capacity;
@@ -43,7 +45,8 @@ static const struct cfg_entry cfg[] = {
 	{ "GATEWAY_MAX_WAIT_MS", CFG_INT, "30000", 0, 120000, "longest a request may wait for a reply",
 	  &max_wait_ms },
 	{ "GATEWAY_MAX_CONNECTIONS", CFG_INT, "1024", 16, 65536, "concurrent REST connections", &max_conns },
-	{ "GATEWAY_SESSION_EVENTS", CFG_INT, "64", 4, 4096, "replies kept per session for polling",
+	{ "GATEWAY_SESSION_EVENTS", CFG_INT, "256", 4, 4096,
+	  "events (deltas and replies) kept per session for polling and reconnects",
 	  &events_per_session },
 	{ "GATEWAY_MAX_SESSIONS", CFG_INT, "100000", 16, 10000000, "sessions held in memory", &max_sessions },
 	{ "GATEWAY_SESSION_TTL_S", CFG_INT, "1800", 10, 86400, "idle time after which a session is forgotten",
@@ -79,6 +82,8 @@ static const struct cfg_entry cfg[] = {
 	  &rl_addr_burst },
 	{ "GATEWAY_RATE_FAIL_OPEN", CFG_BOOL, "1", 0, 0,
 	  "when Redis is down: 1 allows messages without limits, 0 refuses them (429)", &rl_fail_open },
+	{ "GATEWAY_EVENTS_TTL_S", CFG_INT, "600", 10, 86400,
+	  "how long a session's events stay in Redis (gw:events:{session}) for reconnects", &events_ttl_s },
 	{ "GATEWAY_DEDUPE_CAPACITY", CFG_INT, "200000", 1000, 10000000,
 	  "turn ids remembered as delivered (replayed replies are dropped)", &dedupe_capacity },
 };
@@ -89,6 +94,10 @@ struct pending {
 	pthread_cond_t cond;
 	int done;
 	rd_kafka_resp_err_t err;
+	/* Set for an enqueue that does not wait: called with the outcome
+	 * (then the pending is freed). */
+	void (*cb)(void *cbarg, const char *errstr);
+	void *cbarg;
 };
 
 struct gateway {
@@ -100,6 +109,8 @@ struct gateway {
 	pthread_t poll_tid, consume_tid;
 	struct metric *m_turns, *m_poison, *m_chunks, *m_feedback;
 	struct gw_ratelimit *rl;
+	struct gw_evlog *evlog;
+	struct gw_ws *ws;
 };
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
@@ -109,6 +120,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opa
 	(void)opaque;
 	if (!p)
 		return;
+	if (p->cb) {
+		p->cb(p->cbarg, rkm->err ? rd_kafka_err2str(rkm->err) : NULL);
+		free(p);
+		return;
+	}
 	pthread_mutex_lock(&p->lock);
 	p->err = rkm->err;
 	p->done = 1;
@@ -121,7 +137,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opa
 static int produce_wait(struct gateway *g, const char *topic, const char *key, void *buf, size_t len, char *errstr,
 			size_t errlen)
 {
-	struct pending p = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+	struct pending p = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, NULL, NULL };
 	rd_kafka_resp_err_t err = rd_kafka_producev(
 	    g->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(buf, len),
 	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_OPAQUE(&p), RD_KAFKA_V_END);
@@ -153,6 +169,28 @@ static int enqueue(void *arg, const Chat__Turn *turn, char *errstr, size_t errle
 	return 0;
 }
 
+static int enqueue_async(void *arg, const Chat__Turn *turn, void (*cb)(void *cbarg, const char *errstr), void *cbarg,
+			 char *errstr, size_t errlen)
+{
+	struct gateway *g = arg;
+	size_t len;
+	void *buf = turn_encode(turn, &len);
+	struct pending *p = xcalloc(1, sizeof(*p));
+	p->cb = cb;
+	p->cbarg = cbarg;
+	rd_kafka_resp_err_t err = rd_kafka_producev(
+	    g->producer, RD_KAFKA_V_TOPIC(TOPIC_INBOUND), RD_KAFKA_V_KEY(turn->session_id, strlen(turn->session_id)),
+	    RD_KAFKA_V_VALUE(buf, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_OPAQUE(p), RD_KAFKA_V_END);
+	if (err) {
+		free(buf);
+		free(p);
+		snprintf(errstr, errlen, "cannot produce to %s: %s", TOPIC_INBOUND, rd_kafka_err2str(err));
+		return -1;
+	}
+	metrics_inc(g->m_turns, 1);
+	return 0;
+}
+
 static int publish_feedback(void *arg, const Chat__Feedback *fb, char *errstr, size_t errlen)
 {
 	struct gateway *g = arg;
@@ -163,6 +201,27 @@ static int publish_feedback(void *arg, const Chat__Feedback *fb, char *errstr, s
 		return -1;
 	metrics_inc(g->m_feedback, 1);
 	return 0;
+}
+
+static void opened(void *arg, const char *sid)
+{
+	struct gateway *g = arg;
+	gw_evlog_open(g->evlog, sid);
+}
+
+static int restore(void *arg, const char *sid)
+{
+	struct gateway *g = arg;
+	return gw_evlog_restore(g->evlog, g->gw, sid);
+}
+
+/* Every session event: to the sockets, and to Redis for reconnects. */
+static void on_event(void *arg, const char *sid, uint64_t seq, const char *json)
+{
+	struct gateway *g = arg;
+	if (g->ws)
+		gw_ws_event(g->ws, sid, seq, json);
+	gw_evlog_append(g->evlog, sid, seq, json);
 }
 
 static int allow(void *arg, const char *sid, const char *addr, int *retry_after_s)
@@ -371,7 +430,7 @@ int main(int argc, char **argv)
 	struct admin *adm = NULL;
 	struct gw_http *http = NULL;
 	struct gw_ws *ws = NULL;
-	struct credis *redis = NULL;
+	struct credis *redis = NULL, *redis_log = NULL;
 	if (setup_kafka(&g, errstr, sizeof(errstr))) {
 		log_error("cannot set up Kafka: %s", errstr);
 		goto out;
@@ -391,7 +450,17 @@ int main(int argc, char **argv)
 	struct gw_ratelimit_conf rlc = { rl_session_per_min, rl_session_burst, rl_addr_per_min, rl_addr_burst,
 					 rl_fail_open, "gw:rl:" };
 	g.rl = gw_ratelimit_new(redis, &rlc);
-	struct gw_http_io io = { .enqueue = enqueue, .feedback = publish_feedback, .allow = allow, .arg = &g };
+	struct gw_evlog_conf elc = { "gw:", events_per_session, events_ttl_s, session_ttl_s, 100000 };
+	redis_log = credis_new(redis_url, (int)redis_timeout_ms, errstr, sizeof(errstr));
+	g.evlog = gw_evlog_new(redis_log, &elc);
+	gw_set_listener(g.gw, on_event, &g);
+	struct gw_http_io io = { .enqueue = enqueue,
+				 .enqueue_async = enqueue_async,
+				 .feedback = publish_feedback,
+				 .allow = allow,
+				 .opened = opened,
+				 .restore = restore,
+				 .arg = &g };
 	http = gw_http_start(g.gw, &hc, io, errstr, sizeof(errstr));
 	if (!http) {
 		log_error("%s", errstr);
@@ -400,6 +469,7 @@ int main(int argc, char **argv)
 	raise_fd_limit();
 	struct gw_ws_conf wc = { ws_addr, (int)ws_port, &ac, ws_ping_s, ws_idle_s, max_body, ws_max_queue, (int)ws_workers };
 	ws = gw_ws_start(g.gw, &wc, io, errstr, sizeof(errstr));
+	g.ws = ws;
 	if (!ws) {
 		log_error("%s", errstr);
 		gw_shutdown(g.gw);
@@ -422,11 +492,13 @@ int main(int argc, char **argv)
 	log_info("stopping: closing the REST API");
 	/* Stop accepting, wake long-polls, let open requests finish. */
 	gw_shutdown(g.gw);
-	gw_ws_stop(ws);
 	gw_http_stop(http);
 stop_threads:
 	g.stop_threads = 1;
 	pthread_join(g.consume_tid, NULL);
+	gw_set_listener(g.gw, NULL, NULL);
+	gw_ws_stop(ws);
+	gw_evlog_free(g.evlog);
 	pthread_join(g.poll_tid, NULL);
 out:
 	if (g.consumer) {
@@ -440,6 +512,7 @@ out:
 	admin_stop(adm);
 	gw_ratelimit_free(g.rl);
 	credis_free(redis);
+	credis_free(redis_log);
 	gw_free(g.gw);
 	log_info("stopped");
 	return rc;

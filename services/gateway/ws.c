@@ -100,7 +100,7 @@ static void post(struct gw_ws *ws, struct item *it)
 
 /* gw's listener: runs on the thread that appended the event, under gw's
  * lock, so items are posted in seq order per session. */
-static void on_event(void *arg, const char *sid, uint64_t seq, const char *json)
+void gw_ws_event(void *arg, const char *sid, uint64_t seq, const char *json)
 {
 	struct gw_ws *ws = arg;
 	struct item *it = xcalloc(1, sizeof(*it));
@@ -247,7 +247,8 @@ static int check_upgrade(struct gw_ws *ws, struct lws *wsi, struct conn *c, char
 		snprintf(why, whylen, "invalid token: %s", err);
 		return 401;
 	}
-	if (gw_session_alive(ws->gw, id.sid)) {
+	if (gw_session_alive(ws->gw, id.sid) &&
+	    (!ws->io.restore || ws->io.restore(ws->io.arg, id.sid) || gw_session_alive(ws->gw, id.sid))) {
 		snprintf(why, whylen, "unknown or expired session: open a new one with POST /v1/sessions");
 		return 404;
 	}
@@ -428,6 +429,27 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
 /* --- workers: client messages into the pipeline ----------------------- */
 
+struct sent {
+	struct gw_ws *ws;
+	uint64_t conn_id;
+	char sid[GW_MAX_SESSION_ID + 1];
+	char trace_id[40];
+};
+
+/* The broker's answer for a message that was produced without waiting. */
+static void on_enqueued(void *arg, const char *errstr)
+{
+	struct sent *s = arg;
+	if (errstr) {
+		log_write(LOG_WARN, s->trace_id, s->sid, "message not enqueued: %s", errstr);
+		post_error(s->ws, s->conn_id, "unavailable", "the assistant cannot take messages right now; try again shortly",
+			   0);
+	} else {
+		metrics_inc(s->ws->m_msgs, 1);
+	}
+	free(s);
+}
+
 static void *worker_main(void *arg)
 {
 	struct gw_ws *ws = arg;
@@ -452,7 +474,22 @@ static void *worker_main(void *arg)
 		} else {
 			Chat__Turn *turn = gw_build_turn(ws->gw, j->sid, &j->msg);
 			gw_auth_stamp_turn(turn, &j->cust);
-			if (ws->io.enqueue(ws->io.arg, turn, errstr, sizeof(errstr))) {
+			struct sent *s = NULL;
+			if (ws->io.enqueue_async) {
+				s = xcalloc(1, sizeof(*s));
+				s->ws = ws;
+				s->conn_id = j->conn_id;
+				util_strlcpy(s->sid, j->sid, sizeof(s->sid));
+				util_strlcpy(s->trace_id, turn->trace_id, sizeof(s->trace_id));
+			}
+			if (s && ws->io.enqueue_async(ws->io.arg, turn, on_enqueued, s, errstr, sizeof(errstr)) == 0) {
+				/* the broker's answer comes to on_enqueued */
+			} else if (s) {
+				free(s);
+				log_write(LOG_WARN, turn->trace_id, j->sid, "message not enqueued: %s", errstr);
+				post_error(ws, j->conn_id, "unavailable",
+					   "the assistant cannot take messages right now; try again shortly", 0);
+			} else if (ws->io.enqueue(ws->io.arg, turn, errstr, sizeof(errstr))) {
 				log_write(LOG_WARN, turn->trace_id, j->sid, "message not enqueued: %s", errstr);
 				post_error(ws, j->conn_id, "unavailable",
 					   "the assistant cannot take messages right now; try again shortly", 0);
@@ -527,7 +564,6 @@ struct gw_ws *gw_ws_start(struct gw *gw, const struct gw_ws_conf *conf, struct g
 		free(ws);
 		return NULL;
 	}
-	gw_set_listener(gw, on_event, ws);
 	ws->worker_tids = xcalloc((size_t)conf->workers, sizeof(pthread_t));
 	for (int i = 0; i < conf->workers; i++)
 		pthread_create(&ws->worker_tids[i], NULL, worker_main, ws);
@@ -544,7 +580,6 @@ void gw_ws_stop(struct gw_ws *ws)
 {
 	if (!ws)
 		return;
-	gw_set_listener(ws->gw, NULL, NULL);
 	ws->stop = 1;
 	lws_cancel_service(ws->ctx);
 	pthread_join(ws->service_tid, NULL);

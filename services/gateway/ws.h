@@ -31,10 +31,12 @@ struct gw_ws_conf {
 
 struct gw_ws;
 
-/* Listen and start the service thread; registers as gw's event listener.
- * NULL with errstr. */
+/* Listen and start the service thread. NULL with errstr. Feed it the
+ * session events with gw_ws_event (a gw_event_fn; arg is the gw_ws), and
+ * remove that listener before gw_ws_stop. */
 struct gw_ws *gw_ws_start(struct gw *gw, const struct gw_ws_conf *conf, struct gw_http_io io, char *errstr,
 			  size_t errlen);
+void gw_ws_event(void *ws, const char *sid, uint64_t seq, const char *json);
 /* Close every connection, stop the threads, free. */
 void gw_ws_stop(struct gw_ws *ws);
 /* Open connections now. */

@@ -10,6 +10,7 @@
 #include "kb.h"
 #include "topics.h"
 #include "util.h"
+#include "wsbench.h"
 
 static const char usage[] =
     "usage: chatctl COMMAND [options]\n"
@@ -24,6 +25,9 @@ static const char usage[] =
     "                                        create the topics named in F (one per line)\n"
     "  bench [--rate R] [--duration S] [--sessions N] [--workers N] [--text T]\n"
     "                                        open-loop load at R turns/s, latency percentiles\n"
+    "  ws-bench [--connections N] [--sources K] [--gateway-pid P] [--active A] [--turns T] [--hold S]\n"
+    "                                        hold N idle WebSockets (from K loopback addresses), the\n"
+    "                                        gateway's RSS per 1,000, then T turns over A of them\n"
     "  kb ingest PATH... [--tenant T]        publish documents (.md .markdown .txt .html .htm; folders\n"
     "                                        recursively) to kb.documents.v1; doc id = path under PATH\n"
     "  kb rm DOC_ID [--tenant T]             remove a document (publish a tombstone)\n"
@@ -224,6 +228,19 @@ int main(int argc, char **argv)
 			 : 0;
 	} else if (!strcmp(argv[1], "topics")) {
 		rc = cc_topics_list(brokers) ? 1 : 0;
+	} else if (!strcmp(argv[1], "ws-bench")) {
+		struct wsbench_conf wc = {
+			.url = env_or("GATEWAY_URL", "http://127.0.0.1:8080"),
+			.host = "127.0.0.1",
+			.ws_port = atoi(env_or("GATEWAY_WS_PORT", "8081")),
+			.connections = (int)opt_long(argc, argv, 2, "--connections", 10000, 1, 1000000),
+			.sources = (int)opt_long(argc, argv, 2, "--sources", 4, 1, 250),
+			.gateway_pid = (int)opt_long(argc, argv, 2, "--gateway-pid", 0, 0, 1 << 22),
+			.active = (int)opt_long(argc, argv, 2, "--active", 100, 1, 100000),
+			.turns = (int)opt_long(argc, argv, 2, "--turns", 2000, 1, 10000000),
+			.hold_s = (int)opt_long(argc, argv, 2, "--hold", 10, 0, 3600),
+		};
+		rc = cc_wsbench(&wc) ? 1 : 0;
 	} else if (!strcmp(argv[1], "bench")) {
 		struct bench_conf bc = {
 			.url = env_or("GATEWAY_URL", "http://127.0.0.1:8080"),
