@@ -18,6 +18,8 @@ bash deploy/stack.sh status 2>/dev/null | awk 'NR > 1 && $2 == "running" { found
 cleanup() { [ "$started" = 1 ] && bash deploy/stack.sh down >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 bash deploy/stack.sh up >/dev/null
+# A fresh gateway, so its RSS before the connections is a clean baseline.
+bash deploy/stack.sh restart gateway >/dev/null
 
 # Both ends need a descriptor per connection.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

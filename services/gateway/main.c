@@ -31,6 +31,7 @@ static long rl_session_per_min, rl_session_burst, rl_addr_per_min, rl_addr_burst
 static int rl_fail_open;
 static const char *ws_addr;
 static long events_ttl_s;
+static int ws_libev;
 static long ws_port, ws_ping_s, ws_idle_s, ws_workers, ws_max_queue;
 static long http_port, ordinal, max_body, max_wait_ms, max_conns, events_per_session, max_sessions,
     session_ttl_s, dedupe_capacity;
@@ -66,6 +67,8 @@ static const struct cfg_entry cfg[] = {
 	{ "GATEWAY_WS_IDLE_S", CFG_INT, "300", 1, 86400, "close a WebSocket after this long without frames",
 	  &ws_idle_s },
 	{ "GATEWAY_WS_WORKERS", CFG_INT, "4", 1, 64, "threads enqueueing WebSocket messages", &ws_workers },
+	{ "GATEWAY_WS_LIBEV", CFG_BOOL, "0", 0, 0,
+	  "1: the WebSocket loop uses libev (epoll; shutdown does not stop it cleanly yet); 0: poll()", &ws_libev },
 	{ "GATEWAY_WS_MAX_QUEUE", CFG_INT, "1024", 16, 1000000,
 	  "frames queued for one WebSocket client before it is dropped as too slow", &ws_max_queue },
 	{ "REDIS_URL", CFG_STR, "redis://127.0.0.1:6379/0", 0, 0, "rate-limit buckets and the session event log",
@@ -430,7 +433,7 @@ int main(int argc, char **argv)
 	struct admin *adm = NULL;
 	struct gw_http *http = NULL;
 	struct gw_ws *ws = NULL;
-	struct credis *redis = NULL, *redis_log = NULL;
+	struct credis *redis[8] = { NULL }, *redis_log = NULL;
 	if (setup_kafka(&g, errstr, sizeof(errstr))) {
 		log_error("cannot set up Kafka: %s", errstr);
 		goto out;
@@ -442,14 +445,18 @@ int main(int argc, char **argv)
 	pthread_create(&g.poll_tid, NULL, poll_main, &g);
 	pthread_create(&g.consume_tid, NULL, consume_main, &g);
 	struct gw_http_conf hc = { http_addr, (int)http_port, max_body, max_wait_ms, max_conns, &ac, sse_keepalive_s };
-	redis = credis_new(redis_url, (int)redis_timeout_ms, errstr, sizeof(errstr));
-	if (!redis) {
-		log_error("REDIS_URL: %s", errstr);
-		goto stop_threads;
+	/* Rate-limit checks run on REST threads and WebSocket workers at once:
+	 * a few connections, each used by one check at a time. */
+	for (size_t i = 0; i < ARRAY_LEN(redis); i++) {
+		redis[i] = credis_new(redis_url, (int)redis_timeout_ms, errstr, sizeof(errstr));
+		if (!redis[i]) {
+			log_error("REDIS_URL: %s", errstr);
+			goto stop_threads;
+		}
 	}
 	struct gw_ratelimit_conf rlc = { rl_session_per_min, rl_session_burst, rl_addr_per_min, rl_addr_burst,
 					 rl_fail_open, "gw:rl:" };
-	g.rl = gw_ratelimit_new(redis, &rlc);
+	g.rl = gw_ratelimit_new(redis, (int)ARRAY_LEN(redis), &rlc);
 	struct gw_evlog_conf elc = { "gw:", events_per_session, events_ttl_s, session_ttl_s, 100000 };
 	redis_log = credis_new(redis_url, (int)redis_timeout_ms, errstr, sizeof(errstr));
 	g.evlog = gw_evlog_new(redis_log, &elc);
@@ -467,7 +474,8 @@ int main(int argc, char **argv)
 		goto stop_threads;
 	}
 	raise_fd_limit();
-	struct gw_ws_conf wc = { ws_addr, (int)ws_port, &ac, ws_ping_s, ws_idle_s, max_body, ws_max_queue, (int)ws_workers };
+	struct gw_ws_conf wc = { ws_addr, (int)ws_port, &ac, ws_ping_s, ws_idle_s, max_body, ws_max_queue, (int)ws_workers,
+				   ws_libev };
 	ws = gw_ws_start(g.gw, &wc, io, errstr, sizeof(errstr));
 	g.ws = ws;
 	if (!ws) {
@@ -511,7 +519,8 @@ out:
 	}
 	admin_stop(adm);
 	gw_ratelimit_free(g.rl);
-	credis_free(redis);
+	for (size_t i = 0; i < ARRAY_LEN(redis); i++)
+		credis_free(redis[i]);
 	credis_free(redis_log);
 	gw_free(g.gw);
 	log_info("stopped");

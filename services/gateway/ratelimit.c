@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,25 +44,34 @@ static const char script[] =
     "end\n"
     "return 0\n";
 
+#define GW_RL_MAX_CONNS 32
+
 struct gw_ratelimit {
-	struct credis *r;
+	struct credis *r[GW_RL_MAX_CONNS];
+	pthread_mutex_t conn_lock[GW_RL_MAX_CONNS];
+	int nconns;
+	_Atomic unsigned next;
 	struct gw_ratelimit_conf conf;
-	pthread_mutex_t lock;
+	pthread_mutex_t lock; /* the outage flag */
 	char sha[41];
 	int down; /* logged the current outage */
 	struct metric *m_allowed, *m_limited, *m_unavailable;
 };
 
-struct gw_ratelimit *gw_ratelimit_new(struct credis *r, const struct gw_ratelimit_conf *conf)
+struct gw_ratelimit *gw_ratelimit_new(struct credis **r, int n, const struct gw_ratelimit_conf *conf)
 {
 	struct gw_ratelimit *rl = xcalloc(1, sizeof(*rl));
-	rl->r = r;
+	rl->nconns = n < 1 ? 1 : n > GW_RL_MAX_CONNS ? GW_RL_MAX_CONNS : n;
+	for (int i = 0; i < rl->nconns; i++) {
+		rl->r[i] = r[i];
+		pthread_mutex_init(&rl->conn_lock[i], NULL);
+	}
 	rl->conf = *conf;
 	pthread_mutex_init(&rl->lock, NULL);
 	unsigned char md[20];
-	unsigned int n = 0;
-	EVP_Digest(script, strlen(script), md, &n, EVP_sha1(), NULL);
-	for (unsigned i = 0; i < n; i++)
+	unsigned int mdlen = 0;
+	EVP_Digest(script, strlen(script), md, &mdlen, EVP_sha1(), NULL);
+	for (unsigned i = 0; i < mdlen; i++)
 		snprintf(rl->sha + 2 * i, 3, "%02x", md[i]);
 	rl->m_allowed = metrics_counter("gateway_ratelimit_total", "Rate-limit decisions", "result=\"allowed\"");
 	rl->m_limited = metrics_counter("gateway_ratelimit_total", "Rate-limit decisions", "result=\"limited\"");
@@ -75,12 +85,15 @@ void gw_ratelimit_free(struct gw_ratelimit *rl)
 	if (!rl)
 		return;
 	pthread_mutex_destroy(&rl->lock);
+	for (int i = 0; i < rl->nconns; i++)
+		pthread_mutex_destroy(&rl->conn_lock[i]);
 	free(rl);
 }
 
 /* EVALSHA, and EVAL when Redis does not have the script (first use, or
- * after a restart or SCRIPT FLUSH). Caller holds the lock. */
-static redisReply *run(struct gw_ratelimit *rl, int nkeys, const char **keys, const char **args, int nargs)
+ * after a restart or SCRIPT FLUSH), on connection r (caller holds its
+ * lock). */
+static redisReply *run(struct gw_ratelimit *rl, struct credis *r, int nkeys, const char **keys, const char **args, int nargs)
 {
 	const char *argv[16];
 	size_t lens[16];
@@ -96,14 +109,14 @@ static redisReply *run(struct gw_ratelimit *rl, int nkeys, const char **keys, co
 		argv[argc++] = args[i];
 	for (int i = 0; i < argc; i++)
 		lens[i] = strlen(argv[i]);
-	redisReply *rep = credis_cmdargv(rl->r, argc, argv, lens);
+	redisReply *rep = credis_cmdargv(r, argc, argv, lens);
 	if (rep && rep->type == REDIS_REPLY_ERROR && !strncmp(rep->str, "NOSCRIPT", 8)) {
 		freeReplyObject(rep);
 		argv[0] = "EVAL";
 		argv[1] = script;
 		lens[0] = 4;
 		lens[1] = strlen(script);
-		rep = credis_cmdargv(rl->r, argc, argv, lens);
+		rep = credis_cmdargv(r, argc, argv, lens);
 	}
 	return rep;
 }
@@ -119,9 +132,12 @@ enum gw_rl_result gw_ratelimit_take(struct gw_ratelimit *rl, const char *sid, co
 	snprintf(a[4], sizeof(a[4]), "%ld", rl->conf.addr_burst);
 	const char *keys[2] = { k1, k2 };
 	const char *args[5] = { a[0], a[1], a[2], a[3], a[4] };
-	pthread_mutex_lock(&rl->lock);
-	redisReply *rep = run(rl, 2, keys, args, 5);
+	int i = (int)(atomic_fetch_add(&rl->next, 1) % (unsigned)rl->nconns);
+	pthread_mutex_lock(&rl->conn_lock[i]);
+	redisReply *rep = run(rl, rl->r[i], 2, keys, args, 5);
+	pthread_mutex_unlock(&rl->conn_lock[i]);
 	enum gw_rl_result res = GW_RL_UNAVAILABLE;
+	pthread_mutex_lock(&rl->lock);
 	if (rep && rep->type == REDIS_REPLY_INTEGER) {
 		res = rep->integer > 0 ? GW_RL_LIMITED : GW_RL_ALLOW;
 		*retry_after_ms = (long)rep->integer;

@@ -19,8 +19,9 @@ struct gw_ratelimit_conf {
 
 struct gw_ratelimit;
 
-/* r is shared; calls are serialized inside. */
-struct gw_ratelimit *gw_ratelimit_new(struct credis *r, const struct gw_ratelimit_conf *conf);
+/* Use the n connections of r[] (the caller keeps them), each serialized
+ * inside, so up to n checks run at once. */
+struct gw_ratelimit *gw_ratelimit_new(struct credis **r, int n, const struct gw_ratelimit_conf *conf);
 void gw_ratelimit_free(struct gw_ratelimit *rl);
 
 enum gw_rl_result { GW_RL_ALLOW, GW_RL_LIMITED, GW_RL_UNAVAILABLE };

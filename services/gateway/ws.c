@@ -38,6 +38,7 @@ struct conn {
 	char *rx;
 	size_t rxlen;
 	int registered;
+	int64_t timeout_set_us; /* when the idle timeout was last pushed back */
 	struct conn *next_in_session;
 };
 
@@ -86,16 +87,21 @@ struct gw_ws {
 	struct metric *m_conns, *m_frames_out, *m_msgs, *m_refused, *m_dropped;
 };
 
+/* Wake the service thread only when the inbox was empty: lws delivers
+ * EVENT_WAIT_CANCELLED to every connection of the protocol, so a wake-up
+ * costs in proportion to the open sockets; one drain takes the whole batch. */
 static void post(struct gw_ws *ws, struct item *it)
 {
 	pthread_mutex_lock(&ws->in_lock);
+	int was_empty = ws->in_head == NULL;
 	if (ws->in_tail)
 		ws->in_tail->next = it;
 	else
 		ws->in_head = it;
 	ws->in_tail = it;
 	pthread_mutex_unlock(&ws->in_lock);
-	lws_cancel_service(ws->ctx);
+	if (was_empty)
+		lws_cancel_service(ws->ctx);
 }
 
 /* gw's listener: runs on the thread that appended the event, under gw's
@@ -337,6 +343,19 @@ static void http_json(struct lws *wsi, unsigned status, const char *msg)
 	free(body);
 }
 
+/* Push the idle close back. lws keeps timeouts in a sorted list, so each
+ * reset costs in proportion to the open sockets: reset at most once per
+ * tenth of the idle time (a connection closes 90-100 % of idle_s after its
+ * last frame). */
+static void touch(struct gw_ws *ws, struct conn *c)
+{
+	int64_t now = util_mono_us();
+	if (now - c->timeout_set_us < ws->conf.idle_s * 100000LL)
+		return;
+	c->timeout_set_us = now;
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, (int)ws->conf.idle_s);
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct gw_ws *ws = lws_context_user(lws_get_context(wsi));
@@ -364,6 +383,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		c->registered = 1;
 		atomic_fetch_add(&ws->conns, 1);
 		metrics_set(ws->m_conns, atomic_load(&ws->conns));
+		c->timeout_set_us = util_mono_us();
 		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, (int)ws->conf.idle_s);
 		lws_set_timer_usecs(wsi, REPLAY_DELAY_US);
 		return 0;
@@ -373,7 +393,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			make_ready(ws, c);
 		return 0;
 	case LWS_CALLBACK_RECEIVE: {
-		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, (int)ws->conf.idle_s);
+		touch(ws, c);
 		if (lws_frame_is_binary(wsi)) {
 			post_error(ws, c->id, "bad_request", "frames are JSON text", 0);
 			return 0;
@@ -408,7 +428,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		c->queued--;
 		free(f);
 		metrics_inc(ws->m_frames_out, 1);
-		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, (int)ws->conf.idle_s);
+		touch(ws, c);
 		if (c->head)
 			lws_callback_on_writable(wsi);
 		return 0;
@@ -555,7 +575,9 @@ struct gw_ws *gw_ws_start(struct gw *gw, const struct gw_ws_conf *conf, struct g
 	info.user = ws;
 	info.count_threads = 1;
 	info.retry_and_idle_policy = &ws->retry;
-	info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+	/* libev (epoll): the default poll() backend walks every descriptor on each
+	 * wake-up, which is what thousands of idle sockets cannot afford. */
+	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 | (ws->conf.event_lib ? LWS_SERVER_OPTION_LIBEV : 0);
 	ws->ctx = lws_create_context(&info);
 	if (!ws->ctx) {
 		snprintf(errstr, errlen, "cannot listen on %s:%d for WebSockets (port in use?)", conf->addr, conf->port);

@@ -27,6 +27,7 @@ struct gw_ws_conf {
 	long max_frame;    /* largest client message in bytes */
 	long max_queue;    /* frames queued for one slow client before it is dropped */
 	int workers;       /* threads enqueueing client messages */
+	int event_lib;     /* 1: libev (epoll) event loop; 0: poll() */
 };
 
 struct gw_ws;

@@ -72,6 +72,30 @@ static int64_t pipeline_us(const json_t *ev)
 	return last >= first ? last - first : -1;
 }
 
+/* Read whatever connections [0, n) have (answering the server's pings,
+ * noticing closes), waiting at most wait_ms. Returns how many closed. */
+static int service(struct wsc *w, struct pollfd *pfd, int n, int wait_ms)
+{
+	int lost = 0;
+	for (int i = 0; i < n; i++)
+		pfd[i] = (struct pollfd){ w[i].fd, POLLIN, 0 };
+	if (poll(pfd, (nfds_t)n, wait_ms) <= 0)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		if (w[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		int r = wsc_fill(&w[i]);
+		char *m;
+		while ((m = wsc_next(&w[i])))
+			free(m);
+		if (r == 0 || r == -1 || w[i].closed) {
+			wsc_close(&w[i]);
+			lost++;
+		}
+	}
+	return lost;
+}
+
 int cc_wsbench(const struct wsbench_conf *c)
 {
 	struct rlimit rl;
@@ -106,7 +130,8 @@ int cc_wsbench(const struct wsbench_conf *c)
 	long rss0 = c->gateway_pid ? rss_kb(c->gateway_pid) : -1;
 
 	struct wsc *w = xcalloc((size_t)c->connections, sizeof(*w));
-	int open = 0;
+	struct pollfd *pfd = xcalloc((size_t)c->connections, sizeof(*pfd));
+	int open = 0, lost = 0;
 	t0 = util_mono_us();
 	for (int i = 0; i < c->connections; i++) {
 		char src[32], err[512];
@@ -122,31 +147,16 @@ int cc_wsbench(const struct wsbench_conf *c)
 		}
 		free(path);
 		free(tok);
+		/* Keep answering pings while the rest connect. */
+		if (i % 100 == 99)
+			lost += service(w, pfd, i + 1, 0);
 	}
 	printf("connected %d of %d WebSockets in %.1f s\n", open, c->connections, (double)(util_mono_us() - t0) / 1e6);
 
 	/* Hold them: answer pings, notice any close. */
-	struct pollfd *pfd = xcalloc((size_t)c->connections, sizeof(*pfd));
 	int64_t until = util_mono_us() + (int64_t)c->hold_s * 1000000;
-	int lost = 0;
-	while (util_mono_us() < until) {
-		for (int i = 0; i < c->connections; i++)
-			pfd[i] = (struct pollfd){ w[i].fd, POLLIN, 0 };
-		if (poll(pfd, (nfds_t)c->connections, 500) <= 0)
-			continue;
-		for (int i = 0; i < c->connections; i++) {
-			if (w[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			int n = wsc_fill(&w[i]);
-			char *m;
-			while ((m = wsc_next(&w[i])))
-				free(m);
-			if (n == 0 || n == -1 || w[i].closed) {
-				wsc_close(&w[i]);
-				lost++;
-			}
-		}
-	}
+	while (util_mono_us() < until)
+		lost += service(w, pfd, c->connections, 500);
 	long rss1 = c->gateway_pid ? rss_kb(c->gateway_pid) : -1;
 	printf("held %d idle connections for %d s: %d closed by the server\n", open - lost, c->hold_s, lost);
 	if (rss0 > 0 && rss1 > 0)

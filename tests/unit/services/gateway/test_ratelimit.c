@@ -22,7 +22,7 @@ Test(ratelimit, redis_down_fails_open_when_configured)
 {
 	struct credis *r = unreachable();
 	struct gw_ratelimit_conf c = { 1, 1, 1, 1, 1, "t:" };
-	struct gw_ratelimit *rl = gw_ratelimit_new(r, &c);
+	struct gw_ratelimit *rl = gw_ratelimit_new(&r, 1, &c);
 	long ms = 0;
 	cr_assert_eq(gw_ratelimit_take(rl, "s-1", "127.0.0.1", &ms), GW_RL_UNAVAILABLE);
 	int retry = 0;
@@ -36,7 +36,7 @@ Test(ratelimit, redis_down_fails_closed_when_configured)
 {
 	struct credis *r = unreachable();
 	struct gw_ratelimit_conf c = { 1, 1, 1, 1, 0, "t:" };
-	struct gw_ratelimit *rl = gw_ratelimit_new(r, &c);
+	struct gw_ratelimit *rl = gw_ratelimit_new(&r, 1, &c);
 	int retry = 0;
 	cr_assert_eq(gw_ratelimit_allow(rl, "s-1", "127.0.0.1", &retry), 0);
 	cr_assert_geq(retry, 1);
