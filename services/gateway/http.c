@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "util.h"
 #include "whatsapp.h"
+#include "web/web.h"
 
 struct gw_http {
 	struct gw *gw;
@@ -407,7 +408,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 
 	char sid[GW_MAX_SESSION_ID + 2];
 	const char *what;
-	if (!strcmp(url, "/") || !strcmp(url, "/v1")) {
+	enum MHD_Result web;
+	if (gw_web_serve(conn, method, url, &web))
+		return web;
+	if (!strcmp(url, "/v1")) {
 		return respond(conn, MHD_HTTP_OK,
 			       xstrdup("{\"service\":\"retail-assistant gateway\",\"endpoints\":["
 				       "\"POST /v1/sessions\",\"POST /v1/sessions/{id}/token\","
