@@ -12,6 +12,7 @@
 #include "hmap.h"
 #include "log.h"
 #include "metrics.h"
+#include "services/guardrail/redact.h"
 #include "util.h"
 
 struct gw_event {
@@ -200,6 +201,11 @@ static void derived_id(const char *a, const char *b, const char *c, char out[37]
 	*p = '\0';
 }
 
+char *gw_scrub_text(const char *text)
+{
+	return redact_text(text, REDACT_MASK(REDACT_NRIC) | REDACT_MASK(REDACT_CARD), NULL);
+}
+
 Chat__Turn *gw_build_turn(struct gw *gw, const char *sid, const struct gw_msg *msg)
 {
 	Chat__Turn *turn = turn_new();
@@ -213,7 +219,9 @@ Chat__Turn *gw_build_turn(struct gw *gw, const char *sid, const struct gw_msg *m
 	turn_set_str(&turn->session_id, sid);
 	turn_set_str(&turn->turn_id, id);
 	turn_set_str(&turn->trace_id, trace);
-	turn_set_str(&turn->text, msg->text);
+	char *text = gw_scrub_text(msg->text);
+	turn_set_str(&turn->text, text);
+	free(text);
 	turn_set_str(&turn->client_msg_id, msg->client_msg_id ? msg->client_msg_id : "");
 	turn->channel = msg->channel;
 	turn->reply_partition = gw->conf.ordinal;

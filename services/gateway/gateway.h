@@ -50,6 +50,12 @@ void gw_msg_release(struct gw_msg *msg);
 /* A new Turn for msg in session sid, stamped "gateway". Its turn_id is
  * derived from (tenant, session, client_msg_id) when the client gave one,
  * so a retried POST names the same turn; else random. Caller frees. */
+/* The customer's text as it may enter the system: an NRIC or a card number
+ * (Luhn-valid) is replaced by its kind in brackets at the edge, so it never
+ * reaches Kafka, memory, transcripts, tickets or logs. Contact details stay
+ * (order look-ups and agents need them). Fresh heap string. */
+char *gw_scrub_text(const char *text);
+
 Chat__Turn *gw_build_turn(struct gw *gw, const char *sid, const struct gw_msg *msg);
 
 /* Make sure session sid exists (a message creates it). */

@@ -3,6 +3,7 @@ gateway_SRCS := services/gateway/gateway.c services/gateway/http.c
 gateway_SRCS += services/gateway/jwt.c services/gateway/auth.c services/gateway/feedback.c
 gateway_SRCS += services/gateway/ratelimit.c services/gateway/ws.c services/gateway/evlog.c
 gateway_SRCS += services/gateway/whatsapp.c services/gateway/graph.c services/formatter/formatter.c
+gateway_SRCS += services/guardrail/redact.c
 gateway_LIBS := -lcrypto -lwebsockets
 # The widget and demo page are embedded by web.c (.incbin): rebuild it when they change.
 gateway_SRCS += services/gateway/web/web.c
