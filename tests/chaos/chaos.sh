@@ -54,8 +54,17 @@ for ((round = 1; round <= ROUNDS; round++)); do
         if ((KAFKA && n == kafka_at)); then
             say "restarting the Kafka broker"
             bash deploy/stack.sh kafka-restart >/dev/null 2>"$work/kafka-restart.log" || { cat "$work/kafka-restart.log" >&2; exit 1; }
-            # Every service must find the broker again before the next fault.
-            for s in "${SERVICES[@]}"; do bash deploy/stack.sh start "$s" >/dev/null 2>&1; done
+            # A static group member can be fenced when the broker comes back
+            # (librdkafka reports that as fatal, and the service exits for its
+            # supervisor to restart it, as Kubernetes does). Give the groups
+            # time to settle, then start whatever exited, and say so.
+            sleep 20
+            for s in "${SERVICES[@]}"; do
+                if ! bash deploy/stack.sh status 2>/dev/null | awk -v s="$s" '$1 == s && $2 == "running" { ok = 1 } END { exit !ok }'; then
+                    say "$s exited after the broker restart; starting it again"
+                fi
+                bash deploy/stack.sh start "$s" >/dev/null 2>"$work/start.log" || { say "cannot start $s:"; cat "$work/start.log" >&2; exit 1; }
+            done
             sleep "$PAUSE"
         fi
         n=$((n + 1))
