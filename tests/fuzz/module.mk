@@ -6,6 +6,17 @@ FUZZ_SVC_rest_message := gateway
 FUZZ_SVC_redact := guardrail
 FUZZ_SVC_entities := intent-classifier
 FUZZ_SVC_stores_config := intent-classifier
+FUZZ_SVC_wa_webhook := gateway
+FUZZ_SVC_wa_signature := gateway
+FUZZ_SVC_graph_body := gateway
+FUZZ_SVC_wa_format := formatter
+FUZZ_SVC_sse := llm-caller
+FUZZ_SVC_openai_stream := llm-caller
+FUZZ_SVC_bedrock_stream := llm-caller
+FUZZ_SVC_json_partial := llm-caller
+FUZZ_SVC_guard_price := guardrail
+FUZZ_SVC_guard_injection := guardrail
+FUZZ_SVC_guard_competitor := guardrail
 
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))

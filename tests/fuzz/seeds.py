@@ -96,3 +96,54 @@ write("config", "bad.txt", "12abc\x00maybe\x00")
 write("parse_long", "num.txt", "-12345")
 write("parse_long", "big.txt", "9223372036854775808")
 write("parse_long", "space.txt", " 7 ")
+
+# WhatsApp: webhook notifications (Meta's documented shapes), signed bodies,
+# rendered messages, texts to split.
+wa_value = ('{"messaging_product":"whatsapp","metadata":{"display_phone_number":"60312345678",'
+            '"phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Aisyah"},"wa_id":"60123456789"}],'
+            '"messages":[%s]}')
+wa_text = ('{"from":"60123456789","id":"wamid.HBgLNjAxMjM0NTY3ODkVAgASGBQzQTdGM0U=","timestamp":"1700000000",'
+           '"type":"text","text":{"body":"Do you deliver to Penang? \\ud83d\\ude9a"}}')
+wa_button = ('{"from":"60123456789","id":"wamid.B2","timestamp":1700000001,"type":"interactive",'
+             '"interactive":{"type":"button_reply","button_reply":{"id":"track ORD-12345","title":"Track order"}}}')
+wa_list = ('{"from":"60123456789","id":"wamid.L3","type":"interactive","interactive":{"type":"list_reply",'
+           '"list_reply":{"id":"","title":"Rice cooker 10-cup","description":"RM 199.00"}}}')
+wa_tmpl = '{"from":"60123456789","id":"wamid.T4","type":"button","button":{"text":"Yes","payload":"YES"}}'
+wa_image = '{"from":"60123456789","id":"wamid.I5","type":"image","image":{"id":"123","mime_type":"image/jpeg"}}'
+
+
+def wa_note(value):
+    return ('{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":%s,'
+            '"field":"messages"}]}]}' % value)
+
+
+write("wa_webhook", "text.json", wa_note(wa_value % wa_text))
+write("wa_webhook", "kinds.json", wa_note(wa_value % ",".join([wa_button, wa_list, wa_tmpl, wa_image])))
+write("wa_webhook", "status.json", wa_note('{"messaging_product":"whatsapp","metadata":{"phone_number_id":"1065"},'
+                                           '"statuses":[{"id":"wamid.X","status":"read","timestamp":"1700000002",'
+                                           '"recipient_id":"60123456789"}]}'))
+write("wa_webhook", "bad_ids.json", wa_note(wa_value % '{"from":"+60 12","id":"","type":"text","text":{"body":" "}}'))
+write("wa_webhook", "not_wa.json", '{"object":"page","entry":{}}')
+
+import hmac as _hmac
+import hashlib as _hashlib
+_body = wa_note(wa_value % wa_text).encode()
+_sig = "sha256=" + _hmac.new(b"app-secret", _body, _hashlib.sha256).hexdigest()
+write("wa_signature", "good.bin", b"app-secret\0" + _sig.encode() + b"\0" + _body)
+write("wa_signature", "upper.bin", b"app-secret\0sha256=" + _sig[7:].upper().encode() + b"\0" + _body)
+write("wa_signature", "bad.bin", b"app-secret\0sha1=0123\0{}")
+write("wa_signature", "nosecret.bin", b"\0" + _sig.encode() + b"\0" + _body)
+
+write("graph_body", "text.json", "601234567890" + '{"type":"text","text":{"body":"Hello","preview_url":false}}')
+write("graph_body", "buttons.json", "601234567890" + '{"type":"interactive","interactive":{"type":"button",'
+      '"body":{"text":"Choose"},"action":{"buttons":[{"type":"reply","reply":{"id":"a","title":"A"}}]}},'
+      '"to":"999"}')
+write("graph_body", "notype.json", "601234567890" + '{"text":{"body":"x"}}')
+
+write("wa_format", "long.txt", b"\x20" + ("We deliver to Penang in 2-3 working days. " * 40 + "\n\n" +
+                                          "\u9000\u8d27\u653f\u7b56\u3002" * 60 + " \U0001F44D\u200d\ufe0f ").encode()
+      + b"\n\n--\nTrack order\nRice cooker 10-cup\nTalk to a human\nKettle 1.7 L stainless steel with a long name\n"
+      + b"Returns\n \n")
+write("wa_format", "short.txt", b"\x00Hi!   \xe2\x80\x8d\n\n\n")
+write("wa_format", "choices.txt", b"\x10Pick one:\n\n--\n" + b"\n".join(b"Option %d" % i for i in range(12)))
+write("wa_format", "nospace.txt", b"\x03" + b"x" * 3000 + "\U0001F600".encode() * 50)
