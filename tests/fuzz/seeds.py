@@ -147,3 +147,69 @@ write("wa_format", "long.txt", b"\x20" + ("We deliver to Penang in 2-3 working d
 write("wa_format", "short.txt", b"\x00Hi!   \xe2\x80\x8d\n\n\n")
 write("wa_format", "choices.txt", b"\x10Pick one:\n\n--\n" + b"\n".join(b"Option %d" % i for i in range(12)))
 write("wa_format", "nospace.txt", b"\x03" + b"x" * 3000 + "\U0001F600".encode() * 50)
+
+# LLM caller: OpenAI-compatible SSE streams, Bedrock ConverseStream events,
+# event-stream frames, partial tool arguments.
+def oai(delta, finish=None):
+    import json
+    return "data: " + json.dumps({"id": "c-1", "object": "chat.completion.chunk",
+                                  "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}) + "\n\n"
+
+
+oai_tool = (oai({"role": "assistant", "tool_calls": [{"index": 0, "id": "call_1", "type": "function",
+                                                       "function": {"name": "answer", "arguments": ""}}]})
+            + oai({"tool_calls": [{"index": 0, "function": {"arguments": "{\"citation_id\":\"doc-1#0\",\"te"}}]})
+            + oai({"tool_calls": [{"index": 0, "function": {"arguments": "xt\":\"We deliver to Penang \\ud83d"}}]})
+            + oai({"tool_calls": [{"index": 0, "function": {"arguments": "\\ude9a in 2\\u20133 days.\\n\"}"}}]})
+            + oai({}, "tool_calls")
+            + 'data: {"id":"c-1","choices":[],"usage":{"prompt_tokens":812,"completion_tokens":41}}\n\n'
+            + "data: [DONE]\n\n")
+oai_text = (": keep-alive\r\n\r\n" + oai({"content": "Hello"}).replace("\n", "\r\n") + oai({"content": " there \u4f60\u597d"})
+            + "event: message\ndata: [DONE]\n\n")
+write("openai_stream", "tool.txt", oai_tool)
+write("openai_stream", "text.txt", oai_text)
+write("openai_stream", "two_tools.txt",
+      oai({"tool_calls": [{"index": 0, "id": "a", "function": {"name": "clarify", "arguments": "{\"question\":\"Which"}},
+                          {"index": 1, "id": "b", "function": {"name": "answer", "arguments": "{\"text\":\"x\"}"}}]})
+      + 'data: {"error":{"message":"rate limited"}}\n\n')
+write("sse", "tool.txt", b"\x07" + oai_tool.encode())
+write("sse", "fields.txt", b"\x01id: 1\nretry: 100\nevent: ping\ndata\ndata:  two\r\ndata:three\r\rdata: x\n:comment\n\n"
+      b"event: " + b"e" * 80 + b"\ndata: long\n\n")
+
+
+def es_frame(headers, payload):
+    import zlib
+    hb = b""
+    for name, value in headers:
+        hb += bytes([len(name)]) + name.encode() + b"\x07" + struct.pack(">H", len(value)) + value.encode()
+    total = 12 + len(hb) + len(payload) + 4
+    prelude = struct.pack(">II", total, len(hb))
+    prelude += struct.pack(">I", zlib.crc32(prelude))
+    body = prelude + hb + payload
+    return body + struct.pack(">I", zlib.crc32(body))
+
+
+brk = [("messageStart", '{"role":"assistant"}'),
+       ("contentBlockStart", '{"contentBlockIndex":0,"start":{"toolUse":{"toolUseId":"tooluse_1","name":"answer"}}}'),
+       ("contentBlockDelta", '{"contentBlockIndex":0,"delta":{"toolUse":{"input":"{\\"citation_id\\":\\"doc-1#0\\",'
+                             '\\"text\\":\\"We deliver "}}}'),
+       ("contentBlockDelta", '{"contentBlockIndex":0,"delta":{"toolUse":{"input":"to Penang.\\"}"}}}'),
+       ("contentBlockStop", '{"contentBlockIndex":0}'),
+       ("messageStop", '{"stopReason":"tool_use"}'),
+       ("metadata", '{"usage":{"inputTokens":900,"outputTokens":30,"totalTokens":930},"metrics":{"latencyMs":800}}')]
+write("bedrock_stream", "tool.bin", b"\x05" + b"\0".join((t + "\n" + p).encode() for t, p in brk))
+write("bedrock_stream", "text.bin", b"\x00" + b"\0".join(
+    (t + "\n" + p).encode() for t, p in [("contentBlockDelta", '{"contentBlockIndex":0,"delta":{"text":"Hi "}}'),
+                                         ("contentBlockDelta", '{"contentBlockIndex":0,"delta":{"text":"\\u4f60"}}'),
+                                         ("messageStop", '{"stopReason":"end_turn"}')]))
+write("bedrock_stream", "exception.bin", b"\x01!throttlingException\n{\"message\":\"Too many requests\"}")
+
+ev = [(":event-type", "contentBlockDelta"), (":content-type", "application/json"), (":message-type", "event")]
+write("eventstream", "frames.bin", b"\x03contentBlockDelta{\"delta\":{\"text\":\"Hi\"}}\0messageStop{}\0"
+      + es_frame(ev, b'{"contentBlockIndex":0,"delta":{"text":"raw"}}') + es_frame([], b""))
+write("eventstream", "raw.bin", b"\x09" + es_frame(ev, b"{}") + es_frame(ev, b"x")[:-3])
+write("eventstream", "empty_payload.bin", b"\x00\0\0" + es_frame([(":message-type", "exception")], b"{}"))
+
+write("json_partial", "answer.json", '{"citation_id":"doc-1#0","text":"We deliver to Penang \\ud83d\\ude9a\\n in 2\\u20133 days."}')
+write("json_partial", "nested.json", '{"a":{"text":"no"},"b":["text",1],"text" : "yes \\"quoted\\" \\\\ end"}')
+write("json_partial", "cut.json", '{"text":"unfinished \\ud83d')
