@@ -32,6 +32,7 @@ RUN apt-get update \
         libjansson-dev \
         libssl-dev \
         libcurl4-openssl-dev \
+        libpoppler-glib-dev \
         zlib1g-dev \
         uuid-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -74,6 +75,8 @@ RUN apt-get update \
         libssl3 \
         libcurl4 \
         libuuid1 \
+        libpoppler-glib8 \
+        zlib1g \
         bash \
         ca-certificates \
         curl \

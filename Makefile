@@ -90,6 +90,7 @@ $(foreach b,$(SERVICES) chatctl $(EXTRA_BINS),$(eval $(call BIN_template,$(b))))
 include tests/module.mk
 include tests/integration/module.mk
 include tests/ops.mk
+include tests/e2e/module.mk
 
 .PHONY: all clean run stop status test test-unit test-integration check-compose bench
 .DEFAULT_GOAL := all

@@ -936,3 +936,8 @@ int chunk_has_han(const char *s)
 	}
 	return 0;
 }
+
+char *chunk_title(const char *doc_title, const char *heading)
+{
+	return *heading && strcmp(heading, doc_title) ? xasprintf("%s > %s", doc_title, heading) : xstrdup(doc_title);
+}

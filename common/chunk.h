@@ -71,6 +71,10 @@ int chunk_count_tokens(const char *s, size_t len);
  * character on its own. */
 char *chunk_space_han(const char *s);
 
+/* A chunk's display title (heap): "<document title> > <heading>", or the
+ * document title when the heading is empty or the same. */
+char *chunk_title(const char *doc_title, const char *heading);
+
 /* 1 when s contains at least one Han character. */
 int chunk_has_han(const char *s);
 

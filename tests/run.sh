@@ -18,6 +18,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "build"
 make -j"$JOBS" all build/tests/integration
 
+step "OpenAPI lint (docs/openapi.yaml)"
+make --no-print-directory lint-openapi
+
 step "unit tests"
 make -j"$JOBS" test-unit
 
@@ -42,6 +45,9 @@ trap cleanup EXIT
 bash deploy/stack.sh up
 # The tests find the stack where deploy/env.sh puts it (PORT_OFFSET and all).
 (source deploy/env.sh && REPO_DIR="$PWD" build/tests/integration --jobs 1)
+
+step "web widget end to end (headless Chromium, tests/e2e)"
+make --no-print-directory test-e2e
 
 step "chaos (short): SIGKILL each service and restart Kafka under load"
 make -j"$JOBS" build/tests/chaos-load >/dev/null

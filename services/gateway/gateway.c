@@ -12,18 +12,30 @@
 #include "hmap.h"
 #include "log.h"
 #include "metrics.h"
+#include "services/guardrail/redact.h"
 #include "util.h"
 
 struct gw_event {
 	uint64_t seq;
 	char *turn_id;
 	char *json;
+	int delta;
+};
+
+/* Where a turn's stream stands, so replayed chunks are dropped. */
+#define GW_STREAMS 4
+struct gw_stream {
+	char turn_id[40];
+	uint32_t last;  /* highest chunk seq delivered */
+	int finished;   /* the final reply arrived: later chunks are late */
 };
 
 struct gw_session {
 	uint64_t next_seq;         /* seq of the last event, 0 before any */
-	struct gw_event *ring;     /* the last events_per_session events */
-	int head, count;
+	struct gw_event *ring;     /* the last events (grows to events_per_session) */
+	int head, count, cap;
+	struct gw_stream streams[GW_STREAMS];
+	int stream_next;
 	int waiters;
 	int64_t last_active_us;
 	pthread_cond_t cond;
@@ -37,7 +49,9 @@ struct gw {
 	char **delivered_fifo;     /* eviction order of delivered */
 	long fifo_head;
 	int stopping;
-	struct metric *m_replies, *m_dupes, *m_latency, *m_sessions;
+	struct metric *m_replies, *m_dupes, *m_latency, *m_sessions, *m_chunks;
+	gw_event_fn listener;
+	void *listener_arg;
 };
 
 struct gw *gw_new(const struct gw_conf *conf)
@@ -52,16 +66,18 @@ struct gw *gw_new(const struct gw_conf *conf)
 	gw->m_dupes = metrics_counter("gateway_duplicate_replies_total", "Replayed replies dropped", "");
 	gw->m_latency = metrics_histogram("gateway_turn_seconds", "Gateway-to-gateway time of a turn", "");
 	gw->m_sessions = metrics_gauge("gateway_sessions", "Sessions held in memory", "");
+	gw->m_chunks = metrics_counter("gateway_stream_deltas_total", "Stream chunks delivered as delta events", "");
 	return gw;
 }
 
 static void session_free(struct gw *gw, struct gw_session *s)
 {
 	for (int i = 0; i < s->count; i++) {
-		struct gw_event *e = &s->ring[(s->head + i) % gw->conf.events_per_session];
+		struct gw_event *e = &s->ring[(s->head + i) % s->cap];
 		free(e->turn_id);
 		free(e->json);
 	}
+	(void)gw;
 	free(s->ring);
 	pthread_cond_destroy(&s->cond);
 	free(s);
@@ -185,6 +201,11 @@ static void derived_id(const char *a, const char *b, const char *c, char out[37]
 	*p = '\0';
 }
 
+char *gw_scrub_text(const char *text)
+{
+	return redact_text(text, REDACT_MASK(REDACT_NRIC) | REDACT_MASK(REDACT_CARD), NULL);
+}
+
 Chat__Turn *gw_build_turn(struct gw *gw, const char *sid, const struct gw_msg *msg)
 {
 	Chat__Turn *turn = turn_new();
@@ -198,7 +219,9 @@ Chat__Turn *gw_build_turn(struct gw *gw, const char *sid, const struct gw_msg *m
 	turn_set_str(&turn->session_id, sid);
 	turn_set_str(&turn->turn_id, id);
 	turn_set_str(&turn->trace_id, trace);
-	turn_set_str(&turn->text, msg->text);
+	char *text = gw_scrub_text(msg->text);
+	turn_set_str(&turn->text, text);
+	free(text);
 	turn_set_str(&turn->client_msg_id, msg->client_msg_id ? msg->client_msg_id : "");
 	turn->channel = msg->channel;
 	turn->reply_partition = gw->conf.ordinal;
@@ -245,7 +268,8 @@ static struct gw_session *session_get(struct gw *gw, const char *sid, int create
 	if ((long)hmap_len(gw->sessions) >= gw->conf.max_sessions)
 		sweep_locked(gw, util_now_us()); /* full: drop every idle session now */
 	s = xcalloc(1, sizeof(*s));
-	s->ring = xcalloc((size_t)gw->conf.events_per_session, sizeof(*s->ring));
+	s->cap = gw->conf.events_per_session < 4 ? gw->conf.events_per_session : 4;
+	s->ring = xcalloc((size_t)s->cap, sizeof(*s->ring));
 	pthread_cond_init(&s->cond, NULL);
 	s->last_active_us = util_now_us();
 	hmap_put(gw->sessions, sid, s);
@@ -259,6 +283,16 @@ void gw_touch_session(struct gw *gw, const char *sid)
 	struct gw_session *s = session_get(gw, sid, 1);
 	s->last_active_us = util_now_us();
 	pthread_mutex_unlock(&gw->lock);
+}
+
+int gw_session_alive(struct gw *gw, const char *sid)
+{
+	pthread_mutex_lock(&gw->lock);
+	struct gw_session *s = session_get(gw, sid, 0);
+	if (s)
+		s->last_active_us = util_now_us();
+	pthread_mutex_unlock(&gw->lock);
+	return s ? 0 : -1;
 }
 
 /* Caller holds the lock. */
@@ -298,6 +332,73 @@ static char *event_json(const Chat__Turn *turn, uint64_t seq)
 	return s;
 }
 
+/* Copy the ring in order into a fresh array of capacity cap, keeping the
+ * events keep() accepts. Caller holds the lock. */
+static void ring_rebuild(struct gw_session *s, int cap, const char *drop_deltas_of)
+{
+	struct gw_event *r = xcalloc((size_t)cap, sizeof(*r));
+	int n = 0;
+	for (int i = 0; i < s->count; i++) {
+		struct gw_event *e = &s->ring[(s->head + i) % s->cap];
+		if (drop_deltas_of && e->delta && !strcmp(e->turn_id, drop_deltas_of)) {
+			free(e->turn_id);
+			free(e->json);
+			continue;
+		}
+		r[n++] = *e;
+	}
+	free(s->ring);
+	s->ring = r;
+	s->cap = cap;
+	s->head = 0;
+	s->count = n;
+}
+
+/* Append an event (json taken) and tell the listener. Caller holds the
+ * lock; the listener runs under it, so it sees each session's events in
+ * seq order. */
+static void append_event(struct gw *gw, const char *sid, struct gw_session *s, uint64_t seq, const char *turn_id,
+			 char *json, int delta)
+{
+	struct gw_event *slot;
+	if (s->count == s->cap && s->cap < gw->conf.events_per_session) {
+		int cap = s->cap * 2 > gw->conf.events_per_session ? gw->conf.events_per_session : s->cap * 2;
+		ring_rebuild(s, cap, NULL);
+	}
+	if (s->count == s->cap) {
+		slot = &s->ring[s->head];
+		free(slot->turn_id);
+		free(slot->json);
+		s->head = (s->head + 1) % s->cap;
+	} else {
+		slot = &s->ring[(s->head + s->count) % s->cap];
+		s->count++;
+	}
+	slot->seq = seq;
+	slot->turn_id = xstrdup(turn_id);
+	slot->json = json;
+	slot->delta = delta;
+	s->last_active_us = util_now_us();
+	pthread_cond_broadcast(&s->cond);
+	if (gw->listener)
+		gw->listener(gw->listener_arg, sid, seq, json);
+}
+
+/* The stream state of turn_id in s, created when create. */
+static struct gw_stream *stream_of(struct gw_session *s, const char *turn_id, int create)
+{
+	for (int i = 0; i < GW_STREAMS; i++)
+		if (!strcmp(s->streams[i].turn_id, turn_id))
+			return &s->streams[i];
+	if (!create)
+		return NULL;
+	struct gw_stream *st = &s->streams[s->stream_next];
+	s->stream_next = (s->stream_next + 1) % GW_STREAMS;
+	memset(st, 0, sizeof(*st));
+	util_strlcpy(st->turn_id, turn_id, sizeof(st->turn_id));
+	return st;
+}
+
 int gw_deliver(struct gw *gw, Chat__Turn *turn)
 {
 	if (!turn->rendered || !turn->rendered->payload.len)
@@ -311,28 +412,97 @@ int gw_deliver(struct gw *gw, Chat__Turn *turn)
 	}
 	struct gw_session *s = session_get(gw, turn->session_id, 1);
 	uint64_t seq = ++s->next_seq;
-	char *json = event_json(turn, seq);
-	int cap = gw->conf.events_per_session;
-	struct gw_event *slot;
-	if (s->count == cap) {
-		slot = &s->ring[s->head];
-		free(slot->turn_id);
-		free(slot->json);
-		s->head = (s->head + 1) % cap;
-	} else {
-		slot = &s->ring[(s->head + s->count) % cap];
-		s->count++;
-	}
-	slot->seq = seq;
-	slot->turn_id = xstrdup(turn->turn_id);
-	slot->json = json;
-	s->last_active_us = util_now_us();
-	pthread_cond_broadcast(&s->cond);
+	/* The final reply carries the whole text: the turn's deltas are no
+	 * longer worth keeping for a client that reconnects later. */
+	struct gw_stream *st = stream_of(s, turn->turn_id, 1);
+	st->finished = 1;
+	ring_rebuild(s, s->cap, turn->turn_id);
+	append_event(gw, turn->session_id, s, seq, turn->turn_id, event_json(turn, seq), 0);
 	pthread_mutex_unlock(&gw->lock);
 	metrics_inc(gw->m_replies, 1);
 	if (turn->received_at_us > 0)
 		metrics_observe_us(gw->m_latency, util_now_us() - turn->received_at_us);
 	return 1;
+}
+
+int gw_deliver_chunk(struct gw *gw, const Chat__StreamChunk *c)
+{
+	if (!c->session_id || !util_valid_id(c->session_id, GW_MAX_SESSION_ID) || !c->turn_id || !*c->turn_id ||
+	    strlen(c->turn_id) >= sizeof(((struct gw_stream *)0)->turn_id))
+		return -1;
+	if (!c->delta || !*c->delta)
+		return 0; /* an empty final marker: the rendered reply follows on chat.outbound.v1 */
+	pthread_mutex_lock(&gw->lock);
+	struct gw_session *s = session_get(gw, c->session_id, 0);
+	struct gw_stream *st = s ? stream_of(s, c->turn_id, 1) : NULL;
+	if (!s || st->finished || hmap_get(gw->delivered, c->turn_id) || (st->last && c->seq <= st->last)) {
+		pthread_mutex_unlock(&gw->lock);
+		return 0;
+	}
+	st->last = c->seq ? c->seq : st->last + 1;
+	uint64_t seq = ++s->next_seq;
+	json_t *ev = json_pack("{s:s,s:I,s:s,s:s}", "type", "delta", "seq", (json_int_t)seq, "turn_id", c->turn_id,
+			       "text", c->delta);
+	char *json = json_dumps(ev, JSON_COMPACT);
+	json_decref(ev);
+	append_event(gw, c->session_id, s, seq, c->turn_id, json, 1);
+	pthread_mutex_unlock(&gw->lock);
+	metrics_inc(gw->m_chunks, 1);
+	return 1;
+}
+
+void gw_session_restore(struct gw *gw, const char *sid, const char *const *events, size_t n)
+{
+	pthread_mutex_lock(&gw->lock);
+	if (session_get(gw, sid, 0)) {
+		pthread_mutex_unlock(&gw->lock);
+		return;
+	}
+	struct gw_session *s = session_get(gw, sid, 1);
+	gw_event_fn listener = gw->listener;
+	gw->listener = NULL; /* nothing new: sockets get these through replay */
+	for (size_t i = 0; i < n; i++) {
+		json_t *ev = json_loads(events[i], 0, NULL);
+		json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
+		const char *type = json_string_value(json_object_get(ev, "type"));
+		const char *tid = json_string_value(json_object_get(ev, "turn_id"));
+		if (seq > 0 && (uint64_t)seq > s->next_seq && type && tid) {
+			int delta = !strcmp(type, "delta");
+			if (!delta)
+				remember_delivered(gw, tid);
+			s->next_seq = (uint64_t)seq;
+			append_event(gw, sid, s, (uint64_t)seq, tid, xstrdup(events[i]), delta);
+		}
+		json_decref(ev);
+	}
+	gw->listener = listener;
+	pthread_mutex_unlock(&gw->lock);
+}
+
+void gw_set_listener(struct gw *gw, gw_event_fn fn, void *arg)
+{
+	pthread_mutex_lock(&gw->lock);
+	gw->listener = fn;
+	gw->listener_arg = arg;
+	pthread_mutex_unlock(&gw->lock);
+}
+
+int gw_replay(struct gw *gw, const char *sid, uint64_t after, gw_event_fn fn, void *arg)
+{
+	pthread_mutex_lock(&gw->lock);
+	struct gw_session *s = session_get(gw, sid, 0);
+	if (!s) {
+		pthread_mutex_unlock(&gw->lock);
+		return -1;
+	}
+	for (int i = 0; i < s->count; i++) {
+		const struct gw_event *e = &s->ring[(s->head + i) % s->cap];
+		if (e->seq > after)
+			fn(arg, sid, e->seq, e->json);
+	}
+	s->last_active_us = util_now_us();
+	pthread_mutex_unlock(&gw->lock);
+	return 0;
 }
 
 static void deadline_in(struct timespec *ts, int ms)
@@ -347,11 +517,11 @@ static void deadline_in(struct timespec *ts, int ms)
 }
 
 /* Caller holds the lock. */
-static const struct gw_event *find_event(const struct gw *gw, const struct gw_session *s, const char *turn_id)
+static const struct gw_event *find_event(const struct gw_session *s, const char *turn_id)
 {
 	for (int i = 0; i < s->count; i++) {
-		const struct gw_event *e = &s->ring[(s->head + i) % gw->conf.events_per_session];
-		if (!strcmp(e->turn_id, turn_id))
+		const struct gw_event *e = &s->ring[(s->head + i) % s->cap];
+		if (!e->delta && !strcmp(e->turn_id, turn_id))
 			return e;
 	}
 	return NULL;
@@ -366,7 +536,7 @@ int gw_wait_reply(struct gw *gw, const char *sid, const char *turn_id, int timeo
 	struct gw_session *s = session_get(gw, sid, 1);
 	s->waiters++;
 	for (;;) {
-		const struct gw_event *e = find_event(gw, s, turn_id);
+		const struct gw_event *e = find_event(s, turn_id);
 		if (e) {
 			*event_json_out = xstrdup(e->json);
 			rc = 0;
@@ -397,7 +567,7 @@ int gw_events(struct gw *gw, const char *sid, uint64_t after, int wait_ms, char 
 			break;
 	json_t *events = json_array();
 	for (int i = 0; i < s->count; i++) {
-		const struct gw_event *e = &s->ring[(s->head + i) % gw->conf.events_per_session];
+		const struct gw_event *e = &s->ring[(s->head + i) % s->cap];
 		if (e->seq > after)
 			json_array_append_new(events, json_loads(e->json, 0, NULL));
 	}
@@ -441,4 +611,17 @@ void gw_shutdown(struct gw *gw)
 	gw->stopping = 1;
 	hmap_sweep(gw->sessions, wake_cb, NULL);
 	pthread_mutex_unlock(&gw->lock);
+}
+
+int gw_stopping(struct gw *gw)
+{
+	pthread_mutex_lock(&gw->lock);
+	int s = gw->stopping;
+	pthread_mutex_unlock(&gw->lock);
+	return s;
+}
+
+const char *gw_tenant(const struct gw *gw)
+{
+	return gw->conf.tenant_id;
 }

@@ -12,6 +12,9 @@
 
 #include "turn.h"
 
+struct gw;
+typedef void (*gw_event_fn)(void *arg, const char *sid, uint64_t seq, const char *json);
+
 #define GW_MAX_SESSION_ID 128
 #define GW_MAX_CLIENT_MSG_ID 64
 
@@ -47,15 +50,44 @@ void gw_msg_release(struct gw_msg *msg);
 /* A new Turn for msg in session sid, stamped "gateway". Its turn_id is
  * derived from (tenant, session, client_msg_id) when the client gave one,
  * so a retried POST names the same turn; else random. Caller frees. */
+/* The customer's text as it may enter the system: an NRIC or a card number
+ * (Luhn-valid) is replaced by its kind in brackets at the edge, so it never
+ * reaches Kafka, memory, transcripts, tickets or logs. Contact details stay
+ * (order look-ups and agents need them). Fresh heap string. */
+char *gw_scrub_text(const char *text);
+
 Chat__Turn *gw_build_turn(struct gw *gw, const char *sid, const struct gw_msg *msg);
 
 /* Make sure session sid exists (a message creates it). */
 void gw_touch_session(struct gw *gw, const char *sid);
 
+/* Session sid is alive: mark it active and return 0, or -1 when it is
+ * unknown (never opened here, or swept after its TTL). */
+int gw_session_alive(struct gw *gw, const char *sid);
+
 /* A reply arrived from chat.outbound.v1: stamp it, and append it to its
  * session's events unless this turn was delivered already. Returns 1 when
  * delivered, 0 for a duplicate, -1 when the turn has no rendered reply. */
 int gw_deliver(struct gw *gw, Chat__Turn *turn);
+
+/* A chunk arrived from chat.stream.v1: append a delta event {"type":
+ * "delta","seq","turn_id","text"} to its session unless the session is
+ * unknown here, the chunk was seen (replay) or the turn's final reply was
+ * delivered already. 1 delivered, 0 dropped, -1 malformed. */
+int gw_deliver_chunk(struct gw *gw, const Chat__StreamChunk *chunk);
+
+/* Called for every event appended to a session, in seq order per session,
+ * with the gateway's lock held: it must only hand the event on. */
+void gw_set_listener(struct gw *gw, gw_event_fn fn, void *arg);
+
+/* Call fn for each event of session sid with seq > after, in order. -1 when
+ * the session is unknown. */
+int gw_replay(struct gw *gw, const char *sid, uint64_t after, gw_event_fn fn, void *arg);
+
+/* Rebuild session sid from logged events (JSON documents with "seq",
+ * "type" and "turn_id", oldest first) unless it is held already; finals
+ * count as delivered, so a replayed reply is not delivered twice. */
+void gw_session_restore(struct gw *gw, const char *sid, const char *const *events, size_t n);
 
 /* Wait up to timeout_ms for the reply of turn_id in session sid. 0 with a
  * heap copy of the event JSON, -1 on timeout or shutdown. */
@@ -73,5 +105,8 @@ size_t gw_session_count(struct gw *gw);
 
 /* Wake every waiter; later waits return at once. */
 void gw_shutdown(struct gw *gw);
+/* 1 after gw_shutdown. */
+int gw_stopping(struct gw *gw);
+const char *gw_tenant(const struct gw *gw);
 
 #endif

@@ -1,17 +1,38 @@
 /* http: the gateway's REST API on libmicrohttpd (see docs/api.md):
- *   POST /v1/sessions/{id}/messages[?wait=MS]   enqueue a message
- *   GET  /v1/sessions/{id}/events?after=SEQ[&wait=MS]   long-poll replies
+ *   POST /v1/sessions                            open a session, get a token
+ *   POST /v1/sessions/{id}/token                 refresh the token
+ *   POST /v1/sessions/{id}/messages[?wait=MS]    enqueue a message
+ *   GET  /v1/sessions/{id}/events?after=SEQ[&wait=MS]   long-poll or SSE
+ *   POST /v1/feedback                            rate a reply
+ * Everything under /v1/sessions/{id}/ needs the session's Bearer token.
  * Each connection has its own thread, so a request may block while it waits
  * for the broker's acknowledgement or for the reply. */
 #ifndef SERVICES_GATEWAY_HTTP_H
 #define SERVICES_GATEWAY_HTTP_H
 
+#include "auth.h"
 #include "gateway.h"
 
 struct gw_http_io {
 	/* Put turn on chat.inbound.v1 and wait for the broker to acknowledge
 	 * it. 0, or -1 with errstr (the message was not accepted). */
 	int (*enqueue)(void *arg, const Chat__Turn *turn, char *errstr, size_t errlen);
+	/* Put turn on chat.inbound.v1 without waiting: cb runs later (on the
+	 * producer's thread) with NULL or why the broker refused it. 0, or -1
+	 * with errstr when it could not even be queued (cb is not called). */
+	int (*enqueue_async)(void *arg, const Chat__Turn *turn, void (*cb)(void *cbarg, const char *errstr),
+			     void *cbarg, char *errstr, size_t errlen);
+	/* Publish a rating to chat.feedback.v1; 0 or -1 with errstr. */
+	int (*feedback)(void *arg, const Chat__Feedback *fb, char *errstr, size_t errlen);
+	/* Rate limit: 1 when the session sid from client address addr may
+	 * send one more message, 0 when over the limit with *retry_after_s
+	 * set. NULL: no limit. */
+	int (*allow)(void *arg, const char *sid, const char *addr, int *retry_after_s);
+	/* A session was opened here (record it beyond this process); and a
+	 * session this process does not hold: 0 when it could be restored.
+	 * Either may be NULL. */
+	void (*opened)(void *arg, const char *sid);
+	int (*restore)(void *arg, const char *sid);
 	void *arg;
 	struct wa *wa; /* WhatsApp webhook (whatsapp.h); NULL: answers 404 */
 };
@@ -22,6 +43,8 @@ struct gw_http_conf {
 	long max_body;
 	long max_wait_ms;
 	long max_connections;
+	const struct gw_auth_conf *auth;
+	long sse_keepalive_s; /* comment line on an idle event stream */
 };
 
 struct gw_http;

@@ -5,21 +5,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "admin.h"
+#include "auth.h"
+#include "credis.h"
 #include "gateway.h"
 #include "http.h"
 #include "kstage.h"
 #include "log.h"
 #include "metrics.h"
+#include "evlog.h"
+#include "ratelimit.h"
+#include "ws.h"
 #include "svc.h"
 #include "topics.h"
 #include "util.h"
 #include "whatsapp.h"
 
 static struct svc_base base;
-static const char *http_addr, *tenant_id;
+static const char *http_addr, *tenant_id, *jwt_secret, *assertion_secret, *default_locale;
+static long token_ttl_s, token_leeway_s, sse_keepalive_s;
+static const char *redis_url;
+static long rl_session_per_min, rl_session_burst, rl_addr_per_min, rl_addr_burst, redis_timeout_ms;
+static int rl_fail_open;
+static const char *ws_addr;
+static long events_ttl_s;
+static int ws_libev;
+static long ws_port, ws_ping_s, ws_idle_s, ws_workers, ws_max_queue;
 static long http_port, ordinal, max_body, max_wait_ms, max_conns, events_per_session, max_sessions,
     session_ttl_s, dedupe_capacity;
 static struct wa_conf wa_conf;
@@ -34,11 +48,47 @@ static const struct cfg_entry cfg[] = {
 	{ "GATEWAY_MAX_WAIT_MS", CFG_INT, "30000", 0, 120000, "longest a request may wait for a reply",
 	  &max_wait_ms },
 	{ "GATEWAY_MAX_CONNECTIONS", CFG_INT, "1024", 16, 65536, "concurrent REST connections", &max_conns },
-	{ "GATEWAY_SESSION_EVENTS", CFG_INT, "64", 4, 4096, "replies kept per session for polling",
+	{ "GATEWAY_SESSION_EVENTS", CFG_INT, "256", 4, 4096,
+	  "events (deltas and replies) kept per session for polling and reconnects",
 	  &events_per_session },
 	{ "GATEWAY_MAX_SESSIONS", CFG_INT, "100000", 16, 10000000, "sessions held in memory", &max_sessions },
 	{ "GATEWAY_SESSION_TTL_S", CFG_INT, "1800", 10, 86400, "idle time after which a session is forgotten",
 	  &session_ttl_s },
+	{ "GATEWAY_JWT_SECRET", CFG_STR, "", 0, 0,
+	  "HS256 secret for session tokens, at least 32 bytes (required; no default)", &jwt_secret },
+	{ "GATEWAY_ASSERTION_SECRET", CFG_STR, "", 0, 0,
+	  "HS256 secret of the retailer's customer assertions, at least 32 bytes (required; no default)",
+	  &assertion_secret },
+	{ "GATEWAY_TOKEN_TTL_S", CFG_INT, "900", 10, 900, "lifetime of a session token", &token_ttl_s },
+	{ "GATEWAY_TOKEN_LEEWAY_S", CFG_INT, "30", 0, 30, "clock skew allowed on exp/nbf/iat", &token_leeway_s },
+	{ "GATEWAY_DEFAULT_LOCALE", CFG_STR, "en-MY", 0, 0, "locale of a session that names none", &default_locale },
+	{ "GATEWAY_SSE_KEEPALIVE_S", CFG_INT, "15", 1, 300, "comment line on an idle event stream", &sse_keepalive_s },
+	{ "GATEWAY_WS_ADDR", CFG_STR, "127.0.0.1", 0, 0, "address of the WebSocket listener", &ws_addr },
+	{ "GATEWAY_WS_PORT", CFG_INT, "8081", 1, 65535, "port of the WebSocket listener", &ws_port },
+	{ "GATEWAY_WS_PING_S", CFG_INT, "30", 1, 3600, "ping an idle WebSocket client this often", &ws_ping_s },
+	{ "GATEWAY_WS_IDLE_S", CFG_INT, "300", 1, 86400, "close a WebSocket after this long without frames",
+	  &ws_idle_s },
+	{ "GATEWAY_WS_WORKERS", CFG_INT, "4", 1, 64, "threads enqueueing WebSocket messages", &ws_workers },
+	{ "GATEWAY_WS_LIBEV", CFG_BOOL, "0", 0, 0,
+	  "1: the WebSocket loop uses libev (epoll; shutdown does not stop it cleanly yet); 0: poll()", &ws_libev },
+	{ "GATEWAY_WS_MAX_QUEUE", CFG_INT, "1024", 16, 1000000,
+	  "frames queued for one WebSocket client before it is dropped as too slow", &ws_max_queue },
+	{ "REDIS_URL", CFG_STR, "redis://127.0.0.1:6379/0", 0, 0, "rate-limit buckets and the session event log",
+	  &redis_url },
+	{ "GATEWAY_REDIS_TIMEOUT_MS", CFG_INT, "200", 10, 10000, "longest wait for one Redis command",
+	  &redis_timeout_ms },
+	{ "GATEWAY_RATE_SESSION_PER_MIN", CFG_INT, "30", 1, 1000000, "messages per minute per session (refill)",
+	  &rl_session_per_min },
+	{ "GATEWAY_RATE_SESSION_BURST", CFG_INT, "10", 1, 1000000, "messages a session may send at once",
+	  &rl_session_burst },
+	{ "GATEWAY_RATE_ADDR_PER_MIN", CFG_INT, "600", 1, 10000000,
+	  "messages per minute per client address (refill)", &rl_addr_per_min },
+	{ "GATEWAY_RATE_ADDR_BURST", CFG_INT, "100", 1, 10000000, "messages a client address may send at once",
+	  &rl_addr_burst },
+	{ "GATEWAY_RATE_FAIL_OPEN", CFG_BOOL, "1", 0, 0,
+	  "when Redis is down: 1 allows messages without limits, 0 refuses them (429)", &rl_fail_open },
+	{ "GATEWAY_EVENTS_TTL_S", CFG_INT, "600", 10, 86400,
+	  "how long a session's events stay in Redis (gw:events:{session}) for reconnects", &events_ttl_s },
 	{ "GATEWAY_DEDUPE_CAPACITY", CFG_INT, "200000", 1000, 10000000,
 	  "turn ids remembered as delivered (replayed replies are dropped)", &dedupe_capacity },
 	WA_CFG_ROWS(wa_conf),
@@ -50,6 +100,10 @@ struct pending {
 	pthread_cond_t cond;
 	int done;
 	rd_kafka_resp_err_t err;
+	/* Set for an enqueue that does not wait: called with the outcome
+	 * (then the pending is freed). */
+	void (*cb)(void *cbarg, const char *errstr);
+	void *cbarg;
 };
 
 struct gateway {
@@ -59,7 +113,10 @@ struct gateway {
 	volatile sig_atomic_t stop_threads;
 	_Atomic int assigned; /* reply partitions assigned at a known offset */
 	pthread_t poll_tid, consume_tid;
-	struct metric *m_turns, *m_poison, *m_chunks;
+	struct metric *m_turns, *m_poison, *m_chunks, *m_feedback;
+	struct gw_ratelimit *rl;
+	struct gw_evlog *evlog;
+	struct gw_ws *ws;
 	struct wa *wa;
 };
 
@@ -70,6 +127,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opa
 	(void)opaque;
 	if (!p)
 		return;
+	if (p->cb) {
+		p->cb(p->cbarg, rkm->err ? rd_kafka_err2str(rkm->err) : NULL);
+		free(p);
+		return;
+	}
 	pthread_mutex_lock(&p->lock);
 	p->err = rkm->err;
 	p->done = 1;
@@ -77,19 +139,18 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opa
 	pthread_mutex_unlock(&p->lock);
 }
 
-static int enqueue(void *arg, const Chat__Turn *turn, char *errstr, size_t errlen)
+/* Produce buf (taken) keyed key to topic and wait for the broker's
+ * acknowledgement. */
+static int produce_wait(struct gateway *g, const char *topic, const char *key, void *buf, size_t len, char *errstr,
+			size_t errlen)
 {
-	struct gateway *g = arg;
-	struct pending p = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
-	size_t len;
-	void *buf = turn_encode(turn, &len);
+	struct pending p = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, NULL, NULL };
 	rd_kafka_resp_err_t err = rd_kafka_producev(
-	    g->producer, RD_KAFKA_V_TOPIC(TOPIC_INBOUND), RD_KAFKA_V_KEY(turn->session_id, strlen(turn->session_id)),
-	    RD_KAFKA_V_VALUE(buf, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_OPAQUE(&p),
-	    RD_KAFKA_V_END);
+	    g->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(buf, len),
+	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_OPAQUE(&p), RD_KAFKA_V_END);
 	if (err) {
 		free(buf);
-		snprintf(errstr, errlen, "cannot produce to %s: %s", TOPIC_INBOUND, rd_kafka_err2str(err));
+		snprintf(errstr, errlen, "cannot produce to %s: %s", topic, rd_kafka_err2str(err));
 		return -1;
 	}
 	/* The message timeout bounds this wait; the report always comes. */
@@ -101,8 +162,79 @@ static int enqueue(void *arg, const Chat__Turn *turn, char *errstr, size_t errle
 		snprintf(errstr, errlen, "broker did not accept the message: %s", rd_kafka_err2str(p.err));
 		return -1;
 	}
+	return 0;
+}
+
+static int enqueue(void *arg, const Chat__Turn *turn, char *errstr, size_t errlen)
+{
+	struct gateway *g = arg;
+	size_t len;
+	void *buf = turn_encode(turn, &len);
+	if (produce_wait(g, TOPIC_INBOUND, turn->session_id, buf, len, errstr, errlen))
+		return -1;
 	metrics_inc(g->m_turns, 1);
 	return 0;
+}
+
+static int enqueue_async(void *arg, const Chat__Turn *turn, void (*cb)(void *cbarg, const char *errstr), void *cbarg,
+			 char *errstr, size_t errlen)
+{
+	struct gateway *g = arg;
+	size_t len;
+	void *buf = turn_encode(turn, &len);
+	struct pending *p = xcalloc(1, sizeof(*p));
+	p->cb = cb;
+	p->cbarg = cbarg;
+	rd_kafka_resp_err_t err = rd_kafka_producev(
+	    g->producer, RD_KAFKA_V_TOPIC(TOPIC_INBOUND), RD_KAFKA_V_KEY(turn->session_id, strlen(turn->session_id)),
+	    RD_KAFKA_V_VALUE(buf, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_OPAQUE(p), RD_KAFKA_V_END);
+	if (err) {
+		free(buf);
+		free(p);
+		snprintf(errstr, errlen, "cannot produce to %s: %s", TOPIC_INBOUND, rd_kafka_err2str(err));
+		return -1;
+	}
+	metrics_inc(g->m_turns, 1);
+	return 0;
+}
+
+static int publish_feedback(void *arg, const Chat__Feedback *fb, char *errstr, size_t errlen)
+{
+	struct gateway *g = arg;
+	size_t len = chat__feedback__get_packed_size(fb);
+	void *buf = xmalloc(len ? len : 1);
+	chat__feedback__pack(fb, buf);
+	if (produce_wait(g, TOPIC_FEEDBACK, fb->session_id, buf, len, errstr, errlen))
+		return -1;
+	metrics_inc(g->m_feedback, 1);
+	return 0;
+}
+
+static void opened(void *arg, const char *sid)
+{
+	struct gateway *g = arg;
+	gw_evlog_open(g->evlog, sid);
+}
+
+static int restore(void *arg, const char *sid)
+{
+	struct gateway *g = arg;
+	return gw_evlog_restore(g->evlog, g->gw, sid);
+}
+
+/* Every session event: to the sockets, and to Redis for reconnects. */
+static void on_event(void *arg, const char *sid, uint64_t seq, const char *json)
+{
+	struct gateway *g = arg;
+	if (g->ws)
+		gw_ws_event(g->ws, sid, seq, json);
+	gw_evlog_append(g->evlog, sid, seq, json);
+}
+
+static int allow(void *arg, const char *sid, const char *addr, int *retry_after_s)
+{
+	struct gateway *g = arg;
+	return gw_ratelimit_allow(g->rl, sid, addr, retry_after_s);
 }
 
 static void *poll_main(void *arg)
@@ -118,8 +250,15 @@ static void handle_outbound(struct gateway *g, rd_kafka_message_t *rkm)
 	const char *topic = rd_kafka_topic_name(rkm->rkt);
 	char errstr[256];
 	if (!strcmp(topic, TOPIC_STREAM)) {
-		/* Streaming to clients arrives with the WebSocket channel. */
 		metrics_inc(g->m_chunks, 1);
+		Chat__StreamChunk *c = chat__stream_chunk__unpack(NULL, rkm->len, rkm->payload);
+		if (!c || gw_deliver_chunk(g->gw, c) < 0) {
+			metrics_inc(g->m_poison, 1);
+			kstage_dead_letter(g->producer, base.dlq_topic, "gateway", rkm,
+					   c ? "stream chunk without a valid session or turn id" : "undecodable stream chunk");
+		}
+		if (c)
+			chat__stream_chunk__free_unpacked(c, NULL);
 		return;
 	}
 	Chat__Turn *turn = turn_decode(rkm->payload, rkm->len, errstr, sizeof(errstr));
@@ -236,6 +375,17 @@ static int setup_kafka(struct gateway *g, char *errstr, size_t errlen)
 	return 0;
 }
 
+/* Every WebSocket is a descriptor: allow as many as the hard limit. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			log_warn("cannot raise the open-file limit; WebSocket connections are capped by it");
+	}
+}
+
 static int check_kafka(void *arg, char *detail, size_t len)
 {
 	struct gateway *g = arg;
@@ -270,6 +420,15 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc > 0 ? 0 : 2;
 	char errstr[512];
+	struct gw_auth_conf ac = { jwt_secret, assertion_secret, token_ttl_s, (int)token_leeway_s, default_locale };
+	if (gw_auth_conf_check(&ac, errstr, sizeof(errstr))) {
+		log_error("refusing to start: %s", errstr);
+		return 2;
+	}
+	if (!gw_auth_valid_locale(default_locale)) {
+		log_error("refusing to start: GATEWAY_DEFAULT_LOCALE \"%s\" is not a language tag", default_locale);
+		return 2;
+	}
 	struct gateway g;
 	memset(&g, 0, sizeof(g));
 	struct gw_conf gc = { tenant_id, (int)ordinal, (int)events_per_session, max_sessions, session_ttl_s,
@@ -278,9 +437,12 @@ int main(int argc, char **argv)
 	g.m_turns = metrics_counter("gateway_turns_total", "Messages accepted into the pipeline", "");
 	g.m_poison = metrics_counter("gateway_poison_replies_total", "Undecodable replies dead-lettered", "");
 	g.m_chunks = metrics_counter("gateway_stream_chunks_total", "Stream chunks received", "");
+	g.m_feedback = metrics_counter("gateway_feedback_total", "Ratings published to chat.feedback.v1", "");
 	rc = 1;
 	struct admin *adm = NULL;
 	struct gw_http *http = NULL;
+	struct gw_ws *ws = NULL;
+	struct credis *redis[8] = { NULL }, *redis_log = NULL;
 	if (setup_kafka(&g, errstr, sizeof(errstr))) {
 		log_error("cannot set up Kafka: %s", errstr);
 		goto out;
@@ -289,19 +451,55 @@ int main(int argc, char **argv)
 	if (!adm)
 		goto out;
 	admin_add_check(adm, "kafka", check_kafka, &g);
+	wa_conf.redis_url = redis_url;
 	wa_conf.tenant_id = tenant_id;
 	wa_conf.ordinal = ordinal;
 	g.wa = wa_new(&wa_conf, (struct wa_io){ enqueue, &g, NULL });
 	pthread_create(&g.poll_tid, NULL, poll_main, &g);
 	pthread_create(&g.consume_tid, NULL, consume_main, &g);
-	struct gw_http_conf hc = { http_addr, (int)http_port, max_body, max_wait_ms, max_conns };
-	http = gw_http_start(g.gw, &hc, (struct gw_http_io){ enqueue, &g, g.wa }, errstr, sizeof(errstr));
+	struct gw_http_conf hc = { http_addr, (int)http_port, max_body, max_wait_ms, max_conns, &ac, sse_keepalive_s };
+	/* Rate-limit checks run on REST threads and WebSocket workers at once:
+	 * a few connections, each used by one check at a time. */
+	for (size_t i = 0; i < ARRAY_LEN(redis); i++) {
+		redis[i] = credis_new(redis_url, (int)redis_timeout_ms, errstr, sizeof(errstr));
+		if (!redis[i]) {
+			log_error("REDIS_URL: %s", errstr);
+			goto stop_threads;
+		}
+	}
+	struct gw_ratelimit_conf rlc = { rl_session_per_min, rl_session_burst, rl_addr_per_min, rl_addr_burst,
+					 rl_fail_open, "gw:rl:" };
+	g.rl = gw_ratelimit_new(redis, (int)ARRAY_LEN(redis), &rlc);
+	struct gw_evlog_conf elc = { "gw:", events_per_session, events_ttl_s, session_ttl_s, 100000 };
+	redis_log = credis_new(redis_url, (int)redis_timeout_ms, errstr, sizeof(errstr));
+	g.evlog = gw_evlog_new(redis_log, &elc);
+	gw_set_listener(g.gw, on_event, &g);
+	struct gw_http_io io = { .enqueue = enqueue,
+				 .enqueue_async = enqueue_async,
+				 .feedback = publish_feedback,
+				 .allow = allow,
+				 .opened = opened,
+				 .restore = restore,
+				 .arg = &g,
+				 .wa = g.wa };
+	http = gw_http_start(g.gw, &hc, io, errstr, sizeof(errstr));
 	if (!http) {
 		log_error("%s", errstr);
 		goto stop_threads;
 	}
-	log_info("started: REST on %s:%ld, reply partition %ld, admin on %s:%ld", http_addr, http_port, ordinal,
-		 base.admin_addr, base.admin_port);
+	raise_fd_limit();
+	struct gw_ws_conf wc = { ws_addr, (int)ws_port, &ac, ws_ping_s, ws_idle_s, max_body, ws_max_queue, (int)ws_workers,
+				   ws_libev };
+	ws = gw_ws_start(g.gw, &wc, io, errstr, sizeof(errstr));
+	g.ws = ws;
+	if (!ws) {
+		log_error("%s", errstr);
+		gw_shutdown(g.gw);
+		gw_http_stop(http);
+		goto stop_threads;
+	}
+	log_info("started: REST on %s:%ld, WebSocket on %s:%ld, reply partition %ld, admin on %s:%ld", http_addr,
+		 http_port, ws_addr, ws_port, ordinal, base.admin_addr, base.admin_port);
 	admin_log_unready(adm);
 	int64_t last_sweep = util_mono_us();
 	while (!svc_stop) {
@@ -321,6 +519,9 @@ stop_threads:
 	wa_stop(g.wa); /* its worker may wait for a delivery report: before the poll thread ends */
 	g.stop_threads = 1;
 	pthread_join(g.consume_tid, NULL);
+	gw_set_listener(g.gw, NULL, NULL);
+	gw_ws_stop(ws);
+	gw_evlog_free(g.evlog);
 	pthread_join(g.poll_tid, NULL);
 out:
 	if (g.consumer) {
@@ -333,6 +534,10 @@ out:
 	}
 	admin_stop(adm);
 	wa_free(g.wa);
+	gw_ratelimit_free(g.rl);
+	for (size_t i = 0; i < ARRAY_LEN(redis); i++)
+		credis_free(redis[i]);
+	credis_free(redis_log);
 	gw_free(g.gw);
 	log_info("stopped");
 	return rc;

@@ -1,6 +1,7 @@
 /* whatsapp: webhook verification, parsing, dedupe, the service window and
  * the reply sender of the WhatsApp channel. */
 #include "whatsapp.h"
+#include "gateway.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -501,7 +502,9 @@ static Chat__Turn *build_turn(struct wa *wa, const char *sid, const struct wa_me
 	turn_set_str(&turn->session_id, sid);
 	turn_set_str(&turn->turn_id, id);
 	turn_set_str(&turn->trace_id, trace);
-	turn_set_str(&turn->text, m->text);
+	char *text = gw_scrub_text(m->text);
+	turn_set_str(&turn->text, text);
+	free(text);
 	turn_set_str(&turn->client_msg_id, "");
 	turn->channel = CHAT__CHANNEL__CHANNEL_WHATSAPP;
 	turn->reply_partition = (int32_t)wa->conf.ordinal;

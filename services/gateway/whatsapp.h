@@ -113,8 +113,6 @@ struct wa_conf {
 	    { "WHATSAPP_GRAPH_BASE", CFG_STR, "https://graph.facebook.com", 0, 0, "Graph API base URL",           \
 	      &(c).graph_base },                                                                                \
 	    { "WHATSAPP_API_VERSION", CFG_STR, "v21.0", 0, 0, "Graph API version", &(c).api_version },           \
-	    { "REDIS_URL", CFG_STR, "redis://127.0.0.1:6379/0", 0, 0,                                            \
-	      "Redis (WhatsApp dedupe and service window)", &(c).redis_url },                                   \
 	    { "WHATSAPP_MAX_BODY", CFG_INT, "262144", 1024, 4194304, "largest webhook body in bytes",             \
 	      &(c).max_body },                                                                                  \
 	    { "WHATSAPP_DEDUPE_TTL_S", CFG_INT, "691200", 60, 2592000,                                           \

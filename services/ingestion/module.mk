@@ -1,3 +1,3 @@
 ingestion_MAIN := services/ingestion/main.c
 ingestion_SRCS := services/ingestion/ingestion.c services/ingestion/store.c
-ingestion_LIBS := -lcrypto
+ingestion_LIBS := -lcrypto -lcurl

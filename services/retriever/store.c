@@ -6,14 +6,17 @@
 #include <string.h>
 
 #include "chunk.h"
+#include "log.h"
 #include "util.h"
 
 #define RETR_STR_(x) #x
 #define RETR_STR(x) RETR_STR_(x)
 
-struct retr_store *retr_store_new(const char *database_url)
+struct retr_store *retr_store_new(const char *database_url, struct embedder *emb, enum retr_mode mode)
 {
 	struct retr_store *st = xcalloc(1, sizeof(*st));
+	st->vx = emb ? vindex_new(emb) : NULL;
+	st->mode = emb ? mode : RETR_FTS;
 	/* A question of stop words only makes plainto_tsquery raise a NOTICE,
 	 * which libpq would print to stderr among the JSON log lines: ask the
 	 * server for warnings and worse only. */
@@ -33,24 +36,38 @@ void retr_store_free(struct retr_store *st)
 	if (!st)
 		return;
 	cpg_free(st->pg);
+	vindex_free(st->vx);
 	free(st);
+}
+
+int retr_mode_of(const char *name)
+{
+	return !strcmp(name, "fused") ? RETR_FUSED : !strcmp(name, "fts") ? RETR_FTS : !strcmp(name, "vector") ? RETR_VECTOR : -1;
 }
 
 /* The words of the question are OR-ed (plainto_tsquery ANDs them, and a
  * customer's question rarely has every word in one chunk); ranking then
- * prefers chunks that match more of them, closer together. The candidate
- * set is bounded: the best RETR_CANDIDATES by ts_rank (cheap) are ranked
- * again by cover density (ts_rank_cd, normalized by length). The same
- * configuration as at indexing: 'english' for en, 'simple' otherwise. */
+ * prefers chunks that match more of them, closer together. The work is
+ * bounded at two levels, so a large knowledge base (where common words
+ * match most chunks) costs no more than RETR_MATCH_MAX rankings: the
+ * matched set is the chunks with every word (at most RETR_MATCH_MAX) plus
+ * chunks with any word (at most RETR_MATCH_MAX, in index order); of those
+ * the best RETR_CANDIDATES by ts_rank (cheap) are ranked again by cover
+ * density (ts_rank_cd, normalized by length). The same configuration as
+ * at indexing: 'english' for en, 'simple' otherwise. */
 static const char search_sql[] =
-    "WITH q AS (SELECT NULLIF(replace(plainto_tsquery($3::regconfig, $4)::text, ' & ', ' | '), '')::tsquery AS query), "
-    "cand AS (SELECT c.chunk_id, c.doc_id, c.title, c.text, c.tsv FROM kb_chunks c, q "
-    "  WHERE c.tenant_id = $1 AND c.language = $2 AND q.query IS NOT NULL AND c.tsv @@ q.query "
-    "  ORDER BY ts_rank(c.tsv, q.query) DESC LIMIT " RETR_STR(RETR_CANDIDATES) ") "
+    "WITH q AS (SELECT NULLIF(replace(plainto_tsquery($3::regconfig, $4)::text, ' & ', ' | '), '')::tsquery AS query, "
+    "  NULLIF(plainto_tsquery($3::regconfig, $4)::text, '')::tsquery AS allq), "
+    "m AS ((SELECT c.chunk_id FROM kb_chunks c, q WHERE c.tenant_id = $1 AND c.language = $2 "
+    "    AND q.allq IS NOT NULL AND c.tsv @@ q.allq LIMIT " RETR_STR(RETR_MATCH_MAX) ") "
+    "  UNION (SELECT c.chunk_id FROM kb_chunks c, q WHERE c.tenant_id = $1 AND c.language = $2 "
+    "    AND q.query IS NOT NULL AND c.tsv @@ q.query LIMIT " RETR_STR(RETR_MATCH_MAX) ")), "
+    "cand AS (SELECT c.chunk_id, c.doc_id, c.title, c.text, c.tsv FROM kb_chunks c JOIN m USING (chunk_id), q "
+    "  WHERE c.tenant_id = $1 ORDER BY ts_rank(c.tsv, q.query) DESC LIMIT " RETR_STR(RETR_CANDIDATES) ") "
     "SELECT chunk_id, doc_id, title, ts_rank_cd(tsv, q.query, 1) AS score, text FROM cand, q "
     "ORDER BY score DESC, chunk_id LIMIT $5::int";
 
-static int run_search(struct cpg *pg, const char *tenant, const char *language, const char *query, int k,
+static int fts_search(struct cpg *pg, const char *tenant, const char *language, const char *query, int k,
 		      Chat__Passage ***out, size_t *n, char *errstr, size_t errlen)
 {
 	char kbuf[16];
@@ -86,14 +103,238 @@ static int run_search(struct cpg *pg, const char *tenant, const char *language, 
 	return 0;
 }
 
+static Chat__Passage *passage(const char *id, const char *doc, const char *title, double score, const char *text)
+{
+	Chat__Passage *p = xmalloc(sizeof(*p));
+	chat__passage__init(p);
+	p->id = xstrdup(id);
+	p->document = xstrdup(doc);
+	p->title = xstrdup(title);
+	p->score = score;
+	p->text = xstrdup(text);
+	return p;
+}
+
+static void free_passages(Chat__Passage **ps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		chat__passage__free_unpacked(ps[i], NULL);
+	free(ps);
+}
+
+size_t retr_rrf(const char *const *a, size_t na, const char *const *b, size_t nb, int k, size_t *out_idx,
+		double *out_score)
+{
+	size_t n = 0, cap = na + nb;
+	size_t *idx = xmalloc((cap ? cap : 1) * sizeof(*idx));
+	double *sc = xmalloc((cap ? cap : 1) * sizeof(*sc));
+	const char **ids = xmalloc((cap ? cap : 1) * sizeof(*ids));
+	for (size_t i = 0; i < na; i++) {
+		idx[n] = i;
+		ids[n] = a[i];
+		sc[n++] = 1.0 / (RETR_RRF_K + (double)(i + 1));
+	}
+	for (size_t j = 0; j < nb; j++) {
+		double add = 1.0 / (RETR_RRF_K + (double)(j + 1));
+		size_t i = 0;
+		while (i < na && strcmp(a[i], b[j]))
+			i++;
+		if (i < na) {
+			sc[i] += add;
+		} else {
+			idx[n] = na + j;
+			ids[n] = b[j];
+			sc[n++] = add;
+		}
+	}
+	/* Selection of the best k (n <= 100). */
+	size_t m = 0;
+	for (; m < (size_t)k && m < n; m++) {
+		size_t best = m;
+		for (size_t i = m + 1; i < n; i++)
+			if (sc[i] > sc[best] || (sc[i] == sc[best] && strcmp(ids[i], ids[best]) < 0))
+				best = i;
+		size_t ti = idx[m];
+		double ts = sc[m];
+		const char *tid = ids[m];
+		idx[m] = idx[best];
+		sc[m] = sc[best];
+		ids[m] = ids[best];
+		idx[best] = ti;
+		sc[best] = ts;
+		ids[best] = tid;
+		out_idx[m] = idx[m];
+		out_score[m] = sc[m];
+	}
+	free(idx);
+	free(sc);
+	free(ids);
+	return m;
+}
+
+/* Vector candidates of tenant in language as passages (score = cosine). */
+static int vec_search(struct retr_store *st, const char *tenant, const char *language, const char *query, int k,
+		      Chat__Passage ***out, size_t *n, char *errstr, size_t errlen)
+{
+	*out = NULL;
+	*n = 0;
+	int dim = vindex_dim(st->vx);
+	if (!dim || !vindex_count(st->vx, tenant, language))
+		return 0;
+	float *q = xmalloc((size_t)dim * sizeof(*q));
+	int rc = vindex_query_vec(st->vx, tenant, query, q, errstr, errlen);
+	if (rc == 0) {
+		struct vhit *hits = xmalloc((size_t)k * sizeof(*hits));
+		size_t m = vindex_search(st->vx, tenant, language, q, k, hits);
+		*out = m ? xcalloc(m, sizeof(**out)) : NULL;
+		for (size_t i = 0; i < m; i++) {
+			const struct vrow *r = vindex_row(st->vx, hits[i].row);
+			(*out)[i] = passage(r->chunk_id, r->doc_id, r->title, hits[i].score, r->text);
+		}
+		*n = m;
+		free(hits);
+	}
+	free(q);
+	return rc;
+}
+
+/* One language: the mode's ranking. A failing side of a fused search
+ * leaves the other (logged at most every 10 s by the caller's warning). */
+static int search_lang(struct retr_store *st, const char *tenant, const char *language, const char *query, int k,
+		       Chat__Passage ***out, size_t *n, char *errstr, size_t errlen)
+{
+	Chat__Passage **fa = NULL, **va = NULL;
+	size_t fn = 0, vn = 0;
+	int frc = 0, vrc = 0;
+	*out = NULL;
+	*n = 0;
+	if (st->mode != RETR_VECTOR)
+		frc = fts_search(st->pg, tenant, language, query, st->mode == RETR_FTS ? k : RETR_CANDIDATES, &fa, &fn,
+				 errstr, errlen);
+	if (st->mode == RETR_FTS) {
+		*out = fa;
+		*n = fn;
+		return frc;
+	}
+	char verr[256] = "";
+	vrc = vec_search(st, tenant, language, query, st->mode == RETR_VECTOR ? k : RETR_CANDIDATES, &va, &vn, verr,
+			 sizeof(verr));
+	if (vrc)
+		st->vector_failures++;
+	if (st->mode == RETR_VECTOR) {
+		if (vrc)
+			snprintf(errstr, errlen, "%s", verr);
+		*out = va;
+		*n = vn;
+		return vrc;
+	}
+	if (frc && vrc) {
+		free_passages(fa, fn);
+		free_passages(va, vn);
+		return frc;
+	}
+	if (vrc)
+		log_debug("query vector failed (%s): full-text ranking only", verr);
+	const char **a = xmalloc((fn + 1) * sizeof(*a)), **b = xmalloc((vn + 1) * sizeof(*b));
+	for (size_t i = 0; i < fn; i++)
+		a[i] = fa[i]->id;
+	for (size_t i = 0; i < vn; i++)
+		b[i] = va[i]->id;
+	size_t *idx = xmalloc((fn + vn + 1) * sizeof(*idx));
+	double *sc = xmalloc((fn + vn + 1) * sizeof(*sc));
+	size_t m = retr_rrf(a, fn, b, vn, k, idx, sc);
+	*out = m ? xcalloc(m, sizeof(**out)) : NULL;
+	for (size_t i = 0; i < m; i++) {
+		Chat__Passage **slot = idx[i] < fn ? &fa[idx[i]] : &va[idx[i] - fn];
+		(*out)[i] = *slot; /* taken */
+		(*out)[i]->score = sc[i];
+		*slot = NULL;
+	}
+	*n = m;
+	for (size_t i = 0; i < fn; i++)
+		if (fa[i])
+			chat__passage__free_unpacked(fa[i], NULL);
+	for (size_t i = 0; i < vn; i++)
+		if (va[i])
+			chat__passage__free_unpacked(va[i], NULL);
+	free(fa);
+	free(va);
+	free(a);
+	free(b);
+	free(idx);
+	free(sc);
+	return 0;
+}
+
+static void ensure_loaded(struct retr_store *st)
+{
+	if (!st->vx || st->last_sync_us)
+		return;
+	char errstr[256];
+	st->last_sync_us = util_mono_us();
+	if (vindex_load(st->vx, st->pg, errstr, sizeof(errstr)) == 0)
+		log_info("vector index loaded: %zu chunk(s) of %d dimensions", vindex_size(st->vx),
+			 vindex_dim(st->vx));
+	else
+		st->last_sync_us = 0; /* try again on the next search */
+}
+
+void retr_store_tick(void *arg)
+{
+	struct retr_store *st = arg;
+	if (!st->vx)
+		return;
+	int64_t now = util_mono_us();
+	if (!st->last_sync_us) {
+		ensure_loaded(st);
+		return;
+	}
+	if (now - st->last_sync_us < RETR_SYNC_US)
+		return;
+	st->last_sync_us = now;
+	char errstr[256];
+	vindex_sync(st->vx, st->pg, errstr, sizeof(errstr));
+}
+
+int retr_kb_updated(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em, char *errstr, size_t errlen)
+{
+	struct retr_store *st = ctx;
+	(void)em;
+	if (!st->vx)
+		return KSTAGE_OK;
+	Chat__Document *doc = chat__document__unpack(NULL, msg->len, msg->payload);
+	if (!doc) {
+		snprintf(errstr, errlen, "cannot decode chat.Document from %zu bytes", msg->len);
+		return KSTAGE_EPOISON;
+	}
+	ensure_loaded(st);
+	int rc = vindex_refresh_doc(st->vx, st->pg, turn_tenant(doc->tenant_id), doc->doc_id, errstr, errlen);
+	if (rc == 0)
+		log_info("vector index: document \"%s\" refreshed (%zu chunk(s) in all)", doc->doc_id,
+			 vindex_size(st->vx));
+	chat__document__free_unpacked(doc, NULL);
+	/* The periodic sync catches up when the database is back. */
+	return rc == -1 ? KSTAGE_EBLOCKED : KSTAGE_OK;
+}
+
 int retr_store_search(void *arg, const char *tenant, const char *language, const char *query, int k,
 		      Chat__Passage ***out, size_t *n, char *errstr, size_t errlen)
 {
 	struct retr_store *st = arg;
 	*out = NULL;
 	*n = 0;
-	int rc = run_search(st->pg, tenant, language, query, k, out, n, errstr, errlen);
-	if (rc == 0 && *n == 0 && strcmp(language, "en"))
-		rc = run_search(st->pg, tenant, "en", query, k, out, n, errstr, errlen);
+	ensure_loaded(st);
+	int rc = search_lang(st, tenant, language, query, k, out, n, errstr, errlen);
+	/* A language with no match falls back to English documents. For the
+	 * vector side "no match" means no chunks in that language. */
+	if (rc == 0 && strcmp(language, "en")) {
+		int none = *n == 0;
+		if (none) {
+			free_passages(*out, *n);
+			*out = NULL;
+			*n = 0;
+			rc = search_lang(st, tenant, "en", query, k, out, n, errstr, errlen);
+		}
+	}
 	return rc;
 }

@@ -1,22 +1,56 @@
-/* store: the retriever's PostgreSQL full-text search over kb_chunks
- * (deploy/migrations/003_kb_chunks.sql), behind retr_search_fn. */
+/* store: the retriever's hybrid search over kb_chunks
+ * (deploy/migrations/003_kb_chunks.sql, 004_kb_embeddings.sql) behind
+ * retr_search_fn: PostgreSQL full-text ranking over a bounded candidate
+ * set, plus dense vectors searched in memory (vindex.h), fused by
+ * reciprocal rank fusion. */
 #ifndef SERVICES_RETRIEVER_STORE_H
 #define SERVICES_RETRIEVER_STORE_H
 
 #include "cpg.h"
+#include "embed.h"
 #include "retriever.h"
+#include "vindex.h"
 
-#define RETR_CANDIDATES 50 /* matches ranked in full per query */
+#define RETR_CANDIDATES 50 /* full-text matches ranked per query, and vector candidates fused */
+#define RETR_MATCH_MAX 2000 /* full-text matches considered per query (each of two sets) */
+#define RETR_RRF_K 60      /* reciprocal rank fusion: score = sum of 1 / (RETR_RRF_K + rank) */
+
+enum retr_mode { RETR_FUSED = 0, RETR_FTS, RETR_VECTOR };
 
 struct retr_store {
 	struct cpg *pg;
+	struct vindex *vx;     /* NULL: full-text only */
+	enum retr_mode mode;
+	int64_t last_sync_us;  /* vindex_sync at most every RETR_SYNC_US */
+	long vector_failures;  /* query vectors the provider could not make */
 };
 
-struct retr_store *retr_store_new(const char *database_url);
+#define RETR_SYNC_US (5 * 1000000LL)
+
+/* A store over database_url; emb (borrowed, may be NULL) gives the vector
+ * side, loaded lazily on the first search (or vindex_load by the caller).
+ * mode picks fused, full-text or vector ranking. */
+struct retr_store *retr_store_new(const char *database_url, struct embedder *emb, enum retr_mode mode);
 void retr_store_free(struct retr_store *st);
+/* "fused", "fts", "vector" -> mode, or -1. */
+int retr_mode_of(const char *name);
 
 /* retr_search_fn over a struct retr_store *arg. */
 int retr_store_search(void *arg, const char *tenant, const char *language, const char *query, int k,
 		      Chat__Passage ***out, size_t *n, char *errstr, size_t errlen);
+
+/* Keep the vector index current: on kb.updated.v1 (refresh that
+ * document), and from a timer (retr_store_tick: a cheap signature check
+ * every RETR_SYNC_US, a full reload when another replica applied a
+ * change). */
+int retr_kb_updated(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em, char *errstr, size_t errlen);
+void retr_store_tick(void *arg);
+
+/* Reciprocal rank fusion of two ranked lists of ids (best first, either
+ * may be empty): fills out_idx with at most k entries, each an index into
+ * a (0..na) or, plus na, into b (na..na+nb) for ids only in b; scores in
+ * out_score, best first (ties by id). Returns how many. Pure. */
+size_t retr_rrf(const char *const *a, size_t na, const char *const *b, size_t nb, int k, size_t *out_idx,
+		double *out_score);
 
 #endif

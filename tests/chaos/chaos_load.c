@@ -51,6 +51,7 @@ static int strict;
 static double rate = 20;
 static int sessions = 400, drain_s = 240;
 static char run[16];
+static char (*sids)[64]; /* the run's sessions, opened at the gateway before the load starts */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hmap *turns;     /* turn_id -> struct tstate, every turn accepted */
@@ -146,7 +147,7 @@ static void *sender(void *arg)
 			util_sleep_ms((int)((sched - now) / 1000), NULL);
 		if (stopping() || k >= MAX_TURNS)
 			break;
-		snprintf(sid, sizeof(sid), "chaos-%s-%ld", run, k % sessions);
+		snprintf(sid, sizeof(sid), "%s", sids[k % sessions]);
 		snprintf(cmid, sizeof(cmid), "chaos-%s-%ld", run, k);
 		snprintf(text, sizeof(text), "Do you deliver to Penang? (%ld)", k);
 		for (int attempt = 0;; attempt++) {
@@ -275,7 +276,7 @@ static void *client_reader(void *arg)
 	while (!atomic_load(&stop_threads)) {
 		long upto = atomic_load(&next_k);
 		for (long s = 0; s < sessions && s < upto && !atomic_load(&stop_threads); s++) {
-			snprintf(sid, sizeof(sid), "chaos-%s-%ld", run, s);
+			snprintf(sid, sizeof(sid), "%s", sids[s]);
 			long status = 0;
 			json_t *doc = NULL;
 			long pid = gateway_pid();
@@ -353,6 +354,27 @@ int main(int argc, char **argv)
 	util_strlcpy(run, uuid, 9);
 	turns = hmap_new(1 << 16);
 	seen_evs = hmap_new(1 << 16);
+
+	/* Sessions are issued by the gateway (each with its token, which the
+	 * client remembers for every later call). */
+	sids = calloc((size_t)sessions, sizeof(*sids));
+	{
+		struct cc_http h;
+		char errstr[256];
+		cc_http_init(&h, gateway_url);
+		for (long s = 0; s < sessions; s++) {
+			long status = 0;
+			json_t *resp = NULL;
+			if (cc_open_session(&h, NULL, NULL, sids[s], sizeof(sids[s]), &status, &resp, errstr, sizeof(errstr)) ||
+			    status != 201) {
+				fprintf(stderr, "chaos-load: cannot open a session at %s (HTTP %ld): %s\n", gateway_url, status,
+					errstr);
+				return 1;
+			}
+			json_decref(resp);
+		}
+		cc_http_release(&h);
+	}
 
 	rd_kafka_t *out = tail(TOPIC_OUTBOUND), *dl = tail(TOPIC_DLQ);
 	pthread_t ot, dt, ct, st[SENDERS];

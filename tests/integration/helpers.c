@@ -360,3 +360,29 @@ int it_wait_ready(int port, int timeout_ms)
 	} while (util_mono_us() < deadline);
 	return -1;
 }
+
+void it_open_session(char *out, size_t len)
+{
+	struct cc_http h;
+	char errstr[256];
+	long status = 0;
+	json_t *resp = NULL;
+	cr_assert_eq(cc_http_init(&h, it_gateway_url()), 0);
+	int rc = cc_open_session(&h, NULL, NULL, out, len, &status, &resp, errstr, sizeof(errstr));
+	cc_http_release(&h);
+	cr_assert_eq(rc, 0, "gateway unreachable: %s", errstr);
+	cr_assert_eq(status, 201, "POST /v1/sessions answered %ld", status);
+	json_decref(resp);
+}
+
+char *it_auth_header(const char *sid)
+{
+	struct cc_http h;
+	cr_assert_eq(cc_http_init(&h, it_gateway_url()), 0);
+	char *tok = cc_token(&h, sid);
+	cc_http_release(&h);
+	cr_assert_not_null(tok, "no token for session %s", sid);
+	char *out = xasprintf("Authorization: Bearer %s", tok);
+	free(tok);
+	return out;
+}

@@ -40,6 +40,14 @@ rd_kafka_t *it_tail(const char *topic);
  * it), or NULL. */
 rd_kafka_message_t *it_poll_key(rd_kafka_t *rk, const char *key, int timeout_ms);
 
+/* Open a guest session at the gateway (POST /v1/sessions): its id goes to
+ * out and its token is remembered by the client (cc_token), so it_ask and
+ * the cc_* calls on it are authorized. Fails the test when refused. */
+void it_open_session(char *out, size_t len);
+
+/* "Authorization: Bearer <token of sid>" (heap), for raw requests. */
+char *it_auth_header(const char *sid);
+
 #endif
 
 #ifndef TESTS_INTEGRATION_HELPERS_ORCH

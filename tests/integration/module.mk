@@ -1,5 +1,6 @@
 # Integration tests: run against the real local stack (make run).
-INTEGRATION_SRCS := $(wildcard tests/integration/*.c) tools/chatctl/client.c tools/chatctl/agent.c
+INTEGRATION_SRCS := $(wildcard tests/integration/*.c) tools/chatctl/client.c tools/chatctl/agent.c \
+	tools/chatctl/wsclient.c services/gateway/jwt.c
 INTEGRATION_BIN := $(BUILD)/tests/integration
 
 $(INTEGRATION_BIN): $(call objs,$(INTEGRATION_SRCS)) $(LIBCOMMON)

@@ -57,7 +57,7 @@ Test(dlq, undecodable_turn_is_dead_lettered_and_the_stage_goes_on, .timeout = 60
 
 	/* The orchestrator is still serving. */
 	char sid[64];
-	it_session(sid, sizeof(sid), "after-poison");
+	it_open_session(sid, sizeof(sid));
 	json_t *ev = it_ask(sid, "hello again");
 	cr_assert(strstr(json_string_value(json_object_get(ev, "text")), "How can I help"));
 	json_decref(ev);

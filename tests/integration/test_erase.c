@@ -31,8 +31,8 @@ Test(erase, one_customer_everywhere, .timeout = 180)
 			 "updated_at) VALUES ($1, $2, $2 || '@example.com', 'paid', 1000, 1000, now(), now()) "
 			 "ON CONFLICT DO NOTHING",
 			 order, cust));
-	it_session(sid, sizeof(sid), "erase");
-	it_session(sid2, sizeof(sid2), "erase2");
+	it_open_session(sid, sizeof(sid));
+	it_open_session(sid2, sizeof(sid2));
 	json_t *ev = it_ask_as(sid, cust, "Where is my order?", NULL, 30000);
 	cr_assert_not_null(ev);
 	json_decref(ev);

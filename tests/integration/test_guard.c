@@ -109,7 +109,7 @@ Test(guard, stock_question_reflects_a_pos_event_published_a_second_earlier, .tim
 			 qtys[i]);
 		wait_applied(sql, "HL-BED-0003");
 		char sid[64], want[32];
-		it_session(sid, sizeof(sid), "pos");
+		it_open_session(sid, sizeof(sid));
 		json_t *ev = it_ask(sid, "Is HL-BED-0003 in stock at Mid Valley?");
 		const char *text = reply_text(ev);
 		snprintf(want, sizeof(want), "only %d left", qtys[i]);
@@ -131,7 +131,7 @@ Test(guard, price_question_reflects_a_price_event, .timeout = 120)
 	snprintf(sql, sizeof(sql), "SELECT 1 FROM prices WHERE tenant_id = 'demo' AND sku = $1 AND price_sen = %lld", now);
 	wait_applied(sql, "HL-SOFA-0019");
 	char sid[64], rm[64];
-	it_session(sid, sizeof(sid), "erp");
+	it_open_session(sid, sizeof(sid));
 	json_t *ev = it_ask(sid, "How much is HL-SOFA-0019 and is it in stock at Mid Valley?");
 	const char *text = reply_text(ev);
 	format_rm(now, rm, sizeof(rm));
@@ -177,7 +177,7 @@ static json_t *event_for(const char *sid, const char *turn_id, uint64_t after, i
 Test(guard, ungrounded_citation_is_handed_off_before_any_text_is_shown, .timeout = 120)
 {
 	char sid[64], turn_id[37];
-	it_session(sid, sizeof(sid), "cite");
+	it_open_session(sid, sizeof(sid));
 	util_uuid(turn_id);
 	json_t *hello = it_ask(sid, "hello");
 	uint64_t after = (uint64_t)json_integer_value(json_object_get(hello, "seq"));
@@ -283,7 +283,7 @@ Test(guard, nric_typed_by_the_customer_never_appears_in_a_reply_transcript_or_lo
 	snprintf(dashed, sizeof(dashed), "880214-10-%04u", tail4);
 	snprintf(plain, sizeof(plain), "88021410%04u", tail4);
 	char sid[64], msg[160];
-	it_session(sid, sizeof(sid), "nric");
+	it_open_session(sid, sizeof(sid));
 	snprintf(msg, sizeof(msg), "Hi, my IC is %s. Can I return a sofa I bought two weeks ago?", dashed);
 	json_t *ev = it_ask(sid, msg);
 	const char *text = reply_text(ev);

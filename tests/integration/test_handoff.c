@@ -90,7 +90,7 @@ Test(handoff, ticket_agent_api_ownership_and_close, .timeout = 180)
 	int hooked = hook_start(&hk, &th) == 0;
 
 	char sid[64], path[128];
-	it_session(sid, sizeof(sid), "handoff");
+	it_open_session(sid, sizeof(sid));
 	json_decref(it_ask_as(sid, "CUST-1001", "Where is my order ORD-102695?", NULL, 30000));
 	json_t *ev = it_ask_as(sid, "CUST-1001", "I want to talk to a real person please", NULL, 30000);
 	cr_assert_not_null(ev);

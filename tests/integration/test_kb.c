@@ -48,7 +48,7 @@ static void ingest_demo(void)
 	int st;
 	char *out = run("build/bin/chatctl kb ingest deploy/demo/kb 2>&1", &st);
 	cr_assert_eq(st, 0, "chatctl kb ingest failed:\n%s", out);
-	cr_assert(strstr(out, "16 published"), "%s", out);
+	cr_assert(strstr(out, "17 published"), "%s", out);
 	free(out);
 }
 
@@ -66,9 +66,9 @@ Test(kb, demo_documents_are_chunked_and_found, .timeout = 90)
 	long chunks = pg_long("SELECT count(*) FROM kb_chunks WHERE tenant_id = 'demo' AND doc_id = $1 HAVING count(*) > 0",
 			      "en/returns-refunds.md", 30000);
 	cr_assert_gt(chunks, 0, "no chunks for en/returns-refunds.md within 30 s");
-	long docs = pg_long("SELECT count(*) FROM kb_documents WHERE tenant_id = $1 AND chunks > 0 HAVING count(*) >= 16",
+	long docs = pg_long("SELECT count(*) FROM kb_documents WHERE tenant_id = $1 AND chunks > 0 HAVING count(*) >= 17",
 			    "demo", 30000);
-	cr_assert_geq(docs, 16, "every demo document indexed");
+	cr_assert_geq(docs, 17, "every demo document indexed");
 
 	/* A paraphrase that shares few words with the policy. */
 	int st;
@@ -187,7 +187,7 @@ Test(kb, rag_turn_reaches_the_llm_caller_with_passages, .timeout = 90)
 			     "en/returns-refunds.md", 30000),
 		     0);
 	char errstr[512], sid[64];
-	it_session(sid, sizeof(sid), "kb-rag");
+	it_open_session(sid, sizeof(sid));
 	rd_kafka_t *rk = it_tail("chat.grounded.v1");
 
 	json_t *reply = it_ask(sid, "Can I return a sofa I bought two weeks ago?");

@@ -18,7 +18,7 @@
 #define KILL_AFTER 150
 
 struct run {
-	char prefix[48];
+	char sids[SESSIONS][64];
 	char *turn_ids[TURNS];
 	_Atomic int next;
 	_Atomic int sent;
@@ -29,13 +29,13 @@ static void *sender(void *arg)
 {
 	struct run *r = arg;
 	struct cc_http h;
-	char errstr[256], sid[96];
+	char errstr[256];
 	cc_http_init(&h, it_gateway_url());
 	for (;;) {
 		int k = atomic_fetch_add(&r->next, 1);
 		if (k >= TURNS)
 			break;
-		snprintf(sid, sizeof(sid), "%s-%d", r->prefix, k % SESSIONS);
+		const char *sid = r->sids[k % SESSIONS];
 		char text[64];
 		snprintf(text, sizeof(text), "in-flight message %d", k);
 		long status = 0;
@@ -63,7 +63,8 @@ Test(kill, sigkill_mid_load_loses_nothing_and_answers_once, .timeout = 240)
 {
 	static struct run r;
 	memset(&r, 0, sizeof(r));
-	it_session(r.prefix, sizeof(r.prefix), "kill");
+	for (int s = 0; s < SESSIONS; s++)
+		it_open_session(r.sids[s], sizeof(r.sids[s]));
 	pthread_t tids[SENDERS];
 	for (int i = 0; i < SENDERS; i++)
 		pthread_create(&tids[i], NULL, sender, &r);
@@ -87,12 +88,12 @@ Test(kill, sigkill_mid_load_loses_nothing_and_answers_once, .timeout = 240)
 	int answered = 0, duplicates = 0, unknown = 0;
 	uint64_t after[SESSIONS] = { 0 };
 	struct cc_http h;
-	char errstr[256], sid[96];
+	char errstr[256];
 	cc_http_init(&h, it_gateway_url());
 	int64_t deadline = util_mono_us() + 180 * 1000000LL;
 	while (answered < TURNS && util_mono_us() < deadline) {
 		for (int s = 0; s < SESSIONS; s++) {
-			snprintf(sid, sizeof(sid), "%s-%d", r.prefix, s);
+			const char *sid = r.sids[s];
 			long status = 0;
 			json_t *doc = NULL;
 			if (cc_get_events(&h, sid, after[s], 0, &status, &doc, errstr, sizeof(errstr)) || status != 200) {

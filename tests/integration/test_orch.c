@@ -21,7 +21,7 @@ static const char *text_of(const json_t *ev)
 Test(orch, signed_in_customer_sees_own_orders_and_picks_the_second, .timeout = 120)
 {
 	char sid[64];
-	it_session(sid, sizeof(sid), "l1");
+	it_open_session(sid, sizeof(sid));
 	json_t *ev = it_ask_as(sid, "CUST-1001", "Where is my order?", NULL, 30000);
 	const char *t = text_of(ev);
 	/* Newest first, from the customer's own orders, no e-mail asked. */
@@ -38,7 +38,7 @@ Test(orch, signed_in_customer_sees_own_orders_and_picks_the_second, .timeout = 1
 Test(orch, another_customers_order_is_not_shown, .timeout = 60)
 {
 	char sid[64];
-	it_session(sid, sizeof(sid), "notmine");
+	it_open_session(sid, sizeof(sid));
 	/* ORD-102695 is CUST-1001's; CUST-1003 asks. */
 	json_t *ev = it_ask_as(sid, "CUST-1003", "Where is my order ORD-102695?", NULL, 30000);
 	const char *t = text_of(ev);
@@ -51,7 +51,7 @@ Test(orch, another_customers_order_is_not_shown, .timeout = 60)
 Test(orch, malformed_order_id_gets_the_format, .timeout = 60)
 {
 	char sid[64];
-	it_session(sid, sizeof(sid), "malformed");
+	it_open_session(sid, sizeof(sid));
 	json_t *ev = it_ask(sid, "Where is my order ORD-1A2B3C? e-mail ben.condo@example.com");
 	const char *t = text_of(ev);
 	cr_assert(strstr(t, "ORD-100234"), "the answer shows what an order number looks like: %s", t);
@@ -65,7 +65,7 @@ Test(orch, start_a_return_once_per_turn_and_only_in_the_window, .timeout = 120)
 	 * demo's today; earlier runs' requests are removed first. */
 	free(it_pg_value("DELETE FROM return_requests WHERE order_id = $1", "ORD-101744", NULL));
 	char sid[64], tid[40];
-	it_session(sid, sizeof(sid), "return");
+	it_open_session(sid, sizeof(sid));
 	util_uuid(tid);
 	json_t *ev = it_ask_as(sid, "CUST-1003", "I want to return order ORD-101744", tid, 30000);
 	const char *t = text_of(ev);
@@ -88,7 +88,7 @@ Test(orch, start_a_return_once_per_turn_and_only_in_the_window, .timeout = 120)
 	free(rid);
 
 	/* Delivered months ago: past the 30-day window. */
-	it_session(sid, sizeof(sid), "return-late");
+	it_open_session(sid, sizeof(sid));
 	ev = it_ask_as(sid, "CUST-1001", "I want to return order ORD-100189", NULL, 30000);
 	t = text_of(ev);
 	cr_assert(strstr(t, "return period"), "%s", t);
@@ -99,7 +99,7 @@ Test(orch, start_a_return_once_per_turn_and_only_in_the_window, .timeout = 120)
 Test(orch, follow_ups_resolve_store_and_product_from_memory, .timeout = 90)
 {
 	char sid[64];
-	it_session(sid, sizeof(sid), "followup");
+	it_open_session(sid, sizeof(sid));
 	json_decref(it_ask(sid, "Is HL-BED-0003 in stock at Mid Valley?"));
 	json_t *ev = it_ask(sid, "and in Penang?");
 	const char *t = text_of(ev);
@@ -114,7 +114,7 @@ Test(orch, follow_ups_resolve_store_and_product_from_memory, .timeout = 90)
 Test(orch, unanswered_turns_are_knowledge_gaps, .timeout = 60)
 {
 	char sid[64];
-	it_session(sid, sizeof(sid), "gap");
+	it_open_session(sid, sizeof(sid));
 	json_t *ev = it_ask(sid, "zorblax quibbity frandle");
 	cr_assert_str_eq(json_string_value(json_object_get(ev, "action")), "clarify");
 	const char *tid = json_string_value(json_object_get(ev, "turn_id"));
@@ -128,13 +128,13 @@ Test(orch, unanswered_turns_are_knowledge_gaps, .timeout = 60)
 Test(orch, guest_with_a_wrong_email_and_unknown_sku, .timeout = 60)
 {
 	char sid[64];
-	it_session(sid, sizeof(sid), "bad");
+	it_open_session(sid, sizeof(sid));
 	json_t *ev = it_ask(sid, "I want to return order ORD-100491, my e-mail is someone.else@example.com");
 	const char *t = text_of(ev);
 	cr_assert(strstr(t, "couldn't find an order"), "%s", t);
 	cr_assert_null(strstr(t, "ER250108705MY"), "%s", t);
 	json_decref(ev);
-	it_session(sid, sizeof(sid), "bad-sku");
+	it_open_session(sid, sizeof(sid));
 	ev = it_ask(sid, "How much is HL-ZZZ-9999?");
 	t = text_of(ev);
 	cr_assert(strstr(t, "couldn't find that product"), "%s", t);

@@ -13,7 +13,7 @@ static const char *const rag_chain[] = { "gateway",   "intent-classifier", "orch
 Test(pipeline, rag_turn_visits_every_stage_in_order)
 {
 	char sid[64];
-	it_session(sid, sizeof(sid), "rag");
+	it_open_session(sid, sizeof(sid));
 	json_t *ev = it_ask(sid, "Do you deliver to Penang?");
 	/* The llm-caller's default (offline) provider answers from the
 	 * knowledge base, or asks a question when it holds nothing relevant. */
@@ -38,7 +38,7 @@ Test(pipeline, rag_turn_visits_every_stage_in_order)
 Test(pipeline, greeting_is_answered_from_a_template_in_the_customers_language)
 {
 	char sid[64];
-	it_session(sid, sizeof(sid), "greet");
+	it_open_session(sid, sizeof(sid));
 	json_t *ev = it_ask(sid, "hello");
 	cr_assert(strstr(json_string_value(json_object_get(ev, "text")), "How can I help"));
 	/* A template turn skips retrieval and the LLM. */
@@ -53,7 +53,7 @@ Test(pipeline, greeting_is_answered_from_a_template_in_the_customers_language)
 Test(pipeline, exchange_is_persisted_once_in_the_transcript)
 {
 	char sid[64];
-	it_session(sid, sizeof(sid), "transcript");
+	it_open_session(sid, sizeof(sid));
 	json_t *ev = it_ask(sid, "Is the sofa in stock?");
 	const char *turn_id = json_string_value(json_object_get(ev, "turn_id"));
 	char *n = it_pg_wait("SELECT count(*) FROM transcripts WHERE turn_id = $1 HAVING count(*) = 2", turn_id, 10000);
@@ -72,7 +72,7 @@ Test(pipeline, exchange_is_persisted_once_in_the_transcript)
 Test(pipeline, asking_for_a_person_opens_one_ticket_and_tells_the_customer)
 {
 	char sid[64];
-	it_session(sid, sizeof(sid), "handoff");
+	it_open_session(sid, sizeof(sid));
 	json_t *ev = it_ask(sid, "I want to speak to a human agent please");
 	cr_assert_str_eq(json_string_value(json_object_get(ev, "action")), "hand_off");
 	const char *turn_id = json_string_value(json_object_get(ev, "turn_id"));
@@ -86,7 +86,7 @@ Test(pipeline, asking_for_a_person_opens_one_ticket_and_tells_the_customer)
 Test(pipeline, session_memory_reaches_the_next_turn)
 {
 	char sid[64];
-	it_session(sid, sizeof(sid), "memory");
+	it_open_session(sid, sizeof(sid));
 	json_t *ev = it_ask(sid, "My order number is 123456789012");
 	json_decref(ev);
 	/* The reply is recorded asynchronously; the ticket summary of a later

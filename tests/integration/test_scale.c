@@ -28,6 +28,7 @@
 
 struct load {
 	char prefix[48];
+	char sids[SESSIONS][64]; /* sessions opened at the gateway */
 	char **turn_ids;
 	int n;
 	_Atomic int next;
@@ -45,7 +46,7 @@ static void *sender(void *arg)
 		int k = atomic_fetch_add(&l->next, 1);
 		if (k >= l->n)
 			break;
-		snprintf(sid, sizeof(sid), "%s-%d", l->prefix, k % SESSIONS);
+		snprintf(sid, sizeof(sid), "%s", l->sids[k % SESSIONS]);
 		snprintf(text, sizeof(text), "do you have rice cookers? (%d)", k);
 		long status = 0;
 		json_t *resp = NULL;
@@ -66,6 +67,8 @@ static void load_start(struct load *l, pthread_t *tids, const char *tag, int n)
 {
 	memset(l, 0, sizeof(*l));
 	it_session(l->prefix, sizeof(l->prefix), tag);
+	for (int s = 0; s < SESSIONS; s++)
+		it_open_session(l->sids[s], sizeof(l->sids[s]));
 	l->n = n;
 	l->turn_ids = calloc((size_t)n, sizeof(char *));
 	for (int i = 0; i < SENDERS; i++)
@@ -97,7 +100,7 @@ static int collect(struct load *l, int timeout_s, int *duplicates, int *unknown)
 	int64_t deadline = util_mono_us() + (int64_t)timeout_s * 1000000;
 	while (answered < l->n && util_mono_us() < deadline) {
 		for (int s = 0; s < SESSIONS; s++) {
-			snprintf(sid, sizeof(sid), "%s-%d", l->prefix, s);
+			snprintf(sid, sizeof(sid), "%s", l->sids[s]);
 			long status = 0;
 			json_t *doc = NULL;
 			if (cc_get_events(&h, sid, after[s], 0, &status, &doc, errstr, sizeof(errstr)) || status != 200) {

@@ -33,7 +33,7 @@ static void format_rm(long long sen, char *out, size_t len)
 Test(tools, guest_with_the_orders_email_sees_its_status)
 {
 	char sid[64];
-	it_session(sid, sizeof(sid), "order-ok");
+	it_open_session(sid, sizeof(sid));
 	json_t *ev = it_ask(sid, "I checked out as a guest: where is my order ORD-102173? My e-mail is ben.condo@example.com");
 	const char *text = reply_text(ev);
 	cr_assert(strstr(text, "ORD-102173"), "%s", text);
@@ -46,7 +46,7 @@ Test(tools, guest_with_the_orders_email_sees_its_status)
 Test(tools, guest_with_a_wrong_email_learns_nothing)
 {
 	char sid[64];
-	it_session(sid, sizeof(sid), "order-bad");
+	it_open_session(sid, sizeof(sid));
 	json_t *ev = it_ask(sid, "Where is my order ORD-102695? My e-mail is weiling.tan@example.my");
 	const char *text = reply_text(ev);
 	cr_assert(strstr(text, "couldn't find an order with those details"), "%s", text);
@@ -57,7 +57,7 @@ Test(tools, guest_with_a_wrong_email_learns_nothing)
 	json_decref(ev);
 
 	/* An order that does not exist gets the very same answer. */
-	it_session(sid, sizeof(sid), "order-none");
+	it_open_session(sid, sizeof(sid));
 	json_t *none = it_ask(sid, "Where is my order ORD-999999? My e-mail is weiling.tan@example.my");
 	ev = it_ask(sid, "Where is my order ORD-102695? My e-mail is weiling.tan@example.my");
 	cr_assert_str_eq(reply_text(none), reply_text(ev));
@@ -76,7 +76,7 @@ Test(tools, stock_of_a_sku_at_a_store_shows_the_live_price)
 	format_rm(sen, rm, sizeof(rm));
 
 	char sid[64];
-	it_session(sid, sizeof(sid), "stock");
+	it_open_session(sid, sizeof(sid));
 	json_t *ev = it_ask(sid, "Is HL-BED-0003 in stock at Mid Valley?");
 	const char *text = reply_text(ev);
 	cr_assert(strstr(text, "HL-BED-0003") && strstr(text, "Damai Queen Bed Frame"), "%s", text);
@@ -89,7 +89,7 @@ Test(tools, stock_of_a_sku_at_a_store_shows_the_live_price)
 Test(tools, unknown_sku_is_a_polite_answer)
 {
 	char sid[64];
-	it_session(sid, sizeof(sid), "sku-none");
+	it_open_session(sid, sizeof(sid));
 	json_t *ev = it_ask(sid, "Is HL-ZZZ-9999 in stock?");
 	const char *text = reply_text(ev);
 	cr_assert(strstr(text, "couldn't find that product"), "%s", text);

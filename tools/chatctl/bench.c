@@ -26,6 +26,7 @@ struct bench {
 	_Atomic long next;
 	int64_t t0_us; /* monotonic */
 	char run[16];
+	char (*sids)[64]; /* bc->sessions sessions opened before the run */
 	int64_t *client_us, *gw_us; /* per turn, -1 when unanswered */
 	_Atomic long errors;
 	pthread_mutex_t hop_lock;
@@ -82,8 +83,7 @@ static void *worker(void *arg)
 			struct timespec ts = { (time_t)((sched - now) / 1000000), (long)((sched - now) % 1000000) * 1000 };
 			nanosleep(&ts, NULL);
 		}
-		char sid[64];
-		snprintf(sid, sizeof(sid), "bench-%s-%ld", b->run, k % b->bc->sessions);
+		const char *sid = b->sids[k % b->bc->sessions];
 		long status = 0;
 		json_t *resp = NULL;
 		int rc = cc_post_message(&h, sid, b->bc->text, NULL, 10000, &status, &resp, errstr, sizeof(errstr));
@@ -154,6 +154,27 @@ int cc_bench(const struct bench_conf *bc)
 	b.gw_us = xmalloc((size_t)b.total * sizeof(int64_t));
 	for (long i = 0; i < b.total; i++)
 		b.client_us[i] = b.gw_us[i] = -1;
+	/* Every session first, so the run measures turns, not logins. */
+	b.sids = xcalloc((size_t)bc->sessions, sizeof(*b.sids));
+	struct cc_http h;
+	if (cc_http_init(&h, bc->url))
+		return -1;
+	for (int i = 0; i < bc->sessions; i++) {
+		char errstr[256];
+		long status = 0;
+		json_t *resp = NULL;
+		if (cc_open_session(&h, NULL, NULL, b.sids[i], sizeof(b.sids[i]), &status, &resp, errstr, sizeof(errstr)) ||
+		    status != 201) {
+			fprintf(stderr, "chatctl bench: cannot open a session: %s\n",
+				status ? json_string_value(json_object_get(resp, "error")) : errstr);
+			json_decref(resp);
+			cc_http_release(&h);
+			free(b.sids);
+			return -1;
+		}
+		json_decref(resp);
+	}
+	cc_http_release(&h);
 	pthread_mutex_init(&b.hop_lock, NULL);
 	pthread_t *tids = xcalloc((size_t)bc->workers, sizeof(pthread_t));
 	b.t0_us = util_mono_us() + 100000;
@@ -179,6 +200,7 @@ int cc_bench(const struct bench_conf *bc)
 	free(tids);
 	free(b.client_us);
 	free(b.gw_us);
+	free(b.sids);
 	pthread_mutex_destroy(&b.hop_lock);
 	return answered == b.total ? 0 : 1;
 }

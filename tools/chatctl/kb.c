@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "kstage.h"
 #include "proto/chat.pb-c.h"
 #include "chunk.h"
 #include "common/topics.h"
+#include "pdf.h"
 #include "util.h"
 
 #define KB_MAX_DEPTH 16
@@ -139,9 +141,37 @@ static int read_file(const char *path, char **data, size_t *len, char *why, size
 	return 0;
 }
 
+static int is_pdf_path(const char *path)
+{
+	size_t n = strlen(path);
+	return n > 4 && !strcasecmp(path + n - 4, ".pdf");
+}
+
+/* A file chatctl can publish: a chunker format or a PDF. */
+static int supported(const char *path)
+{
+	return chunk_format_of_path(path) >= 0 || is_pdf_path(path);
+}
+
+/* Replace a PDF's bytes by its text (plain text from here on); the PDF's
+ * title metadata fills an empty title. -1 with why when it does not parse. */
+static int pdf_to_text(char **data, size_t *len, char **title, char *why, size_t whylen)
+{
+	char *text = NULL, *ti = NULL;
+	if (pdf_text(*data, *len, KB_MAX_FILE_BYTES, &text, &ti, why, whylen))
+		return -1;
+	free(*data);
+	*data = text;
+	*len = strlen(text);
+	*title = ti;
+	return 0;
+}
+
 static void ingest_file(struct kb_run *run, const char *path, const char *doc_id)
 {
-	int fmt = chunk_format_of_path(path);
+	int pdf = is_pdf_path(path);
+	int fmt = pdf ? CHUNK_TEXT : chunk_format_of_path(path);
+	char *pdf_title = NULL;
 	char why[256];
 	char *data = NULL;
 	size_t len = 0;
@@ -155,19 +185,29 @@ static void ingest_file(struct kb_run *run, const char *path, const char *doc_id
 		run->skipped++;
 		return;
 	}
+	if (pdf && len && pdf_to_text(&data, &len, &pdf_title, why, sizeof(why))) {
+		printf("FAILED   %s: %s\n", path, why);
+		run->failed++;
+		free(data);
+		return;
+	}
 	size_t body = fmt == CHUNK_HTML ? 0 : chunk_front_matter(data, len, NULL, NULL);
 	int empty = 1;
 	for (size_t i = body; i < len && empty; i++)
 		empty = data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t';
 	if (empty) {
-		printf("skip     %s: empty\n", path);
+		printf("skip     %s: empty%s\n", path, pdf ? " (no text in the PDF: scanned pages need OCR first)" : "");
 		run->skipped++;
 		free(data);
+		free(pdf_title);
 		return;
 	}
 	Chat__Document doc = CHAT__DOCUMENT__INIT;
-	if (fmt != CHUNK_HTML)
+	if (fmt != CHUNK_HTML && !pdf)
 		chunk_front_matter(data, len, on_front_matter, &doc);
+	if (pdf && *pdf_title)
+		doc.title = xstrdup(pdf_title);
+	free(pdf_title);
 	doc.tenant_id = (char *)run->tenant;
 	doc.doc_id = (char *)doc_id;
 	doc.content_type = (char *)content_type_of(fmt);
@@ -224,7 +264,7 @@ static void ingest_dir(struct kb_run *run, const char *dir, const char *rel, int
 		struct stat sb;
 		if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
 			ingest_dir(run, path, sub, depth + 1);
-		else if (chunk_format_of_path(names[i]) >= 0)
+		else if (supported(names[i]))
 			ingest_file(run, path, sub);
 		free(path);
 		free(sub);
@@ -249,8 +289,8 @@ int cc_kb_ingest(const char *brokers, const char *tenant, char **paths, int n)
 			run.failed++;
 		} else if (S_ISDIR(sb.st_mode)) {
 			ingest_dir(&run, p, "", 0);
-		} else if (chunk_format_of_path(p) < 0) {
-			printf("skip     %s: not .md .markdown .txt .html or .htm\n", p);
+		} else if (!supported(p)) {
+			printf("skip     %s: not .md .markdown .txt .html .htm or .pdf\n", p);
 			run.skipped++;
 		} else {
 			const char *slash = strrchr(p, '/');

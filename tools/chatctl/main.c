@@ -8,23 +8,35 @@
 #include "agent.h"
 #include "bench.h"
 #include "client.h"
+#include "events.h"
 #include "kb.h"
 #include "topics.h"
 #include "util.h"
+#include "wsbench.h"
 
 static const char usage[] =
     "usage: chatctl COMMAND [options]\n"
     "\n"
-    "  ask TEXT [--session ID] [--wait MS]   send one message, print the reply and each hop's latency\n"
+    "  ask TEXT [--wait MS] [--locale L] [--assertion JWT] [--session ID --token T]\n"
+    "                                        send one message in a new session (a guest, or the\n"
+    "                                        customer a signed assertion names) or in session ID\n"
+    "                                        with its token; print the reply and each hop's latency\n"
     "  status                                readiness of every service (their /readyz)\n"
     "  topics                                topics, partitions and consumer-group lag\n"
     "  topics create --file F [--partitions N] [--replication N]\n"
     "                                        create the topics named in F (one per line)\n"
     "  bench [--rate R] [--duration S] [--sessions N] [--workers N] [--text T]\n"
     "                                        open-loop load at R turns/s, latency percentiles\n"
-    "  kb ingest PATH... [--tenant T]        publish documents (.md .markdown .txt .html .htm; folders\n"
+    "  ws-bench [--connections N] [--sources K] [--gateway-pid P] [--active A] [--turns T] [--hold S]\n"
+    "                                        hold N idle WebSockets (from K loopback addresses), the\n"
+    "                                        gateway's RSS per 1,000, then T turns over A of them\n"
+    "  kb ingest PATH... [--tenant T]        publish documents (.md .markdown .txt .html .htm .pdf; folders\n"
     "                                        recursively) to kb.documents.v1; doc id = path under PATH\n"
     "  kb rm DOC_ID [--tenant T]             remove a document (publish a tombstone)\n"
+    "  inventory SKU QTY --store S [--tenant T] [--json]\n"
+    "                                        publish a stock event (quantity on hand) to pos.inventory.v1\n"
+    "  price SKU AMOUNT [--currency C] [--tenant T] [--json]\n"
+    "                                        publish a price event (AMOUNT in ringgit, e.g. 1299.00)\n"
     "\n"
     "environment: GATEWAY_URL (http://127.0.0.1:8080), KAFKA_BROKERS (127.0.0.1:9092),\n"
     "ADMIN_HOST (127.0.0.1) with the services' admin ports from ADMIN_PORT_BASE (9101),\n"
@@ -65,15 +77,39 @@ static int cmd_ask(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	char uuid[37], errstr[256];
-	util_uuid(uuid);
-	const char *sid = opt(argc, argv, 3, "--session", uuid);
+	char errstr[256], sidbuf[160];
+	const char *sid = opt(argc, argv, 3, "--session", NULL);
+	const char *token = opt(argc, argv, 3, "--token", NULL);
 	long wait_ms = opt_long(argc, argv, 3, "--wait", 15000, 1, 120000);
 	struct cc_http h;
 	if (cc_http_init(&h, env_or("GATEWAY_URL", "http://127.0.0.1:8080")))
 		return 1;
 	long status = 0;
 	json_t *resp = NULL;
+	if (sid && token) {
+		cc_set_token(sid, token, 900);
+	} else if (sid || token) {
+		fprintf(stderr, "chatctl: --session and --token go together\n");
+		cc_http_release(&h);
+		return 2;
+	} else {
+		if (cc_open_session(&h, opt(argc, argv, 3, "--assertion", NULL), opt(argc, argv, 3, "--locale", NULL), sidbuf,
+				    sizeof(sidbuf), &status, &resp, errstr, sizeof(errstr))) {
+			fprintf(stderr, "chatctl: cannot reach the gateway: %s\n", errstr);
+			cc_http_release(&h);
+			return 1;
+		}
+		if (status != 201) {
+			const char *err = json_string_value(json_object_get(resp, "error"));
+			fprintf(stderr, "chatctl: cannot open a session (%ld): %s\n", status, err ? err : "(no message)");
+			json_decref(resp);
+			cc_http_release(&h);
+			return 1;
+		}
+		json_decref(resp);
+		resp = NULL;
+		sid = sidbuf;
+	}
 	int64_t t0 = util_mono_us();
 	int rc = cc_post_message(&h, sid, argv[2], NULL, (int)wait_ms, &status, &resp, errstr, sizeof(errstr));
 	int64_t took = util_mono_us() - t0;
@@ -174,6 +210,49 @@ static int cmd_kb(int argc, char **argv, const char *brokers)
 	return rc;
 }
 
+/* inventory SKU QTY --store S | price SKU AMOUNT [--currency C]; --tenant,
+ * --json anywhere after the command. */
+static int cmd_event(int argc, char **argv, const char *brokers)
+{
+	const char *tenant = opt(argc, argv, 2, "--tenant", env_or("CHAT_TENANT", "demo"));
+	const char *pos[2] = { NULL, NULL };
+	int npos = 0, json = 0;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (!strncmp(argv[i], "--", 2)) {
+			i++; /* an option's value */
+		} else if (npos < 2) {
+			pos[npos++] = argv[i];
+		} else {
+			npos = 3;
+		}
+	}
+	if (npos != 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "inventory")) {
+		const char *store = opt(argc, argv, 2, "--store", NULL);
+		long qty;
+		if (!store) {
+			fputs("chatctl: inventory needs --store S\n", stderr);
+			return 2;
+		}
+		if (util_parse_long(pos[1], 0, 1000000000, &qty)) {
+			fputs("chatctl: QTY must be a whole number from 0 to 1000000000\n", stderr);
+			return 2;
+		}
+		return cc_inventory(brokers, tenant, pos[0], store, qty, json);
+	}
+	int64_t sen = cc_parse_amount(pos[1]);
+	if (sen < 0) {
+		fputs("chatctl: AMOUNT is ringgit with at most two decimals, e.g. 1299 or 1299.90\n", stderr);
+		return 2;
+	}
+	return cc_price(brokers, tenant, pos[0], sen, opt(argc, argv, 2, "--currency", "MYR"), json);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -199,6 +278,19 @@ int main(int argc, char **argv)
 			 : 0;
 	} else if (!strcmp(argv[1], "topics")) {
 		rc = cc_topics_list(brokers) ? 1 : 0;
+	} else if (!strcmp(argv[1], "ws-bench")) {
+		struct wsbench_conf wc = {
+			.url = env_or("GATEWAY_URL", "http://127.0.0.1:8080"),
+			.host = "127.0.0.1",
+			.ws_port = atoi(env_or("GATEWAY_WS_PORT", "8081")),
+			.connections = (int)opt_long(argc, argv, 2, "--connections", 10000, 1, 1000000),
+			.sources = (int)opt_long(argc, argv, 2, "--sources", 4, 1, 250),
+			.gateway_pid = (int)opt_long(argc, argv, 2, "--gateway-pid", 0, 0, 1 << 22),
+			.active = (int)opt_long(argc, argv, 2, "--active", 100, 1, 100000),
+			.turns = (int)opt_long(argc, argv, 2, "--turns", 2000, 1, 10000000),
+			.hold_s = (int)opt_long(argc, argv, 2, "--hold", 10, 0, 3600),
+		};
+		rc = cc_wsbench(&wc) ? 1 : 0;
 	} else if (!strcmp(argv[1], "bench")) {
 		struct bench_conf bc = {
 			.url = env_or("GATEWAY_URL", "http://127.0.0.1:8080"),
@@ -216,6 +308,8 @@ int main(int argc, char **argv)
 		rc = cc_erase(argc - 1, argv + 1);
 	} else if (!strcmp(argv[1], "kb")) {
 		rc = cmd_kb(argc, argv, brokers);
+	} else if (!strcmp(argv[1], "inventory") || !strcmp(argv[1], "price")) {
+		rc = cmd_event(argc, argv, brokers);
 	} else {
 		fprintf(stderr, "chatctl: unknown command \"%s\"\n\n%s", argv[1], usage);
 		rc = 2;

@@ -162,6 +162,21 @@ static Chat__Turn *build(struct gw *gw, const char *sid, const char *text, const
 	return t;
 }
 
+Test(gw, build_turn_scrubs_nric_and_card_numbers_at_the_edge)
+{
+	struct gw *gw = gw_new(&conf);
+	Chat__Turn *t = build(gw, "sess-1", "my ic 900101-14-5678, card 4111 1111 1111 1111, call 012-345 6789", NULL);
+	cr_assert_null(strstr(t->text, "900101"), "NRIC kept: %s", t->text);
+	cr_assert_null(strstr(t->text, "4111"), "card number kept: %s", t->text);
+	cr_assert(strstr(t->text, "012-345 6789"), "contact details must stay: %s", t->text);
+	/* an order number that is not a valid NRIC is left alone */
+	turn_free(t);
+	t = build(gw, "sess-1", "order 991399123456 please", NULL);
+	cr_assert_str_eq(t->text, "order 991399123456 please");
+	turn_free(t);
+	gw_free(gw);
+}
+
 Test(gw, build_turn_fields)
 {
 	struct gw *gw = gw_new(&conf);

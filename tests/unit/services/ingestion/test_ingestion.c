@@ -18,6 +18,7 @@ struct fake_io {
 	size_t body_len;
 	size_t nchunks;
 	int had_chunks;
+	int had_vecs, vec_dim;
 };
 
 static int fake_stock(void *arg, const Chat__InventoryEvent *ev, int *applied, char *errstr, size_t errlen)
@@ -45,9 +46,12 @@ static int fake_price(void *arg, const Chat__PriceEvent *ev, int *applied, char 
 }
 
 static int fake_doc(void *arg, const Chat__Document *doc, const char *title, const char *hash,
-		    const struct chunk_list *chunks, int *applied, char *errstr, size_t errlen)
+		    const struct chunk_list *chunks, const struct ingest_vecs *vecs, int *applied, char *errstr,
+		    size_t errlen)
 {
 	struct fake_io *f = arg;
+	f->had_vecs = vecs != NULL;
+	f->vec_dim = vecs ? vecs->dim : 0;
 	snprintf(f->title, sizeof(f->title), "%s", title);
 	f->had_chunks = chunks != NULL;
 	f->nchunks = chunks ? chunks->n : 0;
@@ -63,7 +67,7 @@ static int fake_doc(void *arg, const Chat__Document *doc, const char *title, con
 
 static struct ingest make_ingest(struct fake_io *f)
 {
-	struct ingest in = { { fake_stock, fake_price, fake_doc, f }, TOPIC_KB_UPDATED };
+	struct ingest in = { { fake_stock, fake_price, fake_doc, f }, TOPIC_KB_UPDATED, NULL, 0, 0 };
 	return in;
 }
 
@@ -328,4 +332,95 @@ Test(ingest, tombstone_has_no_chunks)
 	cr_assert_eq(run_document(&f, "old.md", "", 1, &em), KSTAGE_OK);
 	cr_assert_eq(f.had_chunks, 0);
 	kstage_emit_reset(&em);
+}
+
+/* --- JSON events ---------------------------------------------------------- */
+
+Test(ingest, json_inventory_event_is_applied)
+{
+	struct fake_io f = { .applied = 1 };
+	const char *j = "{\"sku\":\"HL-SOF-0001\",\"store_id\":\"KL-MVM\",\"quantity\":7,"
+			"\"event_time\":\"2026-11-22T07:00:00.5+08:00\",\"event_id\":\"e1\"}";
+	cr_assert_eq(run(ingest_inventory, &f, j, strlen(j), NULL), KSTAGE_OK);
+	cr_assert_eq(f.stock_calls, 1);
+	cr_assert_eq(f.quantity, 7);
+	cr_assert_str_eq(f.sku, "HL-SOF-0001");
+	Chat__InventoryEvent ev;
+	char err[256];
+	cr_assert_eq(ingest_inventory_json(j, strlen(j), &ev, err, sizeof(err)), 0, "%s", err);
+	/* 2026-11-21T23:00:00.5Z */
+	cr_assert_eq(ev.event_time_us, 1795302000LL * 1000000 + 500000);
+	ingest_inventory_event_release(&ev);
+}
+
+Test(ingest, json_price_forms)
+{
+	Chat__PriceEvent ev;
+	char err[256];
+	const char *a = "{\"sku\":\"X-1\",\"price\":\"1299.9\",\"event_time_us\":5}";
+	cr_assert_eq(ingest_price_json(a, strlen(a), &ev, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(ev.price_sen, 129990);
+	ingest_price_event_release(&ev);
+	const char *b = "{\"sku\":\"X-1\",\"price\":12.35,\"currency\":\"MYR\",\"event_time_us\":5}";
+	cr_assert_eq(ingest_price_json(b, strlen(b), &ev, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(ev.price_sen, 1235);
+	cr_assert_str_eq(ev.currency, "MYR");
+	ingest_price_event_release(&ev);
+	struct fake_io f = { .applied = 1 };
+	const char *c = "  {\"sku\":\"X-2\",\"price_sen\":500,\"event_time_us\":9}";
+	cr_assert_eq(run(ingest_price, &f, c, strlen(c), NULL), KSTAGE_OK);
+	cr_assert_eq(f.price, 500);
+}
+
+Test(ingest, bad_json_events_are_poison)
+{
+	const char *bad[] = {
+		"{", "[]", "{\"sku\":\"X\",\"store_id\":\"S\",\"quantity\":\"7\",\"event_time_us\":1}",
+		"{\"sku\":\"X\",\"store_id\":\"S\",\"quantity\":7}",
+		"{\"sku\":\"X\",\"store_id\":\"S\",\"quantity\":7,\"event_time\":\"yesterday\"}",
+		"{\"sku\":5,\"store_id\":\"S\",\"quantity\":7,\"event_time_us\":1}",
+		"{\"sku\":\"X\",\"sku\":\"Y\",\"store_id\":\"S\",\"quantity\":7,\"event_time_us\":1}",
+	};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		struct fake_io f = { .applied = 1 };
+		cr_assert_eq(run(ingest_inventory, &f, bad[i], strlen(bad[i]), NULL), KSTAGE_EPOISON, "%s", bad[i]);
+		cr_assert_eq(f.stock_calls, 0);
+	}
+	const char *p = "{\"sku\":\"X\",\"price\":\"12.3.4\",\"event_time_us\":1}";
+	struct fake_io f = { .applied = 1 };
+	cr_assert_eq(run(ingest_price, &f, p, strlen(p), NULL), KSTAGE_EPOISON);
+	cr_assert_eq(f.price_calls, 0);
+}
+
+Test(ingest, json_is_detected_by_first_byte_or_header)
+{
+	cr_assert(ingest_is_json(" \n{", 3, NULL));
+	cr_assert_not(ingest_is_json("\x0a\x03" "abc", 5, NULL));
+	cr_assert(ingest_is_json("\x0a\x03" "abc", 5, "application/json; charset=utf-8"));
+	cr_assert_not(ingest_is_json("", 0, NULL));
+}
+
+static int unknown_stock(void *arg, const Chat__InventoryEvent *ev, int *applied, char *errstr, size_t errlen)
+{
+	(void)arg;
+	(void)ev;
+	(void)errstr;
+	(void)errlen;
+	*applied = 0;
+	return INGEST_UNKNOWN_SKU;
+}
+
+Test(ingest, unknown_sku_is_counted_and_dead_lettered)
+{
+	struct fake_io f = { 0 };
+	struct ingest in = make_ingest(&f);
+	in.io.set_stock = unknown_stock;
+	const char *j = "{\"sku\":\"NOPE-1\",\"store_id\":\"KL-MVM\",\"quantity\":1,\"event_time_us\":10}";
+	struct kstage_msg m = tu_msg("pos.inventory.v1", j, strlen(j));
+	struct kstage_emit em = { .n = 0 };
+	char err[256] = "";
+	cr_assert_eq(ingest_inventory(&in, &m, &em, err, sizeof(err)), KSTAGE_EPOISON);
+	cr_assert(strstr(err, "unknown SKU \"NOPE-1\""), "%s", err);
+	cr_assert_eq(in.unknown_skus, 1);
+	cr_assert_eq(em.n, 0);
 }
