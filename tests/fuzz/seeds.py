@@ -231,3 +231,34 @@ write("sigv4", "bedrock.bin", b"\x00/model/anthropic.claude-3-haiku-20240307-v1:
       b"Content-Type: application/json\0{\"messages\":[]}")
 write("sigv4", "query.bin", b"\x01/my bucket/a+b/%41/\xe4\xbd\xa0\0b=2&a=1&a=0&empty=&k%20ey=v%2Fal&=x&&\0\0")
 write("sigv4", "wire.bin", b"\x0a/./a/../b//c%2f\0X-Amz-Meta=\xff\0x-amz-meta-a:  one   two \0")
+
+# Gateway tokens and feedback; ingestion's JSON events.
+import base64 as _b64
+import json as _json
+
+
+def _b64u(b):
+    return _b64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def jwt(claims, key=b"0123456789abcdef0123456789abcdef-fuzz", header=None):
+    h = _b64u(_json.dumps(header or {"alg": "HS256", "typ": "JWT"}).encode())
+    p = _b64u(_json.dumps(claims).encode())
+    sig = _hmac.new(key, (h + "." + p).encode(), _hashlib.sha256).digest()
+    return h + "." + p + "." + _b64u(sig)
+
+
+write("jwt", "good.txt", jwt({"sub": "s-1", "tenant": "demo", "exp": 1800000600, "iat": 1800000000}))
+write("jwt", "expired.txt", jwt({"sub": "s-1", "exp": 1700000000}))
+write("jwt", "none.txt", jwt({"sub": "s-1", "exp": 1800000600}, header={"alg": "none"}))
+write("jwt", "crit.txt", jwt({"exp": 1800000600.5, "nbf": 1800000001}, header={"alg": "HS256", "crit": ["b64"]}))
+write("jwt", "claims.json", '{"sub":"c-42","email":"a@b.co","roles":["member"],"exp":1}')
+write("feedback", "up.json", '{"session_id":"s-1","turn_id":"7f6c1a2e-0000-4000-8000-000000000001","rating":"up"}')
+write("feedback", "down.json", '{"session_id":"s-1","turn_id":"t-2","rating":"down","comment":"Wrong store hours \\u4f60"}')
+write("feedback", "bad.json", '{"session_id":"","rating":1}')
+write("ingest_json", "stock.json", '{"tenant_id": "demo", "sku": "HL-RC-0010", "store_id": "KLCC", "quantity": 12, '
+      '"event_time": "2026-11-22T15:00:00+08:00", "event_id": "pos-8812", "source": "pos"}')
+write("ingest_json", "price.json", '{"tenant_id": "demo", "sku": "HL-SOFA-0009", "price": "1299.00", "currency": "MYR", '
+      '"event_time_us": 1795330800000000, "event_id": "erp-551", "source": "erp"}')
+write("ingest_json", "price_num.json", '{"tenant_id":"demo","sku":"X-1","price":12.5,"price_sen":1250,"currency":"MYR",'
+      '"event_time":"2026-11-22T07:00:00.123Z","event_id":"e","source":"erp","quantity":-3,"store_id":"S"}')
