@@ -262,3 +262,8 @@ write("ingest_json", "price.json", '{"tenant_id": "demo", "sku": "HL-SOFA-0009",
       '"event_time_us": 1795330800000000, "event_id": "erp-551", "source": "erp"}')
 write("ingest_json", "price_num.json", '{"tenant_id":"demo","sku":"X-1","price":12.5,"price_sen":1250,"currency":"MYR",'
       '"event_time":"2026-11-22T07:00:00.123Z","event_id":"e","source":"erp","quantity":-3,"store_id":"S"}')
+
+# PDF: the demo knowledge base's PDF and a damaged one.
+with open(os.path.join(HERE, "..", "..", "deploy", "demo", "kb", "en", "care-guide.pdf"), "rb") as _fh:
+    write("pdf", "care-guide.pdf", _fh.read())
+write("pdf", "broken.pdf", b"%PDF-1.4\nnot really")
