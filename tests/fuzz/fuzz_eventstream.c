@@ -12,14 +12,17 @@
 
 struct log {
 	unsigned char *buf;
-	size_t len;
+	size_t len, cap;
 	size_t msgs;
 };
 
 static void add(struct log *l, const void *p, size_t n)
 {
-	l->buf = realloc(l->buf, l->len + n + 1);
-	FUZZ_CHECK(l->buf != NULL);
+	if (l->len + n + 1 > l->cap) {
+		l->cap = 2 * (l->len + n + 1) + 256;
+		l->buf = realloc(l->buf, l->cap);
+		FUZZ_CHECK(l->buf != NULL);
+	}
 	if (n)
 		memcpy(l->buf + l->len, p, n);
 	l->len += n;
