@@ -51,7 +51,7 @@ done
 
 machine="$(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, $(uname -m), $(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r)"
 echo "machine: $machine"
-echo "everything on this machine: Kafka broker (KRaft, one node), Redis, PostgreSQL, nine services (LLM_PROVIDER=${LLM_PROVIDER:-echo}, offline), the load generator"
+echo "everything on this machine: Kafka broker (KRaft, one node), Redis, PostgreSQL, nine services (LLM_PROVIDER=${LLM_PROVIDER:-offline}), the load generator"
 printf '%s\n' "$machine" >"$RAW/machine.txt"
 
 echo "warming up for $WARMUP s..."

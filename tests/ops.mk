@@ -1,5 +1,5 @@
 # Operations checks: the Helm chart, scaling, chaos, fuzzing, sanitized
-# integration tests, soak. Scripts live in tests/ (see docs/notes/ops.md).
+# integration tests, soak. Scripts live in tests/ (see README.md, "Development").
 
 .PHONY: helm-check test-scale chaos chaos-short fuzz fuzz-ci test-san-integration soak
 

@@ -143,9 +143,7 @@ static void set_action(Chat__Turn *turn, Chat__Action action, const char *text, 
 	turn->verdict->downgraded = 1;
 }
 
-/* Drafts written by an LLM provider (they stream, and must cite). The echo
- * provider only repeats the customer's text for pipeline tests: it has no
- * passages to cite. */
+/* Drafts written by an LLM provider (they stream, and must cite). */
 static int from_llm(const Chat__Draft *draft)
 {
 	return draft->producer && !strncmp(draft->producer, "llm-caller/", 11);
@@ -153,7 +151,7 @@ static int from_llm(const Chat__Draft *draft)
 
 static int must_cite(const Chat__Draft *draft)
 {
-	return from_llm(draft) && strcmp(draft->producer, "llm-caller/echo");
+	return from_llm(draft);
 }
 
 /* SKUs the turn is about besides the text: product cards and tool results

@@ -295,6 +295,10 @@ static void *client_reader(void *arg)
 			pthread_mutex_lock(&lock);
 			json_array_foreach(json_object_get(doc, "events"), i, ev)
 			{
+				/* Streamed deltas share the turn id: the reply is the final event. */
+				const char *type = json_string_value(json_object_get(ev, "type"));
+				if (type && strcmp(type, "final"))
+					continue;
 				const char *id = json_string_value(json_object_get(ev, "turn_id"));
 				if (!id)
 					continue;

@@ -205,7 +205,9 @@ json_t *it_ask_as(const char *sid, const char *customer_id, const char *text, co
 		json_t *evs = json_object_get(resp, "events");
 		for (size_t i = 0; i < json_array_size(evs); i++) {
 			json_t *ev = json_array_get(evs, i);
-			if (!found && !strcmp(json_string_value(json_object_get(ev, "turn_id")), turn_id))
+			const char *type = json_string_value(json_object_get(ev, "type"));
+			if (!found && (!type || !strcmp(type, "final")) &&
+			    !strcmp(json_string_value(json_object_get(ev, "turn_id")), turn_id))
 				found = json_incref(ev);
 		}
 		after = (uint64_t)json_integer_value(json_object_get(resp, "next"));

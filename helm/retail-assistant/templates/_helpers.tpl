@@ -140,6 +140,8 @@ containers:
         value: "0.0.0.0"
       - name: GATEWAY_HTTP_PORT
         value: {{ $svc.httpPort | default 8080 | quote }}
+      - name: GATEWAY_WS_ADDR
+        value: "0.0.0.0"
       - name: GATEWAY_WS_PORT
         value: {{ $svc.wsPort | default 8081 | quote }}
       # Static group membership: the pod name is stable in a StatefulSet.

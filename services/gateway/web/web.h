@@ -1,5 +1,5 @@
 /* web: the chat widget (/widget.js) and the demo page (/), built into the
- * gateway binary from services/gateway/web/ (see docs/notes/web.md). */
+ * gateway binary from services/gateway/web/ (see README.md, "Web chat widget"). */
 #ifndef SERVICES_GATEWAY_WEB_WEB_H
 #define SERVICES_GATEWAY_WEB_WEB_H
 

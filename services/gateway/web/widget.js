@@ -9,7 +9,7 @@
  * REST API (/v1/sessions/{id}/events) when the socket cannot connect. Text
  * from the network is only ever put in the page as text nodes.
  *
- * data- attributes: see docs/notes/web.md. window.RetailAssistantConfig (an
+ * data- attributes: see README.md, "Web chat widget". window.RetailAssistantConfig (an
  * object set before the script runs) overrides them, key by key.
  */
 (function () {

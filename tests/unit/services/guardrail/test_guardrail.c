@@ -333,7 +333,7 @@ Test(guardrail, tool_answers_keep_store_phones_but_nothing_else_slips)
 {
 	Chat__Draft tool = CHAT__DRAFT__INIT, llm = CHAT__DRAFT__INIT;
 	tool.producer = (char *)"orchestrator/tool";
-	llm.producer = (char *)"llm-caller/echo";
+	llm.producer = (char *)"llm-caller/offline";
 	cr_assert_eq(guard_redact_mask(&tool) & REDACT_MASK(REDACT_PHONE), 0u);
 	cr_assert_neq(guard_redact_mask(&tool) & REDACT_MASK(REDACT_NRIC), 0u);
 	cr_assert_neq(guard_redact_mask(&tool) & REDACT_MASK(REDACT_EMAIL), 0u);
