@@ -111,8 +111,10 @@ static int parse_headers(const unsigned char *p, size_t n, struct es_message *m,
 	return 0;
 }
 
-/* Decode the whole frame at p (its length checked by the caller). */
-static int decode_frame(const unsigned char *p, size_t total, es_message_fn fn, void *arg, char errstr[256])
+/* Decode the whole frame at p (its length checked by the caller): -1 with
+ * errstr when it is malformed, else 0 with the callback's value in *cb. */
+static int decode_frame(const unsigned char *p, size_t total, es_message_fn fn, void *arg, int *cb,
+			char errstr[256])
 {
 	uint32_t hlen = be32(p + 4);
 	if (crc(p, 8) != be32(p + 8)) {
@@ -132,7 +134,8 @@ static int decode_frame(const unsigned char *p, size_t total, es_message_fn fn, 
 		return -1;
 	m.payload = p + ES_PRELUDE_LEN + hlen;
 	m.payload_len = total - ES_MIN_FRAME - hlen;
-	return fn ? fn(arg, &m) : 0;
+	*cb = fn ? fn(arg, &m) : 0;
+	return 0;
 }
 
 int es_feed(struct es_decoder *d, const void *buf, size_t len, es_message_fn fn, void *arg, char errstr[256])
@@ -175,14 +178,17 @@ int es_feed(struct es_decoder *d, const void *buf, size_t len, es_message_fn fn,
 		}
 		if (want == ES_PRELUDE_LEN)
 			continue; /* prelude complete: loop computes the frame size */
-		int rc = decode_frame(d->buf, want, fn, arg, errstr);
+		int cb = 0;
+		int rc = decode_frame(d->buf, want, fn, arg, &cb, errstr);
 		d->len = 0;
 		if (rc < 0) {
 			d->failed = 1;
 			return -1;
 		}
-		if (rc)
-			return rc;
+		/* The callback's value as it is, negative too (a provider's
+		 * error code): the frame itself was fine. */
+		if (cb)
+			return cb;
 	}
 	return 0;
 }

@@ -56,7 +56,8 @@ void es_decoder_init(struct es_decoder *d);
 void es_decoder_release(struct es_decoder *d);
 
 /* Feed len bytes (any split, even one byte at a time); calls fn for each
- * complete message. Returns 0; the callback's non-zero value; or -1 with
+ * complete message. Returns 0; the callback's non-zero value as it is (the
+ * rest of buf is not read; the decoder stays usable); or -1 with
  * errstr on a bad frame (length out of bounds, prelude CRC, message CRC,
  * malformed headers), after which the decoder stays failed. */
 int es_feed(struct es_decoder *d, const void *buf, size_t len, es_message_fn fn, void *arg, char errstr[256]);

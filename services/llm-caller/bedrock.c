@@ -109,7 +109,7 @@ static int on_body(void *arg, const char *buf, size_t len, char errstr[256])
 	char err[256] = "";
 	r->err[0] = '\0';
 	int rc = es_feed(&r->es, buf, len, on_message, r, err);
-	if (rc == -1) {
+	if (rc == -1 && err[0]) { /* the decoder's own error (on_message's come with r->err) */
 		snprintf(errstr, 256, "bedrock: %s", err);
 		return LLM_EPROTOCOL;
 	}

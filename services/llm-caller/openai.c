@@ -109,7 +109,7 @@ static int on_body(void *arg, const char *buf, size_t len, char errstr[256])
 	char err[256] = "";
 	r->err[0] = '\0';
 	int rc = sse_feed(&r->sse, buf, len, on_event, r, err);
-	if (rc == -1) {
+	if (rc == -1 && err[0]) { /* the parser's own error (on_event's come with r->err) */
 		snprintf(errstr, 256, "openai: %s", err);
 		return LLM_EPROTOCOL;
 	}

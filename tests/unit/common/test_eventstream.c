@@ -183,3 +183,31 @@ Test(eventstream, integer_headers_and_bad_types)
 	cr_assert(strstr(err, "unknown header type"), "%s", err);
 	es_decoder_release(&d);
 }
+
+static int refuse(void *arg, const struct es_message *m)
+{
+	(void)m;
+	++*(int *)arg;
+	return -1; /* e.g. LLM_ETRANSPORT: a provider's code, not a bad frame */
+}
+
+/* A negative callback value comes back as it is, without an errstr, and
+ * does not fail the decoder: only bad frames do. */
+Test(eventstream, negative_callback_value_is_not_a_bad_frame)
+{
+	size_t len;
+	unsigned char *f = es_encode(NULL, NULL, 0, "x", 1, &len);
+	char err[256] = "";
+	int calls = 0;
+	struct es_decoder d;
+	es_decoder_init(&d);
+	cr_assert_eq(es_feed(&d, f, len, refuse, &calls, err), -1);
+	cr_assert_eq(calls, 1);
+	cr_assert_str_eq(err, "", "no decoder error: %s", err);
+	struct got g = { 0 };
+	cr_assert_eq(es_feed(&d, f, len, collect, &g, err), 0, "still usable: %s", err);
+	cr_assert_eq(g.n, 1);
+	cr_assert_str_eq(g.payload[0], "x");
+	es_decoder_release(&d);
+	free(f);
+}
