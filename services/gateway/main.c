@@ -112,6 +112,7 @@ struct gateway {
 	rd_kafka_t *consumer;
 	volatile sig_atomic_t stop_threads;
 	_Atomic int assigned; /* reply partitions assigned at a known offset */
+	_Atomic int listening; /* REST and WebSocket listeners are open */
 	pthread_t poll_tid, consume_tid;
 	struct metric *m_turns, *m_poison, *m_chunks, *m_feedback;
 	struct gw_ratelimit *rl;
@@ -386,6 +387,16 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* Ready only once customers can connect: both listeners are open. */
+static int check_listeners(void *arg, char *detail, size_t len)
+{
+	struct gateway *g = arg;
+	if (atomic_load(&g->listening))
+		return 0;
+	snprintf(detail, len, "REST and WebSocket listeners not open yet");
+	return -1;
+}
+
 static int check_kafka(void *arg, char *detail, size_t len)
 {
 	struct gateway *g = arg;
@@ -451,6 +462,7 @@ int main(int argc, char **argv)
 	if (!adm)
 		goto out;
 	admin_add_check(adm, "kafka", check_kafka, &g);
+	admin_add_check(adm, "listeners", check_listeners, &g);
 	wa_conf.redis_url = redis_url;
 	wa_conf.tenant_id = tenant_id;
 	wa_conf.ordinal = ordinal;
@@ -498,6 +510,7 @@ int main(int argc, char **argv)
 		gw_http_stop(http);
 		goto stop_threads;
 	}
+	atomic_store(&g.listening, 1);
 	log_info("started: REST on %s:%ld, WebSocket on %s:%ld, reply partition %ld, admin on %s:%ld", http_addr,
 		 http_port, ws_addr, ws_port, ordinal, base.admin_addr, base.admin_port);
 	admin_log_unready(adm);
