@@ -520,8 +520,11 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 				int dup = 0;
 				for (int k = 0; k < np; k++)
 					dup |= pick[k].order == s[i].order;
+				/* Offsets are into the sentence's own passage: check it first. */
+				if (dup || s[i].passage != pi || s[i].len == 0)
+					continue;
 				char last = texts[pi][s[i].start + s[i].len - 1];
-				if (dup || !strchr(".!?)", last) || s[i].passage != pi || s[i].score < s[0].score * 0.8 ||
+				if (!strchr(".!?)", last) || s[i].score < s[0].score * 0.8 ||
 				    bytes + s[i].len > OFF_MAX_ANSWER)
 					continue;
 				pick[np++] = s[i];
