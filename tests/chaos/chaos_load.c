@@ -326,6 +326,21 @@ static void *client_reader(void *arg)
 	return NULL;
 }
 
+static const char usage[] =
+	"usage: chaos-load --rate R --stop-file PATH [--sessions N] [--drain S] [--gateway-pidfile F] [--strict 0|1]\n";
+
+/* A whole-number option in [min, max], or exit 2 with the usage. */
+static int int_arg(const char *name, const char *s, long min, long max)
+{
+	long v;
+	if (util_parse_long(s, min, max, &v)) {
+		fprintf(stderr, "chaos-load: %s must be a whole number in [%ld, %ld], got \"%s\"\n%s", name, min, max, s,
+			usage);
+		exit(2);
+	}
+	return (int)v;
+}
+
 int main(int argc, char **argv)
 {
 	for (int i = 1; i + 1 < argc; i += 2) {
@@ -334,20 +349,20 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--stop-file"))
 			stop_file = argv[i + 1];
 		else if (!strcmp(argv[i], "--sessions"))
-			sessions = atoi(argv[i + 1]);
+			sessions = int_arg("--sessions", argv[i + 1], 1, 100000);
 		else if (!strcmp(argv[i], "--drain"))
-			drain_s = atoi(argv[i + 1]);
+			drain_s = int_arg("--drain", argv[i + 1], 0, 86400);
 		else if (!strcmp(argv[i], "--gateway-pidfile"))
 			gw_pidfile = argv[i + 1];
 		else if (!strcmp(argv[i], "--strict"))
-			strict = atoi(argv[i + 1]);
+			strict = int_arg("--strict", argv[i + 1], 0, 1);
 		else {
-			fprintf(stderr, "usage: chaos-load --rate R --stop-file PATH [--sessions N] [--drain S] [--gateway-pidfile F] [--strict 0|1]\n");
+			fputs(usage, stderr);
 			return 2;
 		}
 	}
 	if (!stop_file || rate <= 0 || sessions < 1) {
-		fprintf(stderr, "usage: chaos-load --rate R --stop-file PATH [--sessions N] [--drain S] [--gateway-pidfile F] [--strict 0|1]\n");
+		fputs(usage, stderr);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);

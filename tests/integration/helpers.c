@@ -21,6 +21,15 @@ const char *it_gateway_url(void)
 	return env_or("GATEWAY_URL", "http://127.0.0.1:8080");
 }
 
+long it_env_long(const char *name, long def)
+{
+	const char *s = getenv(name);
+	long v = def;
+	if (s && *s)
+		cr_assert_eq(util_parse_long(s, 0, 1000000, &v), 0, "%s=%s is not a number", name, s);
+	return v;
+}
+
 const char *it_brokers(void)
 {
 	return env_or("KAFKA_BROKERS", "127.0.0.1:9092");
@@ -276,7 +285,7 @@ int it_admin_port(const char *service)
 	/* deploy/env.sh's SERVICES order. */
 	static const char *const order[] = { "gateway",	  "intent-classifier", "orchestrator", "retriever", "llm-caller",
 					     "guardrail", "formatter",	       "ingestion",    "handoff" };
-	int base = atoi(env_or("ADMIN_PORT_BASE", "9101"));
+	int base = (int)it_env_long("ADMIN_PORT_BASE", 9101);
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		if (!strcmp(order[i], service))
 			return base + (int)i;

@@ -10,6 +10,9 @@
 #include "../../tools/chatctl/client.h"
 
 const char *it_gateway_url(void);
+/* The environment variable name as a whole number, def when unset or empty;
+ * a value that is not a number fails the test. */
+long it_env_long(const char *name, long def);
 const char *it_brokers(void);
 const char *it_database_url(void);
 

@@ -17,8 +17,7 @@
 
 static int port_base(void)
 {
-	const char *o = getenv("PORT_OFFSET");
-	return 20000 + (o && *o ? atoi(o) : 0) + 10; /* our test-server range */
+	return 20000 + (int)it_env_long("PORT_OFFSET", 0) + 10; /* our test-server range */
 }
 
 static pid_t start_second(int http, int ws, int admin)
@@ -129,8 +128,8 @@ Test(routing, two_instances_each_get_only_their_own_replies, .timeout = 300)
 {
 	int b = port_base();
 	int http1 = b, ws1 = b + 1, admin1 = b + 2;
-	int admin0 = atoi(getenv("ADMIN_PORT_BASE") ? getenv("ADMIN_PORT_BASE") : "9101");
-	int ws0 = atoi(getenv("GATEWAY_WS_PORT") ? getenv("GATEWAY_WS_PORT") : "8081");
+	int admin0 = (int)it_env_long("ADMIN_PORT_BASE", 9101);
+	int ws0 = (int)it_env_long("GATEWAY_WS_PORT", 8081);
 	pid_t pid = start_second(http1, ws1, admin1);
 	int up = 0;
 	for (int i = 0; i < 240 && !up; i++) {

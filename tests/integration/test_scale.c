@@ -165,7 +165,7 @@ Test(scale, two_replicas_share_the_load_and_survive_a_kill, .timeout = 600, .fin
 	const char *svc = stage();
 	int port0 = it_admin_port(svc);
 	cr_assert_gt(port0, 0, "unknown service %s", svc);
-	int port1 = 20010 + atoi(getenv("PORT_OFFSET") ? getenv("PORT_OFFSET") : "0");
+	int port1 = 20010 + (int)it_env_long("PORT_OFFSET", 0);
 	char instance[64];
 	snprintf(instance, sizeof(instance), "%s-scale-1", svc);
 	extra = it_spawn_replica(svc, port1, instance);

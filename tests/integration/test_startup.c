@@ -17,10 +17,7 @@ static char ADMIN_PORT[24], REDIS_PORT[24];
 
 static void pick_ports(void)
 {
-	long off = 0;
-	const char *s = getenv("PORT_OFFSET");
-	if (s && *s)
-		cr_assert_eq(util_parse_long(s, 0, 50000, &off), 0, "PORT_OFFSET=%s", s);
+	long off = it_env_long("PORT_OFFSET", 0);
 	snprintf(ADMIN_PORT, sizeof(ADMIN_PORT), "%ld", 9198 + off);
 	snprintf(REDIS_PORT, sizeof(REDIS_PORT), "%ld", 6391 + off);
 }

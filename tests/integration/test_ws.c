@@ -15,8 +15,7 @@
 
 static int ws_port(void)
 {
-	const char *p = getenv("GATEWAY_WS_PORT");
-	return p && *p ? atoi(p) : 8081;
+	return (int)it_env_long("GATEWAY_WS_PORT", 8081);
 }
 
 static char *token_of(const char *sid)
