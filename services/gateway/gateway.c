@@ -26,7 +26,7 @@ struct gw_event {
 #define GW_STREAMS 4
 struct gw_stream {
 	char turn_id[40];
-	uint32_t last;  /* highest chunk seq delivered */
+	uint64_t next;  /* lowest chunk seq not yet passed: highest delivered + 1, 0 before any */
 	int finished;   /* the final reply arrived: later chunks are late */
 };
 
@@ -435,11 +435,11 @@ int gw_deliver_chunk(struct gw *gw, const Chat__StreamChunk *c)
 	pthread_mutex_lock(&gw->lock);
 	struct gw_session *s = session_get(gw, c->session_id, 0);
 	struct gw_stream *st = s ? stream_of(s, c->turn_id, 1) : NULL;
-	if (!s || st->finished || hmap_get(gw->delivered, c->turn_id) || (st->last && c->seq <= st->last)) {
+	if (!s || st->finished || hmap_get(gw->delivered, c->turn_id) || c->seq < st->next) {
 		pthread_mutex_unlock(&gw->lock);
 		return 0;
 	}
-	st->last = c->seq ? c->seq : st->last + 1;
+	st->next = (uint64_t)c->seq + 1;
 	uint64_t seq = ++s->next_seq;
 	json_t *ev = json_pack("{s:s,s:I,s:s,s:s}", "type", "delta", "seq", (json_int_t)seq, "turn_id", c->turn_id,
 			       "text", c->delta);

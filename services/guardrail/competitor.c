@@ -105,7 +105,7 @@ int guard_comp_find(const char *text, size_t len, const char *name, size_t *at)
 	return 0;
 }
 
-static int ends_sentence(const char *t, size_t len, size_t i)
+int guard_sentence_mark(const char *t, size_t len, size_t i)
 {
 	unsigned char c = (unsigned char)t[i];
 	if (c == '\n' || c == '!' || c == '?')
@@ -119,6 +119,18 @@ static int ends_sentence(const char *t, size_t len, size_t i)
 	return 0;
 }
 
+int guard_comp_named(const struct guard_comp *c, const char *tenant, const char *text, size_t len)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		if (strcmp(c->tenant[i], "*") && strcmp(c->tenant[i], tenant))
+			continue;
+		size_t at;
+		if (guard_comp_find(text, len, c->name[i], &at))
+			return 1;
+	}
+	return 0;
+}
+
 char *guard_comp_remove(const struct guard_comp *c, const char *tenant, const char *text, int *removed)
 {
 	*removed = 0;
@@ -128,20 +140,13 @@ char *guard_comp_remove(const struct guard_comp *c, const char *tenant, const ch
 	for (size_t s = 0; s < len;) {
 		/* one sentence: [s, e) including its end mark and the spaces after */
 		size_t e = s;
-		while (e < len && !ends_sentence(text, len, e))
+		while (e < len && !guard_sentence_mark(text, len, e))
 			e++;
 		if (e < len)
 			e++;
 		while (e < len && (text[e] == ' ' || text[e] == '\n'))
 			e++;
-		int hit = 0;
-		for (size_t i = 0; i < c->n && !hit; i++) {
-			if (strcmp(c->tenant[i], "*") && strcmp(c->tenant[i], tenant))
-				continue;
-			size_t at;
-			hit = guard_comp_find(text + s, e - s, c->name[i], &at);
-		}
-		if (hit) {
+		if (guard_comp_named(c, tenant, text + s, e - s)) {
 			(*removed)++;
 		} else {
 			memcpy(out + o, text + s, e - s);

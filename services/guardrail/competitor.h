@@ -33,5 +33,11 @@ char *guard_comp_remove(const struct guard_comp *c, const char *tenant, const ch
 /* 1 when name occurs in text[0..len) as a whole word (see above); *at gets
  * the offset. Exposed for tests and fuzzing. */
 int guard_comp_find(const char *text, size_t len, const char *name, size_t *at);
+/* 1 when some competitor of tenant is named in text[0..len). */
+int guard_comp_named(const struct guard_comp *c, const char *tenant, const char *text, size_t len);
+/* 1 when byte i of t[0..len) ends a sentence (\n ! ? 。 ！ ？, or a full
+ * stop followed by a space, a newline or the end of the text), as
+ * guard_comp_remove splits sentences. */
+int guard_sentence_mark(const char *t, size_t len, size_t i);
 
 #endif

@@ -16,7 +16,10 @@
 #define GUARD_MAX_EVICT 8 /* evictions flushed per chunk (emit slots) */
 
 /* A turn's stream: held until the turn's draft has been checked, then
- * released through the redactor or cut. */
+ * released through the redactor or cut. While pending, a stream whose
+ * citation was checked on its first chunk (early) releases each complete
+ * sentence that no check of the draft could change, until the first one
+ * that could (blocked). */
 enum gstate { GS_PENDING, GS_RELEASE, GS_CUT };
 
 struct gstream {
@@ -25,11 +28,13 @@ struct gstream {
 	char *held; /* raw text received while pending */
 	size_t held_len;
 	int final_seen;
+	int early;   /* citation and customer text checked: sentences may go before the verdict */
+	int blocked; /* a sentence must wait for the verdict (or the citation failed) */
+	uint32_t out_seq; /* seq of the next chunk sent on: strictly increasing per turn */
 	int64_t last_us; /* monotonic time of the last chunk or verdict */
 	char *tenant_id;
 	char *session_id;
 	char *turn_id;
-	uint32_t seq;
 	int32_t reply_partition;
 };
 
@@ -433,7 +438,7 @@ static void evict(struct guard *g, struct kstage_emit *em, struct gstream *st)
 {
 	if (st->state == GS_RELEASE) {
 		char *rest = redact_stream_feed(&st->rs, NULL, 0, 1);
-		if (rest[0] && emit_chunk(g, em, st->tenant_id, st->session_id, st->turn_id, st->seq, rest, 0,
+		if (rest[0] && emit_chunk(g, em, st->tenant_id, st->session_id, st->turn_id, st->out_seq++, rest, 0,
 					  st->reply_partition) < 0)
 			log_write(LOG_WARN, NULL, st->session_id, "no room to flush the held text of evicted stream \"%s\"",
 				  st->turn_id);
@@ -486,6 +491,141 @@ static void stream_done(struct guard *g, struct gstream *st)
 	gstream_free(st);
 }
 
+/* The first chunk of an answer names its citation, the turn's passages and
+ * the customer's message: the two checks of the draft that can turn the
+ * whole answer into something else (grounding, injection) run on them now.
+ * Same rules as guard_process. */
+static int early_ok(const struct guard *g, const Chat__StreamChunk *c)
+{
+	int cited = 0;
+	for (size_t i = 0; i < c->n_passage_ids && !cited; i++)
+		cited = c->passage_ids[i] && !strcmp(c->passage_ids[i], c->citation_id);
+	if (!cited)
+		return 0;
+	const char *in = c->input_text ? c->input_text : "";
+	if (g->injection_threshold <= 1.0f && in[0] &&
+	    guard_injection_score(g->injection_model, in, strlen(in)) > g->injection_threshold)
+		return 0;
+	return 1;
+}
+
+/* Byte i ends a sentence of held text: a full stop at the very end is not
+ * known to end one until more text or the final chunk comes ("RM 12." may
+ * go on "90"). */
+static int sentence_done(const char *t, size_t len, size_t i, int final)
+{
+	if (t[i] == '.' && i + 1 >= len && !final)
+		return 0;
+	return guard_sentence_mark(t, len, i);
+}
+
+/* Words that mark an amount of money next to a number ("RM 129",
+ * "129 ringgit"); the forms guard_price_find reads. */
+static int currency_word(const char *w, size_t n)
+{
+	static const char *const CUR[] = { "rm", "myr", "ringgit", "令吉", "零吉", "马币", "馬幣", "$", "usd", "sgd" };
+	while (n && strchr(".,;:!?)(", w[n - 1]))
+		n--;
+	for (size_t i = 0; i < ARRAY_LEN(CUR); i++)
+		if (strlen(CUR[i]) == n && !strncasecmp(w, CUR[i], n))
+			return 1;
+	return 0;
+}
+
+static int has_digit(const char *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (w[i] >= '0' && w[i] <= '9')
+			return 1;
+	return 0;
+}
+
+static int space_byte(char c)
+{
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
+/* The end of the word starting at i of t[0..len): at a space, or just
+ * after a sentence mark (Chinese has no spaces); 0 when the word may go on
+ * (more text can still come). */
+static size_t word_end(const char *t, size_t len, size_t i, int final)
+{
+	size_t j = i;
+	while (j < len && !space_byte(t[j])) {
+		if (sentence_done(t, len, j, final))
+			return j + 1;
+		j++;
+	}
+	return j < len || final ? j : 0;
+}
+
+/* Early release: the complete words at the head of the held text that no
+ * check of the draft can change go out (redacted) as one chunk. A number or
+ * currency word waits for the word after it, and when the two make an
+ * amount (a price to check) the stream blocks there until the verdict; so
+ * does a sentence that names a competitor. The final chunk is never sent
+ * before the verdict: a cut turn still ends with an empty final. */
+static int release_words(struct guard *g, struct kstage_emit *em, struct gstream *st)
+{
+	const char *t = st->held;
+	size_t len = st->held_len, ok = 0, i = 0, sent = 0;
+	int fin = st->final_seen;
+	const char *tenant = turn_tenant(st->tenant_id);
+	int comps = g->competitors && g->competitors->n;
+	while (i < len) {
+		while (i < len && space_byte(t[i]))
+			i++;
+		if (i >= len) {
+			ok = len;
+			break;
+		}
+		size_t j = word_end(t, len, i, fin);
+		if (!j)
+			break;
+		if (has_digit(t + i, j - i) || currency_word(t + i, j - i)) {
+			/* an amount needs the next word too ("129 ringgit") */
+			size_t k = j;
+			while (k < len && space_byte(t[k]))
+				k++;
+			size_t e = k < len ? word_end(t, len, k, fin) : (fin ? len : 0);
+			if (!e)
+				break;
+			struct guard_price found[GUARD_PRICE_MAX];
+			size_t n = guard_price_find(t + sent, e - sent, found, GUARD_PRICE_MAX);
+			for (size_t p = 0; p < n; p++)
+				if (sent + found[p].end > i) {
+					st->blocked = 1;
+					break;
+				}
+			if (st->blocked)
+				break;
+		}
+		if (comps && guard_comp_named(g->competitors, tenant, t + sent, j - sent)) {
+			st->blocked = 1;
+			break;
+		}
+		if (sentence_done(t, len, j - 1, fin))
+			sent = j;
+		/* the spaces after a word go with it: the redactor then knows the
+		 * word is whole and lets it out */
+		while (j < len && space_byte(t[j]))
+			j++;
+		ok = i = j;
+	}
+	if (!ok)
+		return 0;
+	int rc = 0;
+	char *safe = redact_stream_feed(&st->rs, t, ok, 0);
+	if (safe[0])
+		rc = emit_chunk(g, em, st->tenant_id, st->session_id, st->turn_id, st->out_seq++, safe, 0,
+				st->reply_partition);
+	free(safe);
+	memmove(st->held, st->held + ok, len - ok);
+	st->held_len -= ok;
+	st->held[st->held_len] = '\0';
+	return rc;
+}
+
 int guard_stream(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em, char *errstr, size_t errlen)
 {
 	struct guard *g = ctx;
@@ -502,7 +642,6 @@ int guard_stream(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em
 	}
 	struct gstream *st = stream_get(g, em, c->tenant_id, c->session_id, c->turn_id, c->reply_partition);
 	st->last_us = util_mono_us();
-	st->seq = c->seq;
 	st->reply_partition = c->reply_partition;
 	const char *delta = c->delta ? c->delta : "";
 	size_t dlen = strlen(delta);
@@ -517,7 +656,7 @@ int guard_stream(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em
 			free(st->held);
 			st->held = NULL;
 			st->held_len = 0;
-			rc = emit_chunk(g, em, st->tenant_id, st->session_id, st->turn_id, c->seq, "", 1,
+			rc = emit_chunk(g, em, st->tenant_id, st->session_id, st->turn_id, st->out_seq++, "", 1,
 					c->reply_partition);
 			break;
 		}
@@ -526,11 +665,20 @@ int guard_stream(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em
 		st->held_len += dlen;
 		st->held[st->held_len] = '\0';
 		st->final_seen |= c->final;
+		if (!st->early && !st->blocked && c->citation_id && c->citation_id[0]) {
+			if (early_ok(g, c))
+				st->early = 1;
+			else
+				st->blocked = 1;
+		}
+		if (st->early && !st->blocked)
+			rc = release_words(g, em, st);
 		break;
 	case GS_RELEASE: {
 		char *safe = redact_stream_feed(&st->rs, delta, dlen, c->final);
-		rc = emit_chunk(g, em, c->tenant_id ? c->tenant_id : "", c->session_id, c->turn_id, c->seq, safe,
-				c->final, c->reply_partition);
+		if (safe[0] || c->final)
+			rc = emit_chunk(g, em, c->tenant_id ? c->tenant_id : "", c->session_id, c->turn_id,
+					st->out_seq++, safe, c->final, c->reply_partition);
 		free(safe);
 		if (c->final)
 			stream_done(g, st);
@@ -571,14 +719,14 @@ static int stream_verdict(struct guard *g, struct kstage_emit *em, const Chat__T
 		st->state = GS_RELEASE;
 		char *safe = redact_stream_feed(&st->rs, st->held ? st->held : "", st->held_len, st->final_seen);
 		if (safe[0] || st->final_seen)
-			rc = emit_chunk(g, em, st->tenant_id, st->session_id, st->turn_id, st->seq, safe, st->final_seen,
-					st->reply_partition);
+			rc = emit_chunk(g, em, st->tenant_id, st->session_id, st->turn_id, st->out_seq++, safe,
+					st->final_seen, st->reply_partition);
 		free(safe);
 	} else {
 		/* cut: the customer sees only the checked reply */
 		st->state = GS_CUT;
-		if (st->seq || st->held_len || st->final_seen)
-			rc = emit_chunk(g, em, st->tenant_id, st->session_id, st->turn_id, st->seq, "", 1,
+		if (st->out_seq || st->held_len || st->final_seen)
+			rc = emit_chunk(g, em, st->tenant_id, st->session_id, st->turn_id, st->out_seq++, "", 1,
 					st->reply_partition);
 	}
 	free(st->held);

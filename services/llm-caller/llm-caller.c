@@ -83,6 +83,8 @@ struct stream_ctx {
 	const Chat__Turn *turn;
 	uint32_t seq;
 	int sink_failed;
+	const struct llm_acc *acc; /* the provider turn being streamed, or NULL */
+	int cite_sent;             /* the citation went out on a chunk */
 };
 
 static void send_chunk(struct stream_ctx *sc, const char *text, size_t len, int final)
@@ -98,10 +100,25 @@ static void send_chunk(struct stream_ctx *sc, const char *text, size_t len, int 
 	c.delta = delta;
 	c.final = final;
 	c.reply_partition = sc->turn->reply_partition;
+	/* The first text after the citation is known carries what the
+	 * guardrail needs to check it and release sentences early. */
+	char **ids = NULL;
+	if (!sc->cite_sent && len && sc->acc && sc->acc->cite[0]) {
+		const Chat__Turn *t = sc->turn;
+		ids = xcalloc(t->n_passages ? t->n_passages : 1, sizeof(*ids));
+		for (size_t i = 0; i < t->n_passages; i++)
+			ids[i] = t->passages[i]->id;
+		c.citation_id = (char *)sc->acc->cite;
+		c.passage_ids = ids;
+		c.n_passage_ids = t->n_passages;
+		c.input_text = t->text ? t->text : (char *)"";
+		sc->cite_sent = 1;
+	}
 	if (sc->l->sink.chunk(sc->l->sink.arg, &c) < 0)
 		sc->sink_failed = 1;
 	else
 		metrics_inc(sc->l->m_chunks, 1);
+	free(ids);
 	free(delta);
 }
 
@@ -125,6 +142,7 @@ static void degraded(struct llm *l, Chat__Turn *turn, struct stream_ctx *sc, con
 	struct llm_acc acc;
 	char err[256] = "";
 	llm_acc_init(&acc, sc->seq == 0 ? on_chunk : NULL, sc);
+	sc->acc = &acc;
 	metrics_inc(l->m_degraded, 1);
 	log_write(LOG_WARN, turn->trace_id, turn->session_id, "llm-caller: %s: answering from the passages (degraded): %s",
 		  l->provider.name, why);
@@ -138,13 +156,14 @@ static void degraded(struct llm *l, Chat__Turn *turn, struct stream_ctx *sc, con
 		turn_set_str(&dr->reason, "the answer service is unavailable");
 		turn_set_str(&dr->producer, producer);
 	}
+	sc->acc = NULL;
 	llm_acc_release(&acc);
 }
 
 int llm_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, size_t errlen)
 {
 	struct llm *l = ctx;
-	struct stream_ctx sc = { l, turn, 0, 0 };
+	struct stream_ctx sc = { l, turn, 0, 0, NULL, 0 };
 	struct llm_prompt prompt;
 	struct llm_tenant tenant;
 	char err[256] = "";
@@ -166,6 +185,7 @@ int llm_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr,
 		}
 		struct llm_acc acc;
 		llm_acc_init(&acc, on_chunk, &sc);
+		sc.acc = &acc;
 		int64_t t0 = util_mono_us();
 		err[0] = '\0';
 		int rc = l->provider.turn(l->provider.self, turn, &prompt, &acc, err);
@@ -179,6 +199,7 @@ int llm_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr,
 			} else {
 				snprintf(why, sizeof(why), "invalid reply: %s", err);
 			}
+			sc.acc = NULL;
 			llm_acc_release(&acc);
 			break;
 		}
@@ -186,6 +207,7 @@ int llm_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr,
 		metrics_inc(l->m_fail, 1);
 		snprintf(why, sizeof(why), "%s", err[0] ? err : "provider failed");
 		size_t streamed = acc.chunks;
+		sc.acc = NULL;
 		llm_acc_release(&acc);
 		log_write(LOG_WARN, turn->trace_id, turn->session_id, "llm-caller: %s attempt %d failed: %s",
 			  l->provider.name, attempt + 1, why);

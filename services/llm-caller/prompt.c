@@ -122,9 +122,9 @@ static char *system_text(const struct llm_tenant *t, const Chat__Turn *turn, siz
 	pb_addf(&b, "You are the customer-service assistant of %s. ", t->name);
 	pb_addf(&b, "Tone: %s.\n", t->tone);
 	pb_add(&b, "Reply only by calling exactly one tool: answer(citation_id, text) with facts taken only "
-		   "from one passage below and that passage's id; clarify(question) when the passages do not "
-		   "cover the question; hand_off(reason) when a person must help; decline(reason) for requests "
-		   "out of scope. Never invent prices, dates, policies or ids. ");
+		   "from one passage below and that passage's id (write citation_id first); clarify(question) when "
+		   "the passages do not cover the question; hand_off(reason) when a person must help; "
+		   "decline(reason) for requests out of scope. Never invent prices, dates, policies or ids. ");
 	if (turn->language && *turn->language)
 		pb_addf(&b, "Answer in the customer's language (%s).\n", turn->language);
 	else

@@ -45,6 +45,7 @@ struct llm_acc {
 	char stop_reason[32];
 	int64_t input_tokens, output_tokens;
 	int64_t first_token_us; /* monotonic time of the first byte of output, 0 until then */
+	char cite[128];         /* the answer's citation_id once its value is complete, else "" */
 };
 
 void llm_acc_init(struct llm_acc *a, llm_chunk_fn on_chunk, void *arg);
@@ -102,5 +103,8 @@ int llm_apply_tool(const struct llm_acc *a, Chat__Turn *turn, const char *produc
  * string; NULL when the member has not started. Used to stream the answer
  * text out of argument fragments. */
 char *llm_json_partial_string(const char *text, size_t len, const char *key);
+/* Like llm_json_partial_string, but only once the value's closing quote
+ * has arrived; NULL before. */
+char *llm_json_complete_string(const char *text, size_t len, const char *key);
 
 #endif

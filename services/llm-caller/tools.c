@@ -92,6 +92,12 @@ int llm_acc_tool_args(struct llm_acc *a, int idx, const char *frag, size_t n)
 	c->args[c->args_len] = '\0';
 	/* Only the first call's answer text is shown: it is the one applied. */
 	if (c == &a->calls[0] && !strcmp(c->name, "answer")) {
+		if (!a->cite[0]) {
+			char *cite = llm_json_complete_string(c->args, c->args_len, "citation_id");
+			if (cite && strlen(cite) < sizeof(a->cite))
+				util_strlcpy(a->cite, cite, sizeof(a->cite));
+			free(cite);
+		}
 		char *t = llm_json_partial_string(c->args, c->args_len, "text");
 		size_t tl = t ? strlen(t) : 0;
 		if (tl > c->streamed) {
@@ -202,7 +208,19 @@ static size_t decode_str(const char *s, size_t len, size_t i, char *out, size_t 
 	return i;
 }
 
+static char *json_string_member(const char *s, size_t len, const char *key, int need_closed);
+
 char *llm_json_partial_string(const char *s, size_t len, const char *key)
+{
+	return json_string_member(s, len, key, 0);
+}
+
+char *llm_json_complete_string(const char *s, size_t len, const char *key)
+{
+	return json_string_member(s, len, key, 1);
+}
+
+static char *json_string_member(const char *s, size_t len, const char *key, int need_closed)
 {
 	int depth = 0;
 	size_t i = 0, kl = strlen(key);
@@ -238,6 +256,10 @@ char *llm_json_partial_string(const char *s, size_t len, const char *key)
 			size_t olen = 0;
 			decode_str(s, len, j + 1, out, &olen, &closed);
 			out[olen] = '\0';
+			if (need_closed && !closed) {
+				free(out);
+				return NULL;
+			}
 			return out;
 		} else {
 			i++;

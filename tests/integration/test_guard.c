@@ -254,6 +254,56 @@ Test(guard, ungrounded_citation_is_handed_off_before_any_text_is_shown, .timeout
 	rd_kafka_destroy(tail);
 }
 
+/* A cited stream is released word by word before its draft exists: the
+ * first chunk names the citation, the turn's passages and the customer's
+ * message, and the guardrail checks those at once. */
+Test(guard, a_cited_answer_streams_before_its_draft_is_written, .timeout = 120)
+{
+	char sid[64], turn_id[37];
+	it_open_session(sid, sizeof(sid));
+	util_uuid(turn_id);
+	rd_kafka_t *tail = it_tail("chat.stream.v1");
+	static char *ids[] = { (char *)"kb:returns.md#0", (char *)"kb:faq.md#3" };
+	static const char *const deltas[] = { "Unused items can ", "come back within thirty days", " of delivery." };
+	for (uint32_t i = 0; i < 2; i++) {
+		Chat__StreamChunk c = CHAT__STREAM_CHUNK__INIT;
+		c.tenant_id = (char *)"demo";
+		c.session_id = sid;
+		c.turn_id = turn_id;
+		c.seq = i;
+		c.delta = (char *)deltas[i];
+		if (i == 0) {
+			c.citation_id = ids[0];
+			c.passage_ids = ids;
+			c.n_passage_ids = 2;
+			c.input_text = (char *)"can I send back a lamp?";
+		}
+		size_t len = chat__stream_chunk__get_packed_size(&c);
+		void *buf = xmalloc(len);
+		chat__stream_chunk__pack(&c, buf);
+		produce("chat.stream.raw.v1", sid, buf, len);
+		free(buf);
+	}
+	/* no draft yet, no final chunk: the words come anyway */
+	char seen[256] = "";
+	while (!strstr(seen, "thirty")) {
+		rd_kafka_message_t *rkm = it_poll_key(tail, sid, 30000);
+		cr_assert_not_null(rkm, "nothing streamed before the draft; seen so far: \"%s\"", seen);
+		Chat__StreamChunk *c = chat__stream_chunk__unpack(NULL, rkm->len, rkm->payload);
+		cr_assert_not_null(c);
+		if (!strcmp(c->turn_id, turn_id)) {
+			cr_assert_eq(c->final, 0);
+			cr_assert_eq(c->n_passage_ids, 0, "the check's inputs stay in the guardrail");
+			strncat(seen, c->delta, sizeof(seen) - strlen(seen) - 1);
+		}
+		chat__stream_chunk__free_unpacked(c, NULL);
+		rd_kafka_message_destroy(rkm);
+	}
+	cr_assert(!strncmp(seen, "Unused items can come back within thirty", 40), "streamed \"%s\"", seen);
+	rd_kafka_consumer_close(tail);
+	rd_kafka_destroy(tail);
+}
+
 /* 1 when the file at path contains needle. */
 static int file_has(const char *path, const char *needle)
 {

@@ -68,6 +68,20 @@ static int final(struct gw *gw, const char *sid, const char *turn_id)
 	return rc;
 }
 
+Test(events, a_stream_counted_from_seq_zero_keeps_its_second_chunk)
+{
+	struct gw *gw = gw_new(&conf);
+	struct seen s = { 0 };
+	gw_set_listener(gw, on_event, &s);
+	gw_touch_session(gw, "s-1");
+	cr_assert_eq(chunk(gw, "s-1", "t-1", 0, "First."), 1);
+	cr_assert_eq(chunk(gw, "s-1", "t-1", 1, " Second."), 1, "seq 1 follows seq 0");
+	cr_assert_eq(chunk(gw, "s-1", "t-1", 0, "First."), 0, "a replayed seq 0 is dropped");
+	cr_assert_eq(s.n, 2);
+	gw_set_listener(gw, NULL, NULL);
+	gw_free(gw);
+}
+
 static void collect(void *arg, const char *sid, uint64_t seq, const char *json)
 {
 	on_event(arg, sid, seq, json);

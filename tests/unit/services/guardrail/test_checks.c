@@ -95,7 +95,7 @@ Test(checks, stream_is_held_until_the_draft_passes)
 	Chat__StreamChunk *c = out_chunk(&em, 1);
 	cr_assert_str_eq(c->delta, "You can return items within 30 days. IC [NRIC]");
 	cr_assert(c->final);
-	cr_assert_eq(c->seq, 2);
+	cr_assert_eq(c->seq, 0, "the first chunk the guardrail sends");
 	chat__stream_chunk__free_unpacked(c, NULL);
 	kstage_emit_reset(&em);
 	cr_assert_eq(guard_streams_open(&g), 0);

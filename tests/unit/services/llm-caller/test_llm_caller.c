@@ -468,6 +468,10 @@ struct sink_log {
 	int n, finals, flushed_at;
 	char text[4096];
 	uint32_t last_seq;
+	int cited;          /* chunks that carried a citation */
+	int cited_at;       /* seq of the first one */
+	char cite[64], input[128];
+	size_t npassages;
 };
 
 static int sink_chunk(void *arg, const Chat__StreamChunk *c)
@@ -477,6 +481,13 @@ static int sink_chunk(void *arg, const Chat__StreamChunk *c)
 	cr_assert_str_eq(c->session_id, "s1");
 	s->n++;
 	s->finals += c->final;
+	if (c->citation_id && c->citation_id[0]) {
+		if (!s->cited++)
+			s->cited_at = (int)c->seq;
+		snprintf(s->cite, sizeof(s->cite), "%s", c->citation_id);
+		snprintf(s->input, sizeof(s->input), "%s", c->input_text);
+		s->npassages = c->n_passage_ids;
+	}
 	text_append(s->text, sizeof(s->text), c->delta, strlen(c->delta));
 	return 0;
 }
@@ -561,8 +572,28 @@ Test(llm, stage_streams_then_routes_the_answer)
 	cr_assert_eq(s.finals, 1, "one final chunk");
 	cr_assert_eq(s.flushed_at, s.n, "flushed after the last chunk, before returning the turn");
 	cr_assert_str_eq(s.text, t->draft->text);
+	cr_assert_eq(s.cited, 1, "one chunk carries the citation");
+	cr_assert_eq(s.cited_at, 0, "the offline provider writes the citation first");
+	cr_assert_str_eq(s.cite, "returns#0");
+	cr_assert_str_eq(s.input, "How many days do I have to return an item?");
+	cr_assert_eq(s.npassages, 1);
 	llm_release(&l);
 	turn_free(t);
+}
+
+Test(llm, the_citation_is_known_once_its_value_is_complete_in_any_order)
+{
+	struct llm_acc acc;
+	llm_acc_init(&acc, NULL, NULL);
+	const char *frags[] = { "{\"text\":\"Within 30 ", "days.\",\"citation_id\":\"retu", "rns#0\"}" };
+	llm_acc_tool_start(&acc, 0, "x", "answer");
+	for (int i = 0; i < 3; i++) {
+		llm_acc_tool_args(&acc, 0, frags[i], strlen(frags[i]));
+		if (i < 2)
+			cr_assert_str_empty(acc.cite, "not complete after fragment %d", i);
+	}
+	cr_assert_str_eq(acc.cite, "returns#0");
+	llm_acc_release(&acc);
 }
 
 Test(llm, stage_retries_before_any_chunk)
