@@ -250,7 +250,15 @@ static long find_alt(const char *s, size_t slen, const char *alt, size_t n, size
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)alt[i] >= 0x80)
 			ascii = 0;
-	for (size_t i = from; i + n <= slen && i <= limit; i++) {
+	if (n > slen)
+		return -1;
+	size_t last = slen - n < limit ? slen - n : limit; /* the last start offset allowed */
+	for (size_t i = from; i <= last; i++) {
+		/* jump to the next place the first byte occurs */
+		const char *p = memchr(s + i, alt[0], last - i + 1);
+		if (!p)
+			return -1;
+		i = (size_t)(p - s);
 		if (memcmp(s + i, alt, n))
 			continue;
 		if (ascii && i > 0 && is_word((unsigned char)s[i - 1]) && is_word((unsigned char)alt[0]))
