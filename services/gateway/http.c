@@ -60,8 +60,8 @@ static void add_cors(struct gw_http *h, struct MHD_Connection *conn, struct MHD_
 }
 
 /* Respond with body (heap string, taken) and an optional extra header. */
-static enum MHD_Result respond_hdr(struct gw_http *h, struct MHD_Connection *conn, unsigned status, char *body, const char *hname,
-				   const char *hval)
+static enum MHD_Result respond_hdr(struct gw_http *h, struct MHD_Connection *conn, unsigned status, char *body,
+				   const char *hname, const char *hval)
 {
 	size_t len = strlen(body);
 	struct MHD_Response *rsp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
@@ -81,8 +81,8 @@ static enum MHD_Result respond(struct gw_http *h, struct MHD_Connection *conn, u
 	return respond_hdr(h, conn, status, body, NULL, NULL);
 }
 
-static enum MHD_Result respond_error_hdr(struct gw_http *h, struct MHD_Connection *conn, unsigned status, const char *msg,
-					 const char *hname, const char *hval)
+static enum MHD_Result respond_error_hdr(struct gw_http *h, struct MHD_Connection *conn, unsigned status,
+					 const char *msg, const char *hname, const char *hval)
 {
 	json_t *j = json_pack("{s:s}", "error", msg);
 	char *body = json_dumps(j, JSON_COMPACT);
@@ -90,7 +90,8 @@ static enum MHD_Result respond_error_hdr(struct gw_http *h, struct MHD_Connectio
 	return respond_hdr(h, conn, status, body, hname, hval);
 }
 
-static enum MHD_Result respond_error(struct gw_http *h, struct MHD_Connection *conn, unsigned status, const char *msg)
+static enum MHD_Result respond_error(struct gw_http *h, struct MHD_Connection *conn, unsigned status,
+				     const char *msg)
 {
 	return respond_error_hdr(h, conn, status, msg, NULL, NULL);
 }
@@ -140,7 +141,8 @@ static int authorize(struct gw_http *h, struct MHD_Connection *conn, const char 
 		return -1;
 	}
 	if (gw_session_alive(h->gw, sid) && (!h->io.restore || h->io.restore(h->io.arg, sid) || gw_session_alive(h->gw, sid))) {
-		*r = respond_error(h, conn, MHD_HTTP_NOT_FOUND, "unknown or expired session: open a new one with POST /v1/sessions");
+		*r = respond_error(h, conn, MHD_HTTP_NOT_FOUND,
+				   "unknown or expired session: open a new one with POST /v1/sessions");
 		return -1;
 	}
 	return 0;
@@ -204,7 +206,8 @@ static enum MHD_Result post_message(struct gw_http *h, struct MHD_Connection *co
 	enum MHD_Result r;
 	if (h->io.enqueue(h->io.arg, turn, errstr, sizeof(errstr))) {
 		log_write(LOG_WARN, turn->trace_id, sid, "message not enqueued: %s", errstr);
-		r = respond_error(h, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "the assistant cannot take messages right now; try again shortly");
+		r = respond_error(h, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "the assistant cannot take messages right now; try again shortly");
 		goto out;
 	}
 	if (wait_ms > 0) {
@@ -436,7 +439,8 @@ static enum MHD_Result get_events(struct gw_http *h, struct MHD_Connection *conn
 	}
 	char *json = NULL;
 	if (gw_events(h->gw, sid, (uint64_t)after, (int)wait_ms, &json))
-		return respond_error(h, conn, MHD_HTTP_NOT_FOUND, "unknown or expired session: open a new one with POST /v1/sessions");
+		return respond_error(h, conn, MHD_HTTP_NOT_FOUND,
+				     "unknown or expired session: open a new one with POST /v1/sessions");
 	return respond(h, conn, MHD_HTTP_OK, json);
 }
 

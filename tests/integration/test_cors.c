@@ -2,12 +2,17 @@
  * (204 with the Access-Control-* headers), from any other refused (403 with
  * a message); answers carry Access-Control-Allow-Origin only for allowed
  * pages; a WebSocket upgrade from another site's page is refused, one
- * without an Origin (apps) or from the gateway's own page is not. The
+ * without an Origin (apps) or from the gateway's own page is not; a list
+ * with an entry that is not an origin stops the gateway at start. The
  * stack lists http://shop.test (deploy/env.sh). */
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../../tools/chatctl/wsclient.h"
 #include "helpers.h"
@@ -233,4 +238,54 @@ Test(cors, websocket_without_origin_or_from_allowed_pages_opens)
 		assert_talks(&w);
 		wsc_close(&w);
 	}
+}
+
+Test(cors, a_list_entry_that_is_not_an_origin_stops_the_gateway, .timeout = 60)
+{
+	const char *bad = "https://shop.example.com/checkout";
+	char logpath[512];
+	const char *run = getenv("RUN_DIR");
+	snprintf(logpath, sizeof(logpath), "%s/logs/gateway-bad-origins.log", run && *run ? run : ".run");
+	const char *bin = getenv("BIN_DIR");
+	char *path = xasprintf("%s/gateway", bin && *bin ? bin : "build/bin");
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		char *origins = xasprintf("GATEWAY_ALLOWED_ORIGINS=http://shop.test,%s", bad);
+		putenv(origins);
+		/* It must stop before listening anywhere; should it not, only on a
+		 * port of this test's range. */
+		putenv(xasprintf("ADMIN_PORT=%ld", 20076 + it_env_long("PORT_OFFSET", 0)));
+		putenv(xasprintf("GATEWAY_HTTP_PORT=%ld", 20077 + it_env_long("PORT_OFFSET", 0)));
+		putenv(xasprintf("GATEWAY_WS_PORT=%ld", 20078 + it_env_long("PORT_OFFSET", 0)));
+		execl(path, "gateway", (char *)NULL);
+		_exit(127);
+	}
+	free(path);
+	int st = 0, gone = 0;
+	for (int i = 0; i < 300 && !gone; i++) {
+		gone = waitpid(pid, &st, WNOHANG) == pid;
+		if (!gone)
+			util_sleep_ms(100, NULL);
+	}
+	if (!gone) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		cr_assert_fail("the gateway started with \"%s\" in GATEWAY_ALLOWED_ORIGINS", bad);
+	}
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "exit status %d, not 2", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	FILE *f = fopen(logpath, "r");
+	cr_assert_not_null(f, "no log at %s", logpath);
+	char log[8192];
+	size_t n = fread(log, 1, sizeof(log) - 1, f);
+	fclose(f);
+	log[n] = '\0';
+	cr_assert(strstr(log, "GATEWAY_ALLOWED_ORIGINS") && strstr(log, bad), "the log does not name the entry:\n%s", log);
 }
