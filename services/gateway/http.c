@@ -48,14 +48,16 @@ static const char *cors_origin(struct gw_http *h, struct MHD_Connection *conn)
 	return gw_origin_allowed(h->conf.origins, origin, host) ? origin : NULL;
 }
 
-/* Let an allowed page read rsp. The origin is echoed, never "*", so a
- * cache keeps one answer per origin (Vary). */
+/* Let an allowed page read rsp, and its Retry-After (the widget waits
+ * that long after a 429). The origin is echoed, never "*", so a cache
+ * keeps one answer per origin (Vary). */
 static void add_cors(struct gw_http *h, struct MHD_Connection *conn, struct MHD_Response *rsp)
 {
 	const char *origin = cors_origin(h, conn);
 	if (!origin)
 		return;
 	MHD_add_response_header(rsp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+	MHD_add_response_header(rsp, MHD_HTTP_HEADER_ACCESS_CONTROL_EXPOSE_HEADERS, MHD_HTTP_HEADER_RETRY_AFTER);
 	MHD_add_response_header(rsp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ORIGIN);
 }
 

@@ -163,6 +163,7 @@ Test(cors, answers_name_only_allowed_origins)
 	cr_assert_eq(a.status, 201, "%ld %s", a.status, a.body);
 	assert_header(&a, "Access-Control-Allow-Origin", origin);
 	assert_header(&a, "Vary", "Origin");
+	assert_header(&a, "Access-Control-Expose-Headers", "Retry-After");
 	/* Errors too, or the page could not read why it failed. */
 	request("POST", "/v1/sessions", origin, "{", &a);
 	cr_assert_eq(a.status, 400);
