@@ -56,12 +56,19 @@ export WHATSAPP_VERIFY_TOKEN WHATSAPP_APP_SECRET WHATSAPP_ACCESS_TOKEN WHATSAPP_
 : "${GATEWAY_JWT_SECRET:=dev-only-session-token-secret-not-for-production-0001}"
 : "${GATEWAY_ASSERTION_SECRET:=dev-only-customer-assertion-secret-not-for-production-0001}"
 # Rate limits of the local stack: every test and benchmark client shares
-# 127.0.0.1, so the per-address bucket is wide here (the gateway's own
-# defaults are 30/min burst 10 per session, 600/min burst 100 per address).
+# 127.0.0.1, so the per-address buckets are wide here (the gateway's own
+# defaults are 30/min burst 10 per session, 600/min burst 100 per address,
+# 60/min burst 20 new sessions per address; the benchmarks open 10,000).
 : "${GATEWAY_RATE_SESSION_PER_MIN:=120}"
 : "${GATEWAY_RATE_SESSION_BURST:=20}"
 : "${GATEWAY_RATE_ADDR_PER_MIN:=600000}"
 : "${GATEWAY_RATE_ADDR_BURST:=20000}"
+: "${GATEWAY_RATE_NEW_SESSIONS_PER_MIN:=600000}"
+: "${GATEWAY_RATE_NEW_SESSIONS_BURST:=20000}"
+# Store pages on other origins that may use the gateway (CORS, WebSocket
+# Origin check); the gateway's own pages always may. The integration tests
+# call it as a page on http://shop.test.
+: "${GATEWAY_ALLOWED_ORIGINS:=http://shop.test}"
 : "${ADMIN_PORT_BASE:=$((9101 + _po))}"  # gateway; the others follow in SERVICES order
 
 # --- handoff agent API (tickets, erasure) and agent notifications; the local
@@ -77,7 +84,8 @@ export HANDOFF_API_PORT HANDOFF_API_URL HANDOFF_AGENT_TOKEN HANDOFF_ADMIN_TOKEN 
 export PORT_OFFSET GATEWAY_URL ADMIN_PORT_BASE RUN_DIR BIN_DIR LOCAL_INFRA KAFKA_BROKERS KAFKA_CONTROLLER_PORT KAFKA_HEAP KAFKA_JVM_OPTS KAFKA_NETWORK_THREADS KAFKA_IO_THREADS \
        TOPIC_PARTITIONS REDIS_URL REDIS_PORT PG_PORT DATABASE_URL DEMO_DATA \
        GATEWAY_HTTP_PORT GATEWAY_WS_PORT GATEWAY_JWT_SECRET GATEWAY_ASSERTION_SECRET \
-       GATEWAY_RATE_SESSION_PER_MIN GATEWAY_RATE_SESSION_BURST GATEWAY_RATE_ADDR_PER_MIN GATEWAY_RATE_ADDR_BURST
+       GATEWAY_RATE_SESSION_PER_MIN GATEWAY_RATE_SESSION_BURST GATEWAY_RATE_ADDR_PER_MIN GATEWAY_RATE_ADDR_BURST \
+       GATEWAY_RATE_NEW_SESSIONS_PER_MIN GATEWAY_RATE_NEW_SESSIONS_BURST GATEWAY_ALLOWED_ORIGINS
 
 # --- llm-caller: the answer provider (offline needs no network or key;
 # openai and bedrock read LLM_BASE_URL, LLM_MODEL, LLM_API_KEY / AWS_*)

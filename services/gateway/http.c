@@ -37,9 +37,33 @@ static void count(unsigned status)
 	metrics_inc(metrics_counter("gateway_http_requests_total", "REST requests by status", labels), 1);
 }
 
+/* The request's Origin when it is allowed to read the answer from a page
+ * on another origin, else NULL. */
+static const char *cors_origin(struct gw_http *h, struct MHD_Connection *conn)
+{
+	const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN);
+	if (!origin || !h->conf.origins)
+		return NULL;
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	return gw_origin_allowed(h->conf.origins, origin, host) ? origin : NULL;
+}
+
+/* Let an allowed page read rsp, and its Retry-After (the widget waits
+ * that long after a 429). The origin is echoed, never "*", so a cache
+ * keeps one answer per origin (Vary). */
+static void add_cors(struct gw_http *h, struct MHD_Connection *conn, struct MHD_Response *rsp)
+{
+	const char *origin = cors_origin(h, conn);
+	if (!origin)
+		return;
+	MHD_add_response_header(rsp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+	MHD_add_response_header(rsp, MHD_HTTP_HEADER_ACCESS_CONTROL_EXPOSE_HEADERS, MHD_HTTP_HEADER_RETRY_AFTER);
+	MHD_add_response_header(rsp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ORIGIN);
+}
+
 /* Respond with body (heap string, taken) and an optional extra header. */
-static enum MHD_Result respond_hdr(struct MHD_Connection *conn, unsigned status, char *body, const char *hname,
-				   const char *hval)
+static enum MHD_Result respond_hdr(struct gw_http *h, struct MHD_Connection *conn, unsigned status, char *body,
+				   const char *hname, const char *hval)
 {
 	size_t len = strlen(body);
 	struct MHD_Response *rsp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
@@ -47,36 +71,38 @@ static enum MHD_Result respond_hdr(struct MHD_Connection *conn, unsigned status,
 	MHD_add_response_header(rsp, "Cache-Control", "no-store");
 	if (hname)
 		MHD_add_response_header(rsp, hname, hval);
+	add_cors(h, conn, rsp);
 	enum MHD_Result r = MHD_queue_response(conn, status, rsp);
 	MHD_destroy_response(rsp);
 	count(status);
 	return r;
 }
 
-static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, char *body)
+static enum MHD_Result respond(struct gw_http *h, struct MHD_Connection *conn, unsigned status, char *body)
 {
-	return respond_hdr(conn, status, body, NULL, NULL);
+	return respond_hdr(h, conn, status, body, NULL, NULL);
 }
 
-static enum MHD_Result respond_error_hdr(struct MHD_Connection *conn, unsigned status, const char *msg,
-					 const char *hname, const char *hval)
+static enum MHD_Result respond_error_hdr(struct gw_http *h, struct MHD_Connection *conn, unsigned status,
+					 const char *msg, const char *hname, const char *hval)
 {
 	json_t *j = json_pack("{s:s}", "error", msg);
 	char *body = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
-	return respond_hdr(conn, status, body, hname, hval);
+	return respond_hdr(h, conn, status, body, hname, hval);
 }
 
-static enum MHD_Result respond_error(struct MHD_Connection *conn, unsigned status, const char *msg)
+static enum MHD_Result respond_error(struct gw_http *h, struct MHD_Connection *conn, unsigned status,
+				     const char *msg)
 {
-	return respond_error_hdr(conn, status, msg, NULL, NULL);
+	return respond_error_hdr(h, conn, status, msg, NULL, NULL);
 }
 
 static enum MHD_Result body_too_large(struct gw_http *h, struct MHD_Connection *conn)
 {
 	char errstr[96];
 	snprintf(errstr, sizeof(errstr), "body is over the %ld-byte limit", h->conf.max_body);
-	return respond_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, errstr);
+	return respond_error(h, conn, MHD_HTTP_CONTENT_TOO_LARGE, errstr);
 }
 
 /* The client's address as text ("?" when unknown). */
@@ -101,23 +127,24 @@ static int authorize(struct gw_http *h, struct MHD_Connection *conn, const char 
 	char why[192], msg[256];
 	const char *tok = gw_auth_bearer(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"));
 	if (!tok) {
-		*r = respond_error_hdr(conn, MHD_HTTP_UNAUTHORIZED,
+		*r = respond_error_hdr(h, conn, MHD_HTTP_UNAUTHORIZED,
 				       "an Authorization: Bearer <token> header is required (POST /v1/sessions issues one)",
 				       "WWW-Authenticate", "Bearer");
 		return -1;
 	}
 	if (gw_auth_verify(h->conf.auth, tok, util_now_us() / 1000000, id, why, sizeof(why))) {
 		snprintf(msg, sizeof(msg), "invalid token: %s", why);
-		*r = respond_error_hdr(conn, MHD_HTTP_UNAUTHORIZED, msg, "WWW-Authenticate",
+		*r = respond_error_hdr(h, conn, MHD_HTTP_UNAUTHORIZED, msg, "WWW-Authenticate",
 				       "Bearer error=\"invalid_token\"");
 		return -1;
 	}
 	if (strcmp(id->sid, sid)) {
-		*r = respond_error(conn, MHD_HTTP_FORBIDDEN, "this token belongs to another session");
+		*r = respond_error(h, conn, MHD_HTTP_FORBIDDEN, "this token belongs to another session");
 		return -1;
 	}
 	if (gw_session_alive(h->gw, sid) && (!h->io.restore || h->io.restore(h->io.arg, sid) || gw_session_alive(h->gw, sid))) {
-		*r = respond_error(conn, MHD_HTTP_NOT_FOUND, "unknown or expired session: open a new one with POST /v1/sessions");
+		*r = respond_error(h, conn, MHD_HTTP_NOT_FOUND,
+				   "unknown or expired session: open a new one with POST /v1/sessions");
 		return -1;
 	}
 	return 0;
@@ -160,10 +187,10 @@ static enum MHD_Result post_message(struct gw_http *h, struct MHD_Connection *co
 		return body_too_large(h, conn);
 	if (query_long(conn, "wait", 0, h->conf.max_wait_ms, &wait_ms)) {
 		snprintf(errstr, sizeof(errstr), "\"wait\" must be milliseconds from 0 to %ld", h->conf.max_wait_ms);
-		return respond_error(conn, MHD_HTTP_BAD_REQUEST, errstr);
+		return respond_error(h, conn, MHD_HTTP_BAD_REQUEST, errstr);
 	}
 	if (gw_parse_message(rq->body ? rq->body : "", rq->len, &msg, errstr, sizeof(errstr)))
-		return respond_error(conn, MHD_HTTP_BAD_REQUEST, errstr);
+		return respond_error(h, conn, MHD_HTTP_BAD_REQUEST, errstr);
 	int retry_after = 1;
 	char addr[64];
 	client_addr(conn, addr, sizeof(addr));
@@ -172,7 +199,7 @@ static enum MHD_Result post_message(struct gw_http *h, struct MHD_Connection *co
 		char ra[16];
 		snprintf(ra, sizeof(ra), "%d", retry_after);
 		snprintf(errstr, sizeof(errstr), "too many messages; retry in %d s", retry_after);
-		return respond_error_hdr(conn, MHD_HTTP_TOO_MANY_REQUESTS, errstr, "Retry-After", ra);
+		return respond_error_hdr(h, conn, MHD_HTTP_TOO_MANY_REQUESTS, errstr, "Retry-After", ra);
 	}
 
 	Chat__Turn *turn = gw_build_turn(h->gw, sid, &msg);
@@ -181,24 +208,25 @@ static enum MHD_Result post_message(struct gw_http *h, struct MHD_Connection *co
 	enum MHD_Result r;
 	if (h->io.enqueue(h->io.arg, turn, errstr, sizeof(errstr))) {
 		log_write(LOG_WARN, turn->trace_id, sid, "message not enqueued: %s", errstr);
-		r = respond_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "the assistant cannot take messages right now; try again shortly");
+		r = respond_error(h, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "the assistant cannot take messages right now; try again shortly");
 		goto out;
 	}
 	if (wait_ms > 0) {
 		char *event = NULL;
 		if (gw_wait_reply(h->gw, sid, turn->turn_id, (int)wait_ms, &event) == 0) {
-			r = respond(conn, MHD_HTTP_OK, event);
+			r = respond(h, conn, MHD_HTTP_OK, event);
 			goto out;
 		}
 		json_t *j = json_pack("{s:s,s:s,s:s}", "error", "no reply yet; fetch it from the events endpoint",
 				      "turn_id", turn->turn_id, "session_id", sid);
-		r = respond(conn, MHD_HTTP_GATEWAY_TIMEOUT, json_dumps(j, JSON_COMPACT));
+		r = respond(h, conn, MHD_HTTP_GATEWAY_TIMEOUT, json_dumps(j, JSON_COMPACT));
 		json_decref(j);
 		goto out;
 	}
 	json_t *j = json_pack("{s:s,s:s,s:s}", "turn_id", turn->turn_id, "session_id", sid, "trace_id",
 			      turn->trace_id);
-	r = respond(conn, MHD_HTTP_ACCEPTED, json_dumps(j, JSON_COMPACT));
+	r = respond(h, conn, MHD_HTTP_ACCEPTED, json_dumps(j, JSON_COMPACT));
 	json_decref(j);
 out:
 	turn_free(turn);
@@ -298,9 +326,36 @@ static enum MHD_Result sse_start(struct gw_http *h, struct MHD_Connection *conn,
 	MHD_add_response_header(rsp, "Content-Type", "text/event-stream");
 	MHD_add_response_header(rsp, "Cache-Control", "no-store");
 	MHD_add_response_header(rsp, "X-Accel-Buffering", "no");
+	add_cors(h, conn, rsp);
 	enum MHD_Result r = MHD_queue_response(conn, MHD_HTTP_OK, rsp);
 	MHD_destroy_response(rsp);
 	count(MHD_HTTP_OK);
+	return r;
+}
+
+/* OPTIONS on /v1/...: a browser asks whether a page on its Origin may send
+ * the request it is about to (CORS preflight). Without an Origin it is a
+ * plain OPTIONS: the methods. */
+static enum MHD_Result preflight(struct gw_http *h, struct MHD_Connection *conn)
+{
+	const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN);
+	if (origin && !cors_origin(h, conn)) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "origin \"%.128s\" may not call this API (GATEWAY_ALLOWED_ORIGINS does not list it)",
+			 origin);
+		return respond_error(h, conn, MHD_HTTP_FORBIDDEN, msg);
+	}
+	struct MHD_Response *rsp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	MHD_add_response_header(rsp, MHD_HTTP_HEADER_ALLOW, "GET, POST, OPTIONS");
+	if (origin) {
+		add_cors(h, conn, rsp);
+		MHD_add_response_header(rsp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS");
+		MHD_add_response_header(rsp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_HEADERS, "Authorization, Content-Type");
+		MHD_add_response_header(rsp, MHD_HTTP_HEADER_ACCESS_CONTROL_MAX_AGE, "600");
+	}
+	enum MHD_Result r = MHD_queue_response(conn, MHD_HTTP_NO_CONTENT, rsp);
+	MHD_destroy_response(rsp);
+	count(MHD_HTTP_NO_CONTENT);
 	return r;
 }
 
@@ -311,21 +366,30 @@ static enum MHD_Result create_session(struct gw_http *h, struct MHD_Connection *
 	int status;
 	if (rq->too_large)
 		return body_too_large(h, conn);
+	int retry_after = 1;
+	char addr[64];
+	client_addr(conn, addr, sizeof(addr));
+	if (h->io.allow_open && !h->io.allow_open(h->io.arg, addr, &retry_after)) {
+		char ra[16];
+		snprintf(ra, sizeof(ra), "%d", retry_after);
+		snprintf(errstr, sizeof(errstr), "too many new sessions from this address; retry in %d s", retry_after);
+		return respond_error_hdr(h, conn, MHD_HTTP_TOO_MANY_REQUESTS, errstr, "Retry-After", ra);
+	}
 	int64_t now = util_now_us() / 1000000;
 	if (gw_auth_session_request(h->conf.auth, rq->body ? rq->body : "", rq->len, now, &cust, &status, errstr,
 				    sizeof(errstr)))
-		return status == 401 ? respond_error_hdr(conn, MHD_HTTP_UNAUTHORIZED, errstr, "WWW-Authenticate", "Bearer")
-				     : respond_error(conn, MHD_HTTP_BAD_REQUEST, errstr);
+		return status == 401 ? respond_error_hdr(h, conn, MHD_HTTP_UNAUTHORIZED, errstr, "WWW-Authenticate", "Bearer")
+				     : respond_error(h, conn, MHD_HTTP_BAD_REQUEST, errstr);
 	util_uuid(sid);
 	gw_touch_session(h->gw, sid);
 	if (h->io.opened)
 		h->io.opened(h->io.arg, sid);
-	return respond(conn, MHD_HTTP_CREATED, gw_auth_issue(h->conf.auth, sid, &cust, now));
+	return respond(h, conn, MHD_HTTP_CREATED, gw_auth_issue(h->conf.auth, sid, &cust, now));
 }
 
 static enum MHD_Result refresh_token(struct gw_http *h, struct MHD_Connection *conn, const struct gw_identity *id)
 {
-	return respond(conn, MHD_HTTP_OK, gw_auth_issue(h->conf.auth, id->sid, &id->customer, util_now_us() / 1000000));
+	return respond(h, conn, MHD_HTTP_OK, gw_auth_issue(h->conf.auth, id->sid, &id->customer, util_now_us() / 1000000));
 }
 
 static enum MHD_Result post_feedback(struct gw_http *h, struct MHD_Connection *conn, struct req *rq)
@@ -335,7 +399,7 @@ static enum MHD_Result post_feedback(struct gw_http *h, struct MHD_Connection *c
 	if (rq->too_large)
 		return body_too_large(h, conn);
 	if (gw_parse_feedback(rq->body ? rq->body : "", rq->len, &fb, errstr, sizeof(errstr)))
-		return respond_error(conn, MHD_HTTP_BAD_REQUEST, errstr);
+		return respond_error(h, conn, MHD_HTTP_BAD_REQUEST, errstr);
 	struct gw_identity id;
 	enum MHD_Result r;
 	if (authorize(h, conn, fb.session_id, &id, &r)) {
@@ -346,10 +410,10 @@ static enum MHD_Result post_feedback(struct gw_http *h, struct MHD_Connection *c
 	gw_feedback_release(&fb);
 	if (!h->io.feedback || h->io.feedback(h->io.arg, msg, errstr, sizeof(errstr))) {
 		log_write(LOG_WARN, NULL, msg->session_id, "feedback not published: %s", h->io.feedback ? errstr : "no sink");
-		r = respond_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "feedback cannot be recorded right now; try again shortly");
+		r = respond_error(h, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "feedback cannot be recorded right now; try again shortly");
 	} else {
 		json_t *j = json_pack("{s:s,s:s}", "session_id", msg->session_id, "turn_id", msg->turn_id);
-		r = respond(conn, MHD_HTTP_ACCEPTED, json_dumps(j, JSON_COMPACT));
+		r = respond(h, conn, MHD_HTTP_ACCEPTED, json_dumps(j, JSON_COMPACT));
 		json_decref(j);
 	}
 	gw_feedback_free(msg);
@@ -362,23 +426,24 @@ static enum MHD_Result get_events(struct gw_http *h, struct MHD_Connection *conn
 	char errstr[128];
 	if (query_long(conn, "after", 0, INT32_MAX, &after)) {
 		snprintf(errstr, sizeof(errstr), "\"after\" must be a sequence number of 0 or more");
-		return respond_error(conn, MHD_HTTP_BAD_REQUEST, errstr);
+		return respond_error(h, conn, MHD_HTTP_BAD_REQUEST, errstr);
 	}
 	if (query_long(conn, "wait", 0, h->conf.max_wait_ms, &wait_ms)) {
 		snprintf(errstr, sizeof(errstr), "\"wait\" must be milliseconds from 0 to %ld", h->conf.max_wait_ms);
-		return respond_error(conn, MHD_HTTP_BAD_REQUEST, errstr);
+		return respond_error(h, conn, MHD_HTTP_BAD_REQUEST, errstr);
 	}
 	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
 	if (accept && strstr(accept, "text/event-stream")) {
 		const char *last = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
 		if (last && util_parse_long(last, 0, INT32_MAX, &after))
-			return respond_error(conn, MHD_HTTP_BAD_REQUEST, "Last-Event-ID must be a sequence number");
+			return respond_error(h, conn, MHD_HTTP_BAD_REQUEST, "Last-Event-ID must be a sequence number");
 		return sse_start(h, conn, sid, (uint64_t)after);
 	}
 	char *json = NULL;
 	if (gw_events(h->gw, sid, (uint64_t)after, (int)wait_ms, &json))
-		return respond_error(conn, MHD_HTTP_NOT_FOUND, "unknown or expired session: open a new one with POST /v1/sessions");
-	return respond(conn, MHD_HTTP_OK, json);
+		return respond_error(h, conn, MHD_HTTP_NOT_FOUND,
+				     "unknown or expired session: open a new one with POST /v1/sessions");
+	return respond(h, conn, MHD_HTTP_OK, json);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -411,8 +476,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	enum MHD_Result web;
 	if (gw_web_serve(conn, method, url, &web))
 		return web;
+	if (!strcmp(method, "OPTIONS") && (!strcmp(url, "/v1") || !strncmp(url, "/v1/", 4)))
+		return preflight(h, conn);
 	if (!strcmp(url, "/v1")) {
-		return respond(conn, MHD_HTTP_OK,
+		return respond(h, conn, MHD_HTTP_OK,
 			       xstrdup("{\"service\":\"retail-assistant gateway\",\"endpoints\":["
 				       "\"POST /v1/sessions\",\"POST /v1/sessions/{id}/token\","
 				       "\"POST /v1/sessions/{id}/messages\",\"GET /v1/sessions/{id}/events\","
@@ -420,43 +487,43 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	}
 	if (!strcmp(url, "/v1/sessions")) {
 		if (strcmp(method, "POST"))
-			return respond_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST to open a session");
+			return respond_error(h, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST to open a session");
 		return create_session(h, conn, rq);
 	}
 	if (!strcmp(url, "/v1/feedback")) {
 		if (strcmp(method, "POST"))
-			return respond_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST to send feedback");
+			return respond_error(h, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST to send feedback");
 		return post_feedback(h, conn, rq);
 	}
 	if (wa_is_webhook(url))
 		return wa_http_handle(h->io.wa, conn, method, rq->body, rq->len, rq->too_large);
 	if (split_path(url, sid, sizeof(sid), &what))
-		return respond_error(conn, MHD_HTTP_NOT_FOUND, "no such endpoint");
+		return respond_error(h, conn, MHD_HTTP_NOT_FOUND, "no such endpoint");
 	if (!util_valid_id(sid, GW_MAX_SESSION_ID))
-		return respond_error(conn, MHD_HTTP_BAD_REQUEST,
+		return respond_error(h, conn, MHD_HTTP_BAD_REQUEST,
 				     "session id must be 1..128 characters of letters, digits and . _ : -");
 	if (strcmp(what, "messages") && strcmp(what, "events") && strcmp(what, "token"))
-		return respond_error(conn, MHD_HTTP_NOT_FOUND, "no such endpoint");
+		return respond_error(h, conn, MHD_HTTP_NOT_FOUND, "no such endpoint");
 	struct gw_identity id;
 	enum MHD_Result r;
 	if (authorize(h, conn, sid, &id, &r))
 		return r;
 	if (!strcmp(what, "token")) {
 		if (strcmp(method, "POST"))
-			return respond_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST to refresh the token");
+			return respond_error(h, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST to refresh the token");
 		return refresh_token(h, conn, &id);
 	}
 	if (!strcmp(what, "messages")) {
 		if (strcmp(method, "POST"))
-			return respond_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST to send a message");
+			return respond_error(h, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST to send a message");
 		return post_message(h, conn, sid, &id, rq);
 	}
 	if (!strcmp(what, "events")) {
 		if (strcmp(method, "GET"))
-			return respond_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET to read events");
+			return respond_error(h, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET to read events");
 		return get_events(h, conn, sid);
 	}
-	return respond_error(conn, MHD_HTTP_NOT_FOUND, "no such endpoint");
+	return respond_error(h, conn, MHD_HTTP_NOT_FOUND, "no such endpoint");
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **req_cls, enum MHD_RequestTerminationCode toe)

@@ -4,7 +4,10 @@
  *   POST /v1/sessions/{id}/messages[?wait=MS]    enqueue a message
  *   GET  /v1/sessions/{id}/events?after=SEQ[&wait=MS]   long-poll or SSE
  *   POST /v1/feedback                            rate a reply
+ *   OPTIONS /v1/...                              CORS preflight
  * Everything under /v1/sessions/{id}/ needs the session's Bearer token.
+ * A page on an allowed origin (origin.h) gets Access-Control-Allow-Origin
+ * on every answer; a preflight from any other is refused (403).
  * Each connection has its own thread, so a request may block while it waits
  * for the broker's acknowledgement or for the reply. */
 #ifndef SERVICES_GATEWAY_HTTP_H
@@ -12,6 +15,7 @@
 
 #include "auth.h"
 #include "gateway.h"
+#include "origin.h"
 
 struct gw_http_io {
 	/* Put turn on chat.inbound.v1 and wait for the broker to acknowledge
@@ -28,6 +32,9 @@ struct gw_http_io {
 	 * send one more message, 0 when over the limit with *retry_after_s
 	 * set. NULL: no limit. */
 	int (*allow)(void *arg, const char *sid, const char *addr, int *retry_after_s);
+	/* Rate limit of POST /v1/sessions: 1 when client address addr may
+	 * open one more session, else 0 with *retry_after_s. NULL: no limit. */
+	int (*allow_open)(void *arg, const char *addr, int *retry_after_s);
 	/* A session was opened here (record it beyond this process); and a
 	 * session this process does not hold: 0 when it could be restored.
 	 * Either may be NULL. */
@@ -45,6 +52,7 @@ struct gw_http_conf {
 	long max_connections;
 	const struct gw_auth_conf *auth;
 	long sse_keepalive_s; /* comment line on an idle event stream */
+	const struct gw_origins *origins; /* pages allowed to call from other origins (origin.h) */
 };
 
 struct gw_http;

@@ -16,6 +16,7 @@
 #include "kstage.h"
 #include "log.h"
 #include "metrics.h"
+#include "origin.h"
 #include "evlog.h"
 #include "ratelimit.h"
 #include "ws.h"
@@ -29,6 +30,8 @@ static const char *http_addr, *tenant_id, *jwt_secret, *assertion_secret, *defau
 static long token_ttl_s, token_leeway_s, sse_keepalive_s;
 static const char *redis_url;
 static long rl_session_per_min, rl_session_burst, rl_addr_per_min, rl_addr_burst, redis_timeout_ms;
+static long rl_open_per_min, rl_open_burst;
+static const char *allowed_origins;
 static int rl_fail_open;
 static const char *ws_addr;
 static long events_ttl_s;
@@ -85,8 +88,17 @@ static const struct cfg_entry cfg[] = {
 	  "messages per minute per client address (refill)", &rl_addr_per_min },
 	{ "GATEWAY_RATE_ADDR_BURST", CFG_INT, "100", 1, 10000000, "messages a client address may send at once",
 	  &rl_addr_burst },
+	{ "GATEWAY_RATE_NEW_SESSIONS_PER_MIN", CFG_INT, "60", 1, 10000000,
+	  "sessions a client address may open per minute (refill)", &rl_open_per_min },
+	{ "GATEWAY_RATE_NEW_SESSIONS_BURST", CFG_INT, "20", 1, 10000000,
+	  "sessions a client address may open at once", &rl_open_burst },
 	{ "GATEWAY_RATE_FAIL_OPEN", CFG_BOOL, "1", 0, 0,
-	  "when Redis is down: 1 allows messages without limits, 0 refuses them (429)", &rl_fail_open },
+	  "when Redis is down: 1 allows messages and new sessions without limits, 0 refuses them (429)",
+	  &rl_fail_open },
+	{ "GATEWAY_ALLOWED_ORIGINS", CFG_STR, "", 0, 0,
+	  "comma-separated origins (https://shop.example.com) whose pages may call the REST API and open "
+	  "WebSockets besides the gateway's own host; * allows any; empty: none",
+	  &allowed_origins },
 	{ "GATEWAY_EVENTS_TTL_S", CFG_INT, "600", 10, 86400,
 	  "how long a session's events stay in Redis (gw:events:{session}) for reconnects", &events_ttl_s },
 	{ "GATEWAY_DEDUPE_CAPACITY", CFG_INT, "200000", 1000, 10000000,
@@ -236,6 +248,12 @@ static int allow(void *arg, const char *sid, const char *addr, int *retry_after_
 {
 	struct gateway *g = arg;
 	return gw_ratelimit_allow(g->rl, sid, addr, retry_after_s);
+}
+
+static int allow_open(void *arg, const char *addr, int *retry_after_s)
+{
+	struct gateway *g = arg;
+	return gw_ratelimit_allow_open(g->rl, addr, retry_after_s);
 }
 
 static void *poll_main(void *arg)
@@ -440,6 +458,11 @@ int main(int argc, char **argv)
 		log_error("refusing to start: GATEWAY_DEFAULT_LOCALE \"%s\" is not a language tag", default_locale);
 		return 2;
 	}
+	struct gw_origins origins;
+	if (gw_origins_init(&origins, allowed_origins, errstr, sizeof(errstr))) {
+		log_error("refusing to start: GATEWAY_ALLOWED_ORIGINS: %s", errstr);
+		return 2;
+	}
 	struct gateway g;
 	memset(&g, 0, sizeof(g));
 	struct gw_conf gc = { tenant_id, (int)ordinal, (int)events_per_session, max_sessions, session_ttl_s,
@@ -469,7 +492,8 @@ int main(int argc, char **argv)
 	g.wa = wa_new(&wa_conf, (struct wa_io){ enqueue, &g, NULL });
 	pthread_create(&g.poll_tid, NULL, poll_main, &g);
 	pthread_create(&g.consume_tid, NULL, consume_main, &g);
-	struct gw_http_conf hc = { http_addr, (int)http_port, max_body, max_wait_ms, max_conns, &ac, sse_keepalive_s };
+	struct gw_http_conf hc = { http_addr, (int)http_port, max_body, max_wait_ms, max_conns, &ac, sse_keepalive_s,
+				   &origins };
 	/* Rate-limit checks run on REST threads and WebSocket workers at once:
 	 * a few connections, each used by one check at a time. */
 	for (size_t i = 0; i < ARRAY_LEN(redis); i++) {
@@ -480,7 +504,7 @@ int main(int argc, char **argv)
 		}
 	}
 	struct gw_ratelimit_conf rlc = { rl_session_per_min, rl_session_burst, rl_addr_per_min, rl_addr_burst,
-					 rl_fail_open, "gw:rl:" };
+					 rl_open_per_min, rl_open_burst, rl_fail_open, "gw:rl:" };
 	g.rl = gw_ratelimit_new(redis, (int)ARRAY_LEN(redis), &rlc);
 	struct gw_evlog_conf elc = { "gw:", events_per_session, events_ttl_s, session_ttl_s, 100000 };
 	redis_log = credis_new(redis_url, (int)redis_timeout_ms, errstr, sizeof(errstr));
@@ -490,6 +514,7 @@ int main(int argc, char **argv)
 				 .enqueue_async = enqueue_async,
 				 .feedback = publish_feedback,
 				 .allow = allow,
+				 .allow_open = allow_open,
 				 .opened = opened,
 				 .restore = restore,
 				 .arg = &g,
@@ -501,7 +526,7 @@ int main(int argc, char **argv)
 	}
 	raise_fd_limit();
 	struct gw_ws_conf wc = { ws_addr, (int)ws_port, &ac, ws_ping_s, ws_idle_s, max_body, ws_max_queue, (int)ws_workers,
-				   ws_libev };
+				   ws_libev, &origins };
 	ws = gw_ws_start(g.gw, &wc, io, errstr, sizeof(errstr));
 	g.ws = ws;
 	if (!ws) {
@@ -552,6 +577,7 @@ out:
 		credis_free(redis[i]);
 	credis_free(redis_log);
 	gw_free(g.gw);
+	gw_origins_release(&origins);
 	log_info("stopped");
 	return rc;
 }

@@ -1,7 +1,7 @@
 gateway_MAIN := services/gateway/main.c
 gateway_SRCS := services/gateway/gateway.c services/gateway/http.c
 gateway_SRCS += services/gateway/jwt.c services/gateway/auth.c services/gateway/feedback.c
-gateway_SRCS += services/gateway/ratelimit.c services/gateway/ws.c services/gateway/evlog.c
+gateway_SRCS += services/gateway/ratelimit.c services/gateway/ws.c services/gateway/evlog.c services/gateway/origin.c
 gateway_SRCS += services/gateway/whatsapp.c services/gateway/graph.c services/formatter/formatter.c
 gateway_SRCS += services/guardrail/redact.c
 gateway_LIBS := -lcrypto -lwebsockets

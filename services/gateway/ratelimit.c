@@ -1,6 +1,7 @@
 /* ratelimit: token buckets in Redis by Lua. */
 #include "ratelimit.h"
 
+#include <assert.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -121,20 +122,22 @@ static redisReply *run(struct gw_ratelimit *rl, struct credis *r, int nkeys, con
 	return rep;
 }
 
-enum gw_rl_result gw_ratelimit_take(struct gw_ratelimit *rl, const char *sid, const char *addr, long *retry_after_ms)
+/* Run the script on buckets keys[0..nkeys) with their (rate, burst) in
+ * args: one token from each, or none and the wait. */
+static enum gw_rl_result take(struct gw_ratelimit *rl, int nkeys, const char **keys, const long *rates,
+			      long *retry_after_ms)
 {
-	char *k1 = xasprintf("%ss:%s", rl->conf.prefix, sid), *k2 = xasprintf("%sa:%s", rl->conf.prefix, addr);
 	char a[5][24];
+	const char *args[5];
+	assert(nkeys >= 1 && nkeys <= 2);
 	snprintf(a[0], sizeof(a[0]), "0");
-	snprintf(a[1], sizeof(a[1]), "%ld", rl->conf.session_per_min);
-	snprintf(a[2], sizeof(a[2]), "%ld", rl->conf.session_burst);
-	snprintf(a[3], sizeof(a[3]), "%ld", rl->conf.addr_per_min);
-	snprintf(a[4], sizeof(a[4]), "%ld", rl->conf.addr_burst);
-	const char *keys[2] = { k1, k2 };
-	const char *args[5] = { a[0], a[1], a[2], a[3], a[4] };
+	for (int k = 0; k < 2 * nkeys; k++)
+		snprintf(a[k + 1], sizeof(a[k + 1]), "%ld", rates[k]);
+	for (int k = 0; k < 2 * nkeys + 1; k++)
+		args[k] = a[k];
 	int i = (int)(atomic_fetch_add(&rl->next, 1) % (unsigned)rl->nconns);
 	pthread_mutex_lock(&rl->conn_lock[i]);
-	redisReply *rep = run(rl, rl->r[i], 2, keys, args, 5);
+	redisReply *rep = run(rl, rl->r[i], nkeys, keys, args, 2 * nkeys + 1);
 	pthread_mutex_unlock(&rl->conn_lock[i]);
 	enum gw_rl_result res = GW_RL_UNAVAILABLE;
 	pthread_mutex_lock(&rl->lock);
@@ -148,21 +151,40 @@ enum gw_rl_result gw_ratelimit_take(struct gw_ratelimit *rl, const char *sid, co
 		rl->down = 1;
 		log_warn("rate limiter: Redis unavailable (%s); %s until it is back",
 			 rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "no connection",
-			 rl->conf.fail_open ? "messages are allowed without limits" : "messages are refused");
+			 rl->conf.fail_open ? "messages and new sessions are allowed without limits"
+						   : "messages and new sessions are refused");
 	}
 	pthread_mutex_unlock(&rl->lock);
 	if (rep)
 		freeReplyObject(rep);
+	return res;
+}
+
+enum gw_rl_result gw_ratelimit_take(struct gw_ratelimit *rl, const char *sid, const char *addr, long *retry_after_ms)
+{
+	char *k1 = xasprintf("%ss:%s", rl->conf.prefix, sid), *k2 = xasprintf("%sa:%s", rl->conf.prefix, addr);
+	const char *keys[2] = { k1, k2 };
+	long rates[4] = { rl->conf.session_per_min, rl->conf.session_burst, rl->conf.addr_per_min, rl->conf.addr_burst };
+	enum gw_rl_result res = take(rl, 2, keys, rates, retry_after_ms);
 	free(k1);
 	free(k2);
 	return res;
 }
 
-int gw_ratelimit_allow(void *arg, const char *sid, const char *addr, int *retry_after_s)
+enum gw_rl_result gw_ratelimit_take_open(struct gw_ratelimit *rl, const char *addr, long *retry_after_ms)
 {
-	struct gw_ratelimit *rl = arg;
-	long ms = 0;
-	switch (gw_ratelimit_take(rl, sid, addr, &ms)) {
+	char *k = xasprintf("%so:%s", rl->conf.prefix, addr);
+	const char *keys[1] = { k };
+	long rates[2] = { rl->conf.open_per_min, rl->conf.open_burst };
+	enum gw_rl_result res = take(rl, 1, keys, rates, retry_after_ms);
+	free(k);
+	return res;
+}
+
+/* A take's result as allowed (1) or not (0) with *retry_after_s, counted. */
+static int decide(struct gw_ratelimit *rl, enum gw_rl_result res, long ms, int *retry_after_s)
+{
+	switch (res) {
 	case GW_RL_ALLOW:
 		metrics_inc(rl->m_allowed, 1);
 		return 1;
@@ -178,4 +200,20 @@ int gw_ratelimit_allow(void *arg, const char *sid, const char *addr, int *retry_
 		*retry_after_s = 1;
 		return rl->conf.fail_open;
 	}
+}
+
+int gw_ratelimit_allow(void *arg, const char *sid, const char *addr, int *retry_after_s)
+{
+	struct gw_ratelimit *rl = arg;
+	long ms = 0;
+	enum gw_rl_result res = gw_ratelimit_take(rl, sid, addr, &ms);
+	return decide(rl, res, ms, retry_after_s);
+}
+
+int gw_ratelimit_allow_open(void *arg, const char *addr, int *retry_after_s)
+{
+	struct gw_ratelimit *rl = arg;
+	long ms = 0;
+	enum gw_rl_result res = gw_ratelimit_take_open(rl, addr, &ms);
+	return decide(rl, res, ms, retry_after_s);
 }

@@ -233,8 +233,30 @@ static void unregister(struct gw_ws *ws, struct conn *c)
 	metrics_set(ws->m_conns, atomic_load(&ws->conns));
 }
 
-/* Check the upgrade request: path, token, session. 0, or the HTTP status
- * to refuse with (and why). */
+/* A browser sends the page's Origin with every upgrade: only pages that
+ * may call the gateway get a socket, so another site cannot use a token
+ * it got hold of from its own page. 0, or -1 with why. */
+static int check_origin(struct gw_ws *ws, struct lws *wsi, char *why, size_t whylen)
+{
+	char origin[GW_ORIGIN_MAX + 1], host[GW_ORIGIN_MAX + 1];
+	int olen = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN);
+	if (olen <= 0)
+		return 0;
+	if (olen > GW_ORIGIN_MAX || lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) < 0) {
+		snprintf(why, whylen, "the Origin header is over %d bytes", GW_ORIGIN_MAX);
+		return -1;
+	}
+	int have_host = lws_hdr_total_length(wsi, WSI_TOKEN_HOST) > 0 &&
+			lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) >= 0;
+	if (gw_origin_allowed(ws->conf.origins, origin, have_host ? host : NULL))
+		return 0;
+	snprintf(why, whylen, "origin \"%.128s\" may not open a WebSocket here (GATEWAY_ALLOWED_ORIGINS does not list it)",
+		 origin);
+	return -1;
+}
+
+/* Check the upgrade request: path, origin, token, session. 0, or the HTTP
+ * status to refuse with (and why). */
 static int check_upgrade(struct gw_ws *ws, struct lws *wsi, struct conn *c, char *why, size_t whylen)
 {
 	char uri[64], arg[4200];
@@ -242,6 +264,8 @@ static int check_upgrade(struct gw_ws *ws, struct lws *wsi, struct conn *c, char
 		snprintf(why, whylen, "no such endpoint: use /v1/ws?token=...");
 		return 404;
 	}
+	if (check_origin(ws, wsi, why, whylen))
+		return 403;
 	const char *tok = lws_get_urlarg_by_name(wsi, "token=", arg, sizeof(arg));
 	if (!tok || !*tok) {
 		snprintf(why, whylen, "a ?token= query parameter with the session token is required");
@@ -558,7 +582,7 @@ struct gw_ws *gw_ws_start(struct gw *gw, const struct gw_ws_conf *conf, struct g
 	ws->m_conns = metrics_gauge("gateway_ws_connections", "Open WebSocket connections", "");
 	ws->m_frames_out = metrics_counter("gateway_ws_frames_sent_total", "Frames sent to WebSocket clients", "");
 	ws->m_msgs = metrics_counter("gateway_ws_messages_total", "Client messages enqueued from WebSockets", "");
-	ws->m_refused = metrics_counter("gateway_ws_refused_total", "Upgrades refused (bad token, path, session)", "");
+	ws->m_refused = metrics_counter("gateway_ws_refused_total", "Upgrades refused (bad path, origin, token, session)", "");
 	ws->m_dropped = metrics_counter("gateway_ws_slow_clients_total", "Connections dropped for not reading", "");
 
 	lws_set_log_level(LLL_ERR, lws_log);

@@ -1,6 +1,8 @@
 /* ws: the WebSocket channel on libwebsockets (see docs/api.md):
  *   ws://host:GATEWAY_WS_PORT/v1/ws?token=<session token>[&after=SEQ]
- * A bad or missing token is refused with HTTP 401 before the upgrade.
+ * A bad or missing token is refused with HTTP 401 before the upgrade, and
+ * an upgrade whose Origin header names a page that may not call the
+ * gateway (origin.h) with 403; one without an Origin (apps) is not checked.
  * Client frames: {"type":"message","text","client_msg_id"?} and
  * {"type":"resume","after":SEQ}; server frames: the session's events
  * (delta, final) in seq order, none twice on one connection, and error
@@ -17,6 +19,7 @@
 #include "auth.h"
 #include "gateway.h"
 #include "http.h"
+#include "origin.h"
 
 struct gw_ws_conf {
 	const char *addr;
@@ -28,6 +31,7 @@ struct gw_ws_conf {
 	long max_queue;    /* frames queued for one slow client before it is dropped */
 	int workers;       /* threads enqueueing client messages */
 	int event_lib;     /* 1: libev (epoll) event loop; 0: poll() */
+	const struct gw_origins *origins; /* pages allowed besides the gateway's own host */
 };
 
 struct gw_ws;

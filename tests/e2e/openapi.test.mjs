@@ -165,6 +165,18 @@ async function main() {
 
 	await call('widget', 'GET', '/widget.js', '/widget.js');
 	await call('demo page', 'GET', '/', '/');
+
+	// CORS preflight: from the first listed origin (deploy/env.sh lists one), and from elsewhere.
+	const listed = (process.env.GATEWAY_ALLOWED_ORIGINS || '').split(',')[0].trim();
+	if (listed && listed !== '*') {
+		const pf = await call('preflight', 'OPTIONS', '/v1/sessions', '/v1/sessions',
+			{ headers: { Origin: listed, 'Access-Control-Request-Method': 'POST' } });
+		check(pf.status === 204 && pf.headers.get('access-control-allow-origin') === listed,
+			'preflight: 204 allowing the listed origin', pf.status);
+	}
+	const refused = await call('preflight from elsewhere', 'OPTIONS', '/v1/sessions', '/v1/sessions',
+		{ headers: { Origin: 'http://evil.invalid', 'Access-Control-Request-Method': 'POST' } });
+	check(refused.status === 403, 'preflight from elsewhere: 403', refused.status);
 }
 
 try {

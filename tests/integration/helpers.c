@@ -330,7 +330,9 @@ double it_metric_sum(int port, const char *name)
 	return sum;
 }
 
-pid_t it_spawn_replica(const char *service, int admin_port, const char *instance_id)
+/* Fork and exec BIN_DIR/service with ADMIN_PORT, KAFKA_GROUP_INSTANCE_ID
+ * and the NAME=value entries of env (NULL-terminated; may be NULL). */
+static pid_t spawn(const char *service, int admin_port, const char *instance_id, const char *const *env)
 {
 	const char *root = env_or("REPO_DIR", ".");
 	char bin[512], logpath[512], port[16];
@@ -351,10 +353,63 @@ pid_t it_spawn_replica(const char *service, int admin_port, const char *instance
 		}
 		setenv("ADMIN_PORT", port, 1);
 		setenv("KAFKA_GROUP_INSTANCE_ID", instance_id, 1);
+		for (size_t i = 0; env && env[i]; i++)
+			putenv(xstrdup(env[i]));
 		execl(bin, service, (char *)NULL);
 		_exit(127);
 	}
 	return pid;
+}
+
+pid_t it_spawn_replica(const char *service, int admin_port, const char *instance_id)
+{
+	return spawn(service, admin_port, instance_id, NULL);
+}
+
+pid_t it_spawn_gateway(struct it_gateway *g, int first_port, int ordinal, const char *const *env)
+{
+	char http[32], ws[32], ord[32], instance[32];
+	memset(g, 0, sizeof(*g));
+	g->http_port = first_port;
+	g->ws_port = first_port + 1;
+	g->admin_port = first_port + 2;
+	snprintf(g->url, sizeof(g->url), "http://127.0.0.1:%d", g->http_port);
+	snprintf(http, sizeof(http), "GATEWAY_HTTP_PORT=%d", g->http_port);
+	snprintf(ws, sizeof(ws), "GATEWAY_WS_PORT=%d", g->ws_port);
+	snprintf(ord, sizeof(ord), "GATEWAY_ORDINAL=%d", ordinal);
+	snprintf(instance, sizeof(instance), "gateway-%d", ordinal);
+	const char *all[32] = { http, ws, ord, "LOG_LEVEL=warn" };
+	size_t n = 4;
+	for (size_t i = 0; env && env[i]; i++) {
+		cr_assert_lt(n, sizeof(all) / sizeof(all[0]) - 1, "too many settings for one gateway");
+		all[n++] = env[i];
+	}
+	all[n] = NULL;
+	g->pid = spawn("gateway", g->admin_port, instance, all);
+	if (it_wait_ready(g->admin_port, 120000)) {
+		it_stop_gateway(g);
+		cr_assert_fail("the gateway on port %d never became ready (log: %s/logs/%s.log)", g->http_port,
+			       env_or("RUN_DIR", ".run"), instance);
+	}
+	return g->pid;
+}
+
+void it_stop_gateway(struct it_gateway *g)
+{
+	if (g->pid <= 0)
+		return;
+	kill(g->pid, SIGTERM);
+	int st;
+	for (int i = 0; i < 300; i++) {
+		if (waitpid(g->pid, &st, WNOHANG) == g->pid) {
+			g->pid = 0;
+			return;
+		}
+		util_sleep_ms(100, NULL);
+	}
+	kill(g->pid, SIGKILL);
+	waitpid(g->pid, &st, 0);
+	g->pid = 0;
 }
 
 int it_wait_ready(int port, int timeout_ms)

@@ -90,6 +90,23 @@ double it_metric_sum(int port, const char *name);
  * Returns its pid (the caller kills and reaps it). */
 pid_t it_spawn_replica(const char *service, int admin_port, const char *instance_id);
 
+/* One more gateway beside the stack's, on its own ports. */
+struct it_gateway {
+	pid_t pid;
+	int http_port, ws_port, admin_port;
+	char url[64]; /* REST base URL */
+};
+
+/* Start a gateway with REST on first_port, WebSocket on first_port + 1,
+ * admin on first_port + 2, reading reply partition ordinal (not the
+ * stack's 0), with the stack's environment plus env (NAME=value entries,
+ * NULL-terminated; may be NULL), logging to RUN_DIR/logs/gateway-N.log.
+ * Returns once it is ready; fails the test (and stops it) when it does not
+ * become ready. Stop it with it_stop_gateway. */
+pid_t it_spawn_gateway(struct it_gateway *g, int first_port, int ordinal, const char *const *env);
+/* SIGTERM, then SIGKILL after 30 s; reaps it. */
+void it_stop_gateway(struct it_gateway *g);
+
 /* Wait until GET /readyz on 127.0.0.1:port answers 200; 0 when it did,
  * -1 after timeout_ms. */
 int it_wait_ready(int port, int timeout_ms);

@@ -1,7 +1,8 @@
 /* The WebSocket channel: token checked before the upgrade, streamed deltas
  * then the final reply in seq order, error frames for bad input, resume
- * after a reconnect without gaps or repeats, and 1,000 concurrent sessions
- * each receiving exactly its own replies. */
+ * after a reconnect without gaps or repeats, 1,000 concurrent sessions
+ * each receiving exactly its own replies, and, on a gateway of its own with
+ * short timers, pings to a silent client and its close once idle. */
 #include <criterion/criterion.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -261,4 +262,88 @@ Test(ws, thousand_sessions_each_get_exactly_their_own_replies, .timeout = 600)
 	}
 	free(pfd);
 	hmap_free(owner);
+}
+
+#define IDLE_S 2
+#define PING_S 1
+
+Test(ws, silent_client_is_pinged_then_closed_when_idle, .timeout = 240)
+{
+	char idle[32], ping[32];
+	snprintf(idle, sizeof(idle), "GATEWAY_WS_IDLE_S=%d", IDLE_S);
+	snprintf(ping, sizeof(ping), "GATEWAY_WS_PING_S=%d", PING_S);
+	const char *env[] = { idle, ping, NULL };
+	struct it_gateway g;
+	it_spawn_gateway(&g, 20073 + (int)it_env_long("PORT_OFFSET", 0), 3, env);
+	struct cc_http h;
+	char sid[64], err[512];
+	long status = 0;
+	json_t *resp = NULL;
+	cr_assert_eq(cc_http_init(&h, g.url), 0);
+	int rc = cc_open_session(&h, NULL, NULL, sid, sizeof(sid), &status, &resp, err, sizeof(err));
+	json_decref(resp);
+	char *tok = rc == 0 && status == 201 ? cc_token(&h, sid) : NULL;
+	cc_http_release(&h);
+	if (!tok) {
+		it_stop_gateway(&g);
+		cr_assert_fail("no session on the second gateway (%ld): %s", status, err);
+	}
+	char *path = xasprintf("/v1/ws?token=%s", tok);
+	struct wsc w, talker;
+	rc = wsc_connect(&w, "127.0.0.1", g.ws_port, path, NULL, 10000, err, sizeof(err));
+	if (rc == 0 && (rc = wsc_connect(&talker, "127.0.0.1", g.ws_port, path, NULL, 10000, err, sizeof(err))))
+		wsc_close(&w);
+	free(path);
+	free(tok);
+	if (rc) {
+		it_stop_gateway(&g);
+		cr_assert_fail("%s", err);
+	}
+	/* Of two sockets on the session, one (talker) sends a frame (answered
+	 * with an error frame) far more often than the idle time, for three
+	 * idle times; the other (w) says nothing and only answers pings
+	 * (wsc_recv does). Error frames go to the talker alone and the
+	 * session has no events, so w expects no text frame. */
+	int64_t start = util_mono_us(), talk_until = start + 3LL * IDLE_S * 1000000,
+		limit = start + 15LL * IDLE_S * 1000000;
+	int64_t closed_us = 0;
+	int answers = 0, texts = 0;
+	while (!talker.closed && util_mono_us() < talk_until) {
+		const char bad[] = "{\"type\":\"nonsense\"}";
+		if (wsc_send(&talker, bad, sizeof(bad) - 1))
+			break;
+		char *m = wsc_recv(&talker, 5000);
+		answers += m != NULL;
+		free(m);
+		if (w.closed) { /* the pause between frames */
+			util_sleep_ms(IDLE_S * 1000 / 8, NULL);
+			continue;
+		}
+		m = wsc_recv(&w, IDLE_S * 1000 / 8);
+		texts += m != NULL;
+		free(m);
+		if (w.closed)
+			closed_us = util_mono_us();
+	}
+	int talker_closed = talker.closed;
+	wsc_close(&talker);
+	while (!w.closed && util_mono_us() < limit) {
+		char *m = wsc_recv(&w, 500);
+		texts += m != NULL;
+		free(m);
+		if (w.closed)
+			closed_us = util_mono_us();
+	}
+	double open_s = (double)((closed_us ? closed_us : util_mono_us()) - start) / 1e6;
+	int closed = w.closed;
+	long pings = w.pings;
+	wsc_close(&w);
+	it_stop_gateway(&g);
+	fprintf(stderr, "silent WebSocket: %ld pings, closed after %.1f s (idle limit %d s); the talking one got %d answers\n",
+		pings, open_s, IDLE_S, answers);
+	cr_assert_not(talker_closed, "the WebSocket that kept talking was closed (after %d answers)", answers);
+	cr_assert_gt(answers, 0, "the talking WebSocket got no answers");
+	cr_assert_eq(texts, 0, "a silent client with no events got %d text frames", texts);
+	cr_assert(closed, "the connection was still open after %d s (GATEWAY_WS_IDLE_S=%d)", 15 * IDLE_S, IDLE_S);
+	cr_assert_geq(pings, 1, "no ping arrived on a silent connection (GATEWAY_WS_PING_S=%d)", PING_S);
 }

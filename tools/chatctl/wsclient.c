@@ -46,6 +46,12 @@ static int write_all(int fd, const void *buf, size_t len)
 int wsc_connect(struct wsc *w, const char *host, int port, const char *path, const char *src, int timeout_ms,
 		char *errstr, size_t errlen)
 {
+	return wsc_connect_hdrs(w, host, port, path, NULL, src, timeout_ms, errstr, errlen);
+}
+
+int wsc_connect_hdrs(struct wsc *w, const char *host, int port, const char *path, const char *headers,
+		     const char *src, int timeout_ms, char *errstr, size_t errlen)
+{
 	memset(w, 0, sizeof(*w));
 	w->fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (w->fd < 0) {
@@ -84,8 +90,8 @@ int wsc_connect(struct wsc *w, const char *host, int port, const char *path, con
 	free(acc);
 	EVP_EncodeBlock((unsigned char *)expect, md, 20);
 	char *req = xasprintf("GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-			      "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
-			      path, host, port, key);
+			      "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n",
+			      path, host, port, key, headers ? headers : "");
 	int rc = write_all(w->fd, req, strlen(req));
 	free(req);
 	if (rc) {
@@ -228,6 +234,7 @@ char *wsc_next(struct wsc *w)
 		if (opcode == 1 || opcode == 0) {
 			msg = xstrndup(w->in + h, (size_t)len);
 		} else if (opcode == 9) {
+			w->pings++;
 			send_frame(w, 10, w->in + h, (size_t)len);
 		} else if (opcode == 8) {
 			w->closed = 1;

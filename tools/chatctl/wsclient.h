@@ -13,6 +13,7 @@ struct wsc {
 	char *in;
 	size_t inlen, incap;
 	char *body;   /* response body when the upgrade was refused */
+	long pings;   /* pings received (and answered) */
 };
 
 /* Connect to host:port and upgrade path (with its query). Blocking, with
@@ -22,6 +23,10 @@ struct wsc {
  * several loopback addresses. */
 int wsc_connect(struct wsc *w, const char *host, int port, const char *path, const char *src, int timeout_ms,
 		char *errstr, size_t errlen);
+/* The same with extra request header lines (each ending in CRLF, e.g.
+ * "Origin: https://shop.example.com\r\n"; NULL: none). */
+int wsc_connect_hdrs(struct wsc *w, const char *host, int port, const char *path, const char *headers,
+		     const char *src, int timeout_ms, char *errstr, size_t errlen);
 /* Send one text frame (masked, as a client must). 0 or -1. */
 int wsc_send(struct wsc *w, const char *text, size_t len);
 /* Make the socket non-blocking (for poll/epoll loops). */
@@ -30,8 +35,8 @@ void wsc_nonblock(struct wsc *w);
  * would block. */
 int wsc_fill(struct wsc *w);
 /* The next complete text message from what was read (heap, NUL-terminated;
- * caller frees), or NULL when none is complete yet. Pings are answered and
- * a close frame sets w->closed. */
+ * caller frees), or NULL when none is complete yet. Pings are answered
+ * (and counted in w->pings) and a close frame sets w->closed. */
 char *wsc_next(struct wsc *w);
 /* Block up to timeout_ms for the next text message; NULL on timeout/close. */
 char *wsc_recv(struct wsc *w, int timeout_ms);

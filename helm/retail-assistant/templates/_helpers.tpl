@@ -144,6 +144,8 @@ containers:
         value: "0.0.0.0"
       - name: GATEWAY_WS_PORT
         value: {{ $svc.wsPort | default 8081 | quote }}
+      - name: GATEWAY_ALLOWED_ORIGINS
+        value: {{ $svc.allowedOrigins | default "" | quote }}
       # Static group membership: the pod name is stable in a StatefulSet.
       - name: KAFKA_GROUP_INSTANCE_ID
         valueFrom:
