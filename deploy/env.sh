@@ -72,14 +72,19 @@ export WHATSAPP_VERIFY_TOKEN WHATSAPP_APP_SECRET WHATSAPP_ACCESS_TOKEN WHATSAPP_
 : "${ADMIN_PORT_BASE:=$((9101 + _po))}"  # gateway; the others follow in SERVICES order
 
 # --- handoff agent API (tickets, erasure) and agent notifications; the local
-# stack's tokens are for development only. The webhook URL points at a port
-# the integration tests listen on; nothing listening only costs retries.
+# stack's tokens are for development only. HANDOFF_AGENT_TOKEN is the
+# operator's (every tenant's tickets); HANDOFF_AGENT_TOKENS gives each tenant
+# its own (tenant=token, comma-separated, 16+ characters each): `demo` and
+# `acme-test`, a second tenant the integration tests keep apart from demo.
+# The webhook URL points at a port the integration tests listen on; nothing
+# listening only costs retries.
 : "${HANDOFF_API_PORT:=$((9110 + _po))}"
 : "${HANDOFF_API_URL:=http://127.0.0.1:$HANDOFF_API_PORT}"
 : "${HANDOFF_AGENT_TOKEN:=local-agent-token}"
+: "${HANDOFF_AGENT_TOKENS:=demo=local-demo-agent-token,acme-test=local-acme-test-agent-token}"
 : "${HANDOFF_ADMIN_TOKEN:=local-admin-token}"
 : "${HANDOFF_WEBHOOK_URL:=http://127.0.0.1:$((20050 + _po))/hooks/handoff}"
-export HANDOFF_API_PORT HANDOFF_API_URL HANDOFF_AGENT_TOKEN HANDOFF_ADMIN_TOKEN HANDOFF_WEBHOOK_URL
+export HANDOFF_API_PORT HANDOFF_API_URL HANDOFF_AGENT_TOKEN HANDOFF_AGENT_TOKENS HANDOFF_ADMIN_TOKEN HANDOFF_WEBHOOK_URL
 
 export PORT_OFFSET GATEWAY_URL ADMIN_PORT_BASE RUN_DIR BIN_DIR LOCAL_INFRA KAFKA_BROKERS KAFKA_CONTROLLER_PORT KAFKA_HEAP KAFKA_JVM_OPTS KAFKA_NETWORK_THREADS KAFKA_IO_THREADS \
        TOPIC_PARTITIONS REDIS_URL REDIS_PORT PG_PORT DATABASE_URL DEMO_DATA \

@@ -62,13 +62,19 @@ static enum MHD_Result send_store_error(struct MHD_Connection *conn, int rc)
 	}
 }
 
+/* The token of "Authorization: Bearer <token>", or NULL. */
+static const char *bearer(struct MHD_Connection *conn)
+{
+	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	return h && !strncmp(h, "Bearer ", 7) ? h + 7 : NULL;
+}
+
 /* Constant-time comparison of the bearer token. */
 static int authorized(struct MHD_Connection *conn, const char *token)
 {
-	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-	if (!*token || !h || strncmp(h, "Bearer ", 7))
+	const char *h = bearer(conn);
+	if (!*token || !h)
 		return 0;
-	h += 7;
 	size_t a = strlen(h), b = strlen(token);
 	unsigned char diff = a != b;
 	for (size_t i = 0; i < b; i++)
@@ -163,8 +169,11 @@ static int parse_ticket_path(const char *url, long long *id, const char **action
 	return 0;
 }
 
-static enum MHD_Result ticket_action(struct hapi *api, struct MHD_Connection *conn, const char *method,
-				     const char *url, const struct req *rq)
+/* One ticket: read it or act on it. tenant: the caller's (NULL: the
+ * operator); another tenant's ticket is answered like a missing one, so a
+ * tenant learns nothing of the others'. */
+static enum MHD_Result ticket_action(struct hapi *api, struct MHD_Connection *conn, const char *tenant,
+				     const char *method, const char *url, const struct req *rq)
 {
 	long long id;
 	const char *action;
@@ -174,7 +183,7 @@ static enum MHD_Result ticket_action(struct hapi *api, struct MHD_Connection *co
 	if (!*action) {
 		if (strcmp(method, "GET"))
 			return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
-		int rc = hs_get(api->conf.st, id, &out);
+		int rc = hs_get(api->conf.st, tenant, id, &out);
 		return rc ? send_store_error(conn, rc) : send_json(conn, MHD_HTTP_OK, out);
 	}
 	if (strcmp(method, "POST"))
@@ -193,7 +202,7 @@ static enum MHD_Result ticket_action(struct hapi *api, struct MHD_Connection *co
 	}
 	enum MHD_Result ret;
 	if (!strcmp(action, "claim")) {
-		int rc = hs_claim(api->conf.st, id, agent, &out);
+		int rc = hs_claim(api->conf.st, tenant, id, agent, &out);
 		ret = rc ? send_store_error(conn, rc) : send_json(conn, MHD_HTTP_OK, out);
 	} else if (!strcmp(action, "reply")) {
 		const char *text = json_string_value(json_object_get(body, "text"));
@@ -204,7 +213,7 @@ static enum MHD_Result ticket_action(struct hapi *api, struct MHD_Connection *co
 			char uuid[37], key[64];
 			util_uuid(uuid);
 			snprintf(key, sizeof(key), "agent-%s", uuid);
-			int rc = hs_reply(api->conf.st, id, key, agent, text, &out);
+			int rc = hs_reply(api->conf.st, tenant, id, key, agent, text, &out);
 			if (rc) {
 				ret = send_store_error(conn, rc);
 			} else if (deliver(api, out, key, text)) {
@@ -218,7 +227,7 @@ static enum MHD_Result ticket_action(struct hapi *api, struct MHD_Connection *co
 			}
 		}
 	} else if (!strcmp(action, "close")) {
-		int rc = hs_close(api->conf.st, id, &out);
+		int rc = hs_close(api->conf.st, tenant, id, &out);
 		if (rc) {
 			ret = send_store_error(conn, rc);
 		} else {
@@ -266,7 +275,8 @@ static enum MHD_Result route(struct hapi *api, struct MHD_Connection *conn, cons
 	}
 	if (strncmp(url, "/v1/tickets", 11))
 		return send_error(conn, MHD_HTTP_NOT_FOUND, "no such endpoint");
-	if (!authorized(conn, api->conf.agent_token))
+	const char *tenant;
+	if (htok_match(api->conf.tokens, bearer(conn), &tenant) == HTOK_NONE)
 		return send_error(conn, MHD_HTTP_UNAUTHORIZED, "agent bearer token required");
 	if (!strcmp(url, "/v1/tickets") || !strcmp(url, "/v1/tickets/")) {
 		if (strcmp(method, "GET"))
@@ -280,11 +290,18 @@ static enum MHD_Result route(struct hapi *api, struct MHD_Connection *conn, cons
 			valid |= !strcmp(status, ok[i]);
 		if (!valid)
 			return send_error(conn, MHD_HTTP_BAD_REQUEST, "status must be active, all, open, assigned or closed");
+		/* ?tenant= narrows the operator's list; a tenant's token lists
+		 * its own tickets only, so naming another tenant lists none. */
+		const char *want = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "tenant");
+		if (want && !util_valid_id(want, 64))
+			return send_error(conn, MHD_HTTP_BAD_REQUEST, "malformed tenant");
+		if (tenant && want && strcmp(want, tenant))
+			return send_json(conn, MHD_HTTP_OK, json_pack("{s:[]}", "tickets"));
 		json_t *out = NULL;
-		int rc = hs_list(api->conf.st, status, &out);
+		int rc = hs_list(api->conf.st, tenant ? tenant : want, status, &out);
 		return rc ? send_store_error(conn, rc) : send_json(conn, MHD_HTTP_OK, json_pack("{s:o}", "tickets", out));
 	}
-	return ticket_action(api, conn, method, url, rq);
+	return ticket_action(api, conn, tenant, method, url, rq);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,

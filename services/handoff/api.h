@@ -1,17 +1,19 @@
 /* api: the agent API of the handoff service (HTTP, bearer token): list,
- * read, claim, reply to and close tickets; and the admin endpoint for the
- * right to erasure. */
+ * read, claim, reply to and close tickets (every tenant's with the
+ * operator's token, only its own with a tenant's); and the admin endpoint
+ * for the right to erasure. */
 #ifndef SERVICES_HANDOFF_API_H
 #define SERVICES_HANDOFF_API_H
 
 #include <librdkafka/rdkafka.h>
 
 #include "store.h"
+#include "tokens.h"
 
 struct hapi_conf {
 	const char *addr;
 	int port;
-	const char *agent_token; /* "" disables the ticket endpoints */
+	const struct htok_set *tokens; /* of the ticket endpoints (none: refused); not owned */
 	const char *admin_token; /* "" disables erasure */
 	struct handoff_store *st; /* the API thread's own connections; not owned */
 	rd_kafka_t *producer;	 /* replies go to chat.checked.v1; not owned */

@@ -7,12 +7,13 @@
 #include "log.h"
 #include "notify.h"
 #include "store.h"
+#include "tokens.h"
 #include "svc.h"
 #include "topics.h"
 #include "util.h"
 
 static struct svc_base base;
-static const char *database_url, *redis_url, *api_addr, *agent_token, *admin_token, *webhook_url;
+static const char *database_url, *redis_url, *api_addr, *agent_token, *agent_tokens, *admin_token, *webhook_url;
 static long api_port, owner_ttl_s, webhook_attempts, webhook_timeout_ms;
 static const struct cfg_entry cfg[] = {
 	SVC_BASE_CFG(base, "9109", "handoff"),
@@ -21,8 +22,11 @@ static const struct cfg_entry cfg[] = {
 	  &redis_url },
 	{ "HANDOFF_API_ADDR", CFG_STR, "127.0.0.1", 0, 0, "address of the agent API", &api_addr },
 	{ "HANDOFF_API_PORT", CFG_INT, "9110", 1, 65535, "port of the agent API", &api_port },
-	{ "HANDOFF_AGENT_TOKEN", CFG_STR, "", 0, 0, "bearer token of the ticket endpoints (empty: disabled)",
-	  &agent_token },
+	{ "HANDOFF_AGENT_TOKEN", CFG_STR, "", 0, 0,
+	  "operator's bearer token of the ticket endpoints: every tenant's tickets (empty: none)", &agent_token },
+	{ "HANDOFF_AGENT_TOKENS", CFG_STR, "", 0, 0,
+	  "tenants' bearer tokens, tenant=token,... (16+ characters each): each its own tickets only (empty: none)",
+	  &agent_tokens },
 	{ "HANDOFF_ADMIN_TOKEN", CFG_STR, "", 0, 0, "bearer token of the erasure endpoint (empty: disabled)",
 	  &admin_token },
 	{ "HANDOFF_WEBHOOK_URL", CFG_STR, "", 0, 0,
@@ -40,6 +44,12 @@ int main(int argc, char **argv)
 			  ARRAY_LEN(cfg), argc, argv);
 	if (rc)
 		return rc > 0 ? 0 : 2;
+	struct htok_set tokens;
+	char errstr[512];
+	if (htok_set_init(&tokens, agent_token, agent_tokens, errstr, sizeof(errstr))) {
+		log_error("refusing to start: %s", errstr);
+		return 2;
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct notifier *nt = *webhook_url ? notifier_new(webhook_url, (int)webhook_attempts, 250,
 							   (int)webhook_timeout_ms, 1024)
@@ -47,7 +57,6 @@ int main(int argc, char **argv)
 	/* The consumer and the API thread each have their own connections. */
 	struct handoff_store *st = handoff_store_new(database_url, redis_url, owner_ttl_s, nt);
 	struct handoff_store *api_st = handoff_store_new(database_url, redis_url, owner_ttl_s, nt);
-	char errstr[512];
 	rd_kafka_conf_t *pc = kstage_base_conf(base.brokers, errstr, sizeof(errstr));
 	if (!st || !api_st || !pc || kstage_producer_conf(pc, errstr, sizeof(errstr))) {
 		if (!st || !api_st)
@@ -61,14 +70,18 @@ int main(int argc, char **argv)
 		log_error("handoff cannot create its reply producer: %s", errstr);
 		return 2;
 	}
-	struct hapi_conf ac = { api_addr, (int)api_port, agent_token, admin_token, api_st, producer };
+	struct hapi_conf ac = { api_addr, (int)api_port, &tokens, admin_token, api_st, producer };
 	struct hapi *api = hapi_start(&ac, errstr, sizeof(errstr));
 	if (!api) {
 		log_error("%s", errstr);
 		return 2;
 	}
-	if (!*agent_token)
-		log_warn("HANDOFF_AGENT_TOKEN is empty: the agent API refuses every request");
+	if (!*agent_token && !tokens.n)
+		log_warn("HANDOFF_AGENT_TOKEN and HANDOFF_AGENT_TOKENS are empty: the ticket endpoints refuse every "
+			 "request");
+	else
+		log_info("agent API: operator token %s, %zu tenant token(s)", *agent_token ? "set" : "not set",
+			 tokens.n);
 	struct handoff h = { handoff_store_io(st) };
 	struct kstage_route routes[] = { { TOPIC_HANDOFF, handoff_process, &h } };
 	struct svc_check checks[] = { { "postgresql", cpg_check, (void *)database_url },
@@ -80,6 +93,7 @@ int main(int argc, char **argv)
 	notifier_free(nt);
 	handoff_store_free(st);
 	handoff_store_free(api_st);
+	htok_set_release(&tokens);
 	curl_global_cleanup();
 	return rc;
 }

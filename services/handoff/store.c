@@ -180,14 +180,17 @@ struct handoff_io handoff_store_io(struct handoff_store *st)
 	"'intents', to_json(t.intents), 'order_ids', to_json(t.order_ids), 'created_at', t.created_at, "         \
 	"'updated_at', t.updated_at, 'closed_at', t.closed_at"
 
-int hs_list(struct handoff_store *st, const char *status, json_t **out)
+/* The condition that limits a query to tenant $n (NULL: every tenant). */
+#define TENANT_IS(n) "($" #n "::text IS NULL OR t.tenant_id = $" #n ")"
+
+int hs_list(struct handoff_store *st, const char *tenant, const char *status, json_t **out)
 {
 	static const char sql[] =
 	    "SELECT coalesce(json_agg(" TICKET_JSON ") ORDER BY t.id), '[]') FROM handoff_tickets t "
-	    "WHERE ($1 = 'all' OR ($1 = 'active' AND t.status <> 'closed') OR t.status = $1)";
-	const char *p[] = { status };
+	    "WHERE ($1 = 'all' OR ($1 = 'active' AND t.status <> 'closed') OR t.status = $1) AND " TENANT_IS(2);
+	const char *p[] = { status, tenant };
 	int rc;
-	PGresult *res = query(st, "list tickets", sql, 1, p, &rc);
+	PGresult *res = query(st, "list tickets", sql, 2, p, &rc);
 	if (!res)
 		return rc;
 	*out = json_row(res);
@@ -195,7 +198,7 @@ int hs_list(struct handoff_store *st, const char *status, json_t **out)
 	return *out ? 0 : -2;
 }
 
-int hs_get(struct handoff_store *st, long long id, json_t **out)
+int hs_get(struct handoff_store *st, const char *tenant, long long id, json_t **out)
 {
 	/* The ticket with its summary and context, the bot-era transcript of
 	 * the session, and the messages since the hand-off. */
@@ -206,12 +209,12 @@ int hs_get(struct handoff_store *st, long long id, json_t **out)
 	    "AND x.session_id = t.session_id), '[]'), "
 	    "'messages', coalesce((SELECT json_agg(json_build_object('role', m.role, 'text', m.text, 'at', "
 	    "m.created_at) ORDER BY m.id) FROM ticket_messages m WHERE m.ticket_id = t.id), '[]')) "
-	    "FROM handoff_tickets t WHERE t.id = $1::bigint";
+	    "FROM handoff_tickets t WHERE t.id = $1::bigint AND " TENANT_IS(2);
 	char ids[32];
 	snprintf(ids, sizeof(ids), "%lld", id);
-	const char *p[] = { ids };
+	const char *p[] = { ids, tenant };
 	int rc;
-	PGresult *res = query(st, "get ticket", sql, 1, p, &rc);
+	PGresult *res = query(st, "get ticket", sql, 2, p, &rc);
 	if (!res)
 		return rc;
 	*out = json_row(res);
@@ -219,13 +222,14 @@ int hs_get(struct handoff_store *st, long long id, json_t **out)
 	return *out ? 0 : -3;
 }
 
-/* Status of ticket id: 0 with status filled, -3 none, or -1/-2. */
-static int ticket_status(struct handoff_store *st, const char *ids, char *status, size_t len)
+/* Status of ticket id of tenant (NULL: any): 0 with status filled, -3
+ * none, or -1/-2. */
+static int ticket_status(struct handoff_store *st, const char *tenant, const char *ids, char *status, size_t len)
 {
-	const char *p[] = { ids };
+	static const char sql[] = "SELECT t.status FROM handoff_tickets t WHERE t.id = $1::bigint AND " TENANT_IS(2);
+	const char *p[] = { ids, tenant };
 	int rc;
-	PGresult *res = query(st, "ticket status", "SELECT status FROM handoff_tickets WHERE id = $1::bigint", 1, p,
-			      &rc);
+	PGresult *res = query(st, "ticket status", sql, 2, p, &rc);
 	if (!res)
 		return rc;
 	rc = PQntuples(res) ? 0 : -3;
@@ -235,15 +239,16 @@ static int ticket_status(struct handoff_store *st, const char *ids, char *status
 	return rc;
 }
 
-int hs_claim(struct handoff_store *st, long long id, const char *agent, json_t **out)
+int hs_claim(struct handoff_store *st, const char *tenant, long long id, const char *agent, json_t **out)
 {
 	static const char sql[] = "UPDATE handoff_tickets t SET status = 'assigned', agent = $2, updated_at = now() "
-				  "WHERE t.id = $1::bigint AND t.status <> 'closed' RETURNING " TICKET_JSON ")";
+				  "WHERE t.id = $1::bigint AND t.status <> 'closed' AND " TENANT_IS(3)
+				  " RETURNING " TICKET_JSON ")";
 	char ids[32], status[16];
 	snprintf(ids, sizeof(ids), "%lld", id);
-	const char *p[] = { ids, agent };
+	const char *p[] = { ids, agent, tenant };
 	int rc;
-	PGresult *res = query(st, "claim", sql, 2, p, &rc);
+	PGresult *res = query(st, "claim", sql, 3, p, &rc);
 	if (!res)
 		return rc;
 	*out = json_row(res);
@@ -252,7 +257,7 @@ int hs_claim(struct handoff_store *st, long long id, const char *agent, json_t *
 		set_owner(st, *out);
 		return 0;
 	}
-	rc = ticket_status(st, ids, status, sizeof(status));
+	rc = ticket_status(st, tenant, ids, status, sizeof(status));
 	return rc < 0 ? rc : -4;
 }
 
@@ -261,13 +266,14 @@ int hs_claim(struct handoff_store *st, long long id, const char *agent, json_t *
 	"t.channel, 'reply_partition', t.reply_partition, 'language', t.language, 'customer_id', "              \
 	"coalesce(t.customer_id, ''))"
 
-int hs_reply(struct handoff_store *st, long long id, const char *msg_key, const char *agent, const char *text,
-	     json_t **out)
+int hs_reply(struct handoff_store *st, const char *tenant, long long id, const char *msg_key, const char *agent,
+	     const char *text, json_t **out)
 {
 	/* One statement: the ticket must be open; the message and the
 	 * transcript row are written together. */
 	static const char sql[] =
-	    "WITH t AS (SELECT * FROM handoff_tickets WHERE id = $1::bigint AND status <> 'closed'), "
+	    "WITH t AS (SELECT * FROM handoff_tickets t WHERE t.id = $1::bigint AND t.status <> 'closed' AND "
+	    TENANT_IS(5) "), "
 	    "m AS (INSERT INTO ticket_messages (ticket_id, msg_key, role, text) SELECT t.id, $2, 'agent', $4 FROM t "
 	    "ON CONFLICT (msg_key) DO NOTHING RETURNING ticket_id), "
 	    "x AS (INSERT INTO transcripts (turn_id, role, tenant_id, session_id, customer_id, text, intent) "
@@ -278,9 +284,9 @@ int hs_reply(struct handoff_store *st, long long id, const char *msg_key, const 
 	    "SELECT " ROUTE_JSON " FROM t";
 	char ids[32], status[16];
 	snprintf(ids, sizeof(ids), "%lld", id);
-	const char *p[] = { ids, msg_key, agent, text };
+	const char *p[] = { ids, msg_key, agent, text, tenant };
 	int rc;
-	PGresult *res = query(st, "reply", sql, 4, p, &rc);
+	PGresult *res = query(st, "reply", sql, 5, p, &rc);
 	if (!res)
 		return rc;
 	*out = json_row(res);
@@ -289,26 +295,26 @@ int hs_reply(struct handoff_store *st, long long id, const char *msg_key, const 
 		set_owner(st, *out);
 		return 0;
 	}
-	rc = ticket_status(st, ids, status, sizeof(status));
+	rc = ticket_status(st, tenant, ids, status, sizeof(status));
 	return rc < 0 ? rc : -4;
 }
 
-int hs_close(struct handoff_store *st, long long id, json_t **out)
+int hs_close(struct handoff_store *st, const char *tenant, long long id, json_t **out)
 {
 	static const char sql[] = "UPDATE handoff_tickets t SET status = 'closed', closed_at = now(), "
-				  "updated_at = now() WHERE t.id = $1::bigint AND t.status <> 'closed' "
-				  "RETURNING " ROUTE_JSON;
+				  "updated_at = now() WHERE t.id = $1::bigint AND t.status <> 'closed' AND " TENANT_IS(2)
+				  " RETURNING " ROUTE_JSON;
 	char ids[32], status[16];
 	snprintf(ids, sizeof(ids), "%lld", id);
-	const char *p[] = { ids };
+	const char *p[] = { ids, tenant };
 	int rc;
-	PGresult *res = query(st, "close", sql, 1, p, &rc);
+	PGresult *res = query(st, "close", sql, 2, p, &rc);
 	if (!res)
 		return rc;
 	*out = json_row(res);
 	PQclear(res);
 	if (!*out) {
-		rc = ticket_status(st, ids, status, sizeof(status));
+		rc = ticket_status(st, tenant, ids, status, sizeof(status));
 		return rc < 0 ? rc : -4;
 	}
 	/* The assistant answers the session again. */

@@ -25,20 +25,21 @@ void handoff_store_free(struct handoff_store *st);
 /* The handoff_io whose arg is st. */
 struct handoff_io handoff_store_io(struct handoff_store *st);
 
-/* What the agent API reads and changes. Each returns 0 with *out (caller
- * decrefs), or -1 database unreachable, -2 refused, -3 no such ticket,
- * -4 the ticket is closed. */
-int hs_list(struct handoff_store *st, const char *status, json_t **out);
-int hs_get(struct handoff_store *st, long long id, json_t **out);
-int hs_claim(struct handoff_store *st, long long id, const char *agent, json_t **out);
+/* What the agent API reads and changes. tenant limits each to that
+ * tenant's tickets (NULL: every tenant); another tenant's ticket is no
+ * such ticket. Each returns 0 with *out (caller decrefs), or -1 database
+ * unreachable, -2 refused, -3 no such ticket, -4 the ticket is closed. */
+int hs_list(struct handoff_store *st, const char *tenant, const char *status, json_t **out);
+int hs_get(struct handoff_store *st, const char *tenant, long long id, json_t **out);
+int hs_claim(struct handoff_store *st, const char *tenant, long long id, const char *agent, json_t **out);
 /* Record an agent's reply (ticket message and transcript) under msg_key;
  * *out gets the ticket's routing: tenant_id, session_id, channel,
  * reply_partition, language. */
-int hs_reply(struct handoff_store *st, long long id, const char *msg_key, const char *agent, const char *text,
-	     json_t **out);
+int hs_reply(struct handoff_store *st, const char *tenant, long long id, const char *msg_key, const char *agent,
+	     const char *text, json_t **out);
 /* Close the ticket and give the session back to the assistant; *out as
  * for hs_reply. */
-int hs_close(struct handoff_store *st, long long id, json_t **out);
+int hs_close(struct handoff_store *st, const char *tenant, long long id, json_t **out);
 
 /* Right to erasure: delete one customer's data (Redis memory of their
  * sessions; transcripts, tickets and their messages, feedback, knowledge

@@ -224,3 +224,151 @@ Test(handoff, bad_requests_are_clear_4xx, .timeout = 30)
 	cr_assert_eq(status, 401, "the agent token cannot erase");
 	json_decref(r);
 }
+
+/* The token HANDOFF_AGENT_TOKENS gives tenant (deploy/env.sh), into out. */
+static void tenant_token(const char *tenant, char *out, size_t len)
+{
+	const char *all = getenv("HANDOFF_AGENT_TOKENS");
+	cr_assert(all && *all, "HANDOFF_AGENT_TOKENS is not set (source deploy/env.sh)");
+	size_t tl = strlen(tenant);
+	for (const char *p = all; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+		if (!strncmp(p, tenant, tl) && p[tl] == '=') {
+			const char *v = p + tl + 1, *e = strchr(v, ',');
+			size_t n = e ? (size_t)(e - v) : strlen(v);
+			cr_assert_lt(n, len);
+			memcpy(out, v, n);
+			out[n] = '\0';
+			return;
+		}
+	}
+	cr_assert_fail("HANDOFF_AGENT_TOKENS has no token for tenant %s", tenant);
+}
+
+/* A ticket of tenant written straight into the table (its session id is
+ * its key, unique to this run): its id. */
+static long long insert_ticket(const char *tenant, char *sid, size_t len)
+{
+	char uuid[37];
+	util_uuid(uuid);
+	snprintf(sid, len, "tenant-test-%s", uuid);
+	char *id = it_pg_value("INSERT INTO handoff_tickets (ticket_key, tenant_id, session_id, reason) "
+			       "VALUES ($1, $2, $1, 'tenant test') RETURNING id::text",
+			       sid, tenant);
+	cr_assert_not_null(id);
+	long long v = strtoll(id, NULL, 10);
+	free(id);
+	return v;
+}
+
+/* Whether the list answer r names session sid. */
+static int lists(const json_t *r, const char *sid)
+{
+	const json_t *ts = json_object_get(r, "tickets");
+	cr_assert(json_is_array(ts), "no tickets array");
+	for (size_t i = 0; i < json_array_size(ts); i++) {
+		const char *s = json_string_value(json_object_get(json_array_get(ts, i), "session_id"));
+		if (s && !strcmp(s, sid))
+			return 1;
+	}
+	return 0;
+}
+
+/* GET path with token: the answer (caller decrefs), failing unless 200. */
+static json_t *list_as(const char *path, const char *tok)
+{
+	long status;
+	json_t *r = it_agent("GET", path, NULL, tok, &status);
+	cr_assert_eq(status, 200, "GET %s: %ld", path, status);
+	return r;
+}
+
+Test(handoff, tenant_tokens_see_and_act_on_their_own_tickets_only, .timeout = 60)
+{
+	char demo[300], acme[300], dsid[80], asid[80], path[160], ids[32];
+	tenant_token("demo", demo, sizeof(demo));
+	tenant_token("acme-test", acme, sizeof(acme));
+	long long did = insert_ticket("demo", dsid, sizeof(dsid));
+	long long aid = insert_ticket("acme-test", asid, sizeof(asid));
+	snprintf(ids, sizeof(ids), "%lld", aid);
+
+	/* Lists: each tenant its own; the operator both, or one tenant's. */
+	json_t *r = list_as("/v1/tickets?status=all", demo);
+	cr_assert(lists(r, dsid) && !lists(r, asid), "demo's token lists demo's ticket only");
+	json_decref(r);
+	r = list_as("/v1/tickets", acme);
+	cr_assert(lists(r, asid) && !lists(r, dsid), "acme-test's token lists acme-test's ticket only");
+	json_decref(r);
+	r = list_as("/v1/tickets?tenant=acme-test", demo);
+	cr_assert(!lists(r, asid) && !lists(r, dsid), "naming another tenant lists nothing of it");
+	json_decref(r);
+	r = list_as("/v1/tickets?status=all", token());
+	cr_assert(lists(r, dsid) && lists(r, asid), "the operator's token lists every tenant's tickets");
+	json_decref(r);
+	r = list_as("/v1/tickets?tenant=acme-test", token());
+	cr_assert(lists(r, asid) && !lists(r, dsid), "the operator's ?tenant= filters");
+	json_decref(r);
+	long status;
+	r = it_agent("GET", "/v1/tickets?tenant=bad%20tenant", NULL, token(), &status);
+	cr_assert_eq(status, 400);
+	json_decref(r);
+
+	/* Another tenant's ticket does not exist for demo's token: 404 for
+	 * read, claim, reply and close, and the ticket is left as it was. */
+	snprintf(path, sizeof(path), "/v1/tickets/%lld", aid);
+	r = it_agent("GET", path, NULL, demo, &status);
+	cr_assert_eq(status, 404, "GET another tenant's ticket: %ld", status);
+	json_decref(r);
+	static const char *const acts[][2] = { { "claim", "{\"agent\":\"mallory\"}" },
+					       { "reply", "{\"text\":\"not yours\",\"agent\":\"mallory\"}" },
+					       { "close", "{}" } };
+	for (size_t i = 0; i < ARRAY_LEN(acts); i++) {
+		snprintf(path, sizeof(path), "/v1/tickets/%lld/%s", aid, acts[i][0]);
+		r = it_agent("POST", path, acts[i][1], demo, &status);
+		cr_assert_eq(status, 404, "%s another tenant's ticket: %ld", acts[i][0], status);
+		json_decref(r);
+	}
+	char *st = it_pg_value("SELECT status || ':' || coalesce(agent, '-') FROM handoff_tickets WHERE id = $1::bigint",
+			       ids, NULL);
+	cr_assert_str_eq(st, "open:-", "another tenant's token changed the ticket");
+	free(st);
+	char *msgs = it_pg_value("SELECT count(*)::text FROM ticket_messages WHERE ticket_id = $1::bigint", ids, NULL);
+	cr_assert_str_eq(msgs, "0", "another tenant's token added a message");
+	free(msgs);
+
+	/* Its own: read, claim, reply, close. */
+	snprintf(path, sizeof(path), "/v1/tickets/%lld", did);
+	r = it_agent("GET", path, NULL, demo, &status);
+	cr_assert_eq(status, 200);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "session_id")), dsid);
+	json_decref(r);
+	snprintf(path, sizeof(path), "/v1/tickets/%lld/claim", did);
+	r = it_agent("POST", path, "{\"agent\":\"mei\"}", demo, &status);
+	cr_assert_eq(status, 200);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "status")), "assigned");
+	json_decref(r);
+	snprintf(path, sizeof(path), "/v1/tickets/%lld/reply", did);
+	r = it_agent("POST", path, "{\"text\":\"Mei here.\",\"agent\":\"mei\"}", demo, &status);
+	cr_assert_eq(status, 200);
+	json_decref(r);
+	snprintf(path, sizeof(path), "/v1/tickets/%lld/close", did);
+	r = it_agent("POST", path, "{}", demo, &status);
+	cr_assert_eq(status, 200);
+	json_decref(r);
+
+	/* A closed ticket of another tenant is still 404, not 409. */
+	snprintf(path, sizeof(path), "/v1/tickets/%lld/close", aid);
+	r = it_agent("POST", path, "{}", acme, &status);
+	cr_assert_eq(status, 200, "acme-test closes its own ticket");
+	json_decref(r);
+	r = it_agent("POST", path, "{}", demo, &status);
+	cr_assert_eq(status, 404, "closing another tenant's closed ticket: %ld", status);
+	json_decref(r);
+	r = it_agent("POST", path, "{}", token(), &status);
+	cr_assert_eq(status, 409, "the operator sees it is closed");
+	json_decref(r);
+
+	/* Tenant tokens cannot erase. */
+	r = it_agent("DELETE", "/v1/customers/CUST-1001?tenant=demo", NULL, demo, &status);
+	cr_assert_eq(status, 401);
+	json_decref(r);
+}

@@ -85,12 +85,12 @@ static int fail(long status, const json_t *resp)
 static void print_list(const json_t *resp)
 {
 	const json_t *ts = json_object_get(resp, "tickets");
-	printf("%-6s %-9s %-12s %-10s %-4s %-28s %s\n", "id", "status", "agent", "customer", "lang", "reason",
-	       "session");
+	printf("%-6s %-12s %-9s %-12s %-10s %-4s %-28s %s\n", "id", "tenant", "status", "agent", "customer", "lang",
+	       "reason", "session");
 	for (size_t i = 0; i < json_array_size(ts); i++) {
 		const json_t *t = json_array_get(ts, i);
-		printf("%-6lld %-9s %-12s %-10s %-4s %-28.28s %s\n", (long long)json_integer_value(json_object_get(t, "id")),
-		       str(t, "status"), *str(t, "agent") ? str(t, "agent") : "-",
+		printf("%-6lld %-12s %-9s %-12s %-10s %-4s %-28.28s %s\n",
+		       (long long)json_integer_value(json_object_get(t, "id")), str(t, "tenant_id"), str(t, "status"), *str(t, "agent") ? str(t, "agent") : "-",
 		       *str(t, "customer_id") ? str(t, "customer_id") : "guest", str(t, "language"), str(t, "reason"),
 		       str(t, "session_id"));
 	}
@@ -127,7 +127,8 @@ static void print_ticket(const json_t *t)
 }
 
 static const char tickets_usage[] =
-    "usage: chatctl tickets [list [--all]|show ID|claim ID [--agent NAME]|reply ID TEXT [--agent NAME]|close ID]\n";
+    "usage: chatctl tickets [list [--all] [--tenant T]|show ID|claim ID [--agent NAME]|reply ID TEXT [--agent NAME]|"
+    "close ID]\n";
 
 int cc_tickets(int argc, char **argv)
 {
@@ -142,8 +143,24 @@ int cc_tickets(int argc, char **argv)
 	json_t *resp = NULL;
 	int rc = 0;
 	if (!strcmp(sub, "list")) {
-		int all = argc >= 3 && !strcmp(argv[2], "--all");
-		snprintf(path, sizeof(path), "/v1/tickets?status=%s", all ? "all" : "active");
+		/* --tenant narrows the operator's list; a tenant's token lists
+		 * its own tickets whatever is asked. */
+		int all = 0;
+		const char *tenant = NULL;
+		for (int i = 2; i < argc; i++) {
+			if (!strcmp(argv[i], "--all")) {
+				all = 1;
+			} else if (!strcmp(argv[i], "--tenant") && i + 1 < argc && util_valid_id(argv[i + 1], 64)) {
+				tenant = argv[++i];
+			} else if (!strcmp(argv[i], "--agent") && i + 1 < argc) {
+				i++;
+			} else {
+				fputs(tickets_usage, stderr);
+				return 2;
+			}
+		}
+		snprintf(path, sizeof(path), "/v1/tickets?status=%s%s%s", all ? "all" : "active",
+			 tenant ? "&tenant=" : "", tenant ? tenant : "");
 		if (cc_agent_call("GET", path, NULL, token, &status, &resp, errstr, sizeof(errstr)))
 			goto transport;
 		if (status != 200)

@@ -6,7 +6,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-/* chatctl tickets [list [--all]|show ID|claim ID [--agent NAME]|reply ID TEXT|close ID].
+/* chatctl tickets [list [--all] [--tenant T]|show ID|claim ID [--agent NAME]|reply ID TEXT|close ID].
  * argv[0] is "tickets". Returns the exit code. */
 int cc_tickets(int argc, char **argv);
 /* chatctl erase --customer ID [--tenant T]. argv[0] is "erase". */

@@ -37,14 +37,15 @@ static const char usage[] =
     "                                        publish a stock event (quantity on hand) to pos.inventory.v1\n"
     "  price SKU AMOUNT [--currency C] [--tenant T] [--json]\n"
     "                                        publish a price event (AMOUNT in ringgit, e.g. 1299.00)\n"
-    "  tickets [list [--all]|show ID|claim ID [--agent NAME]|reply ID TEXT [--agent NAME]|close ID]\n"
+    "  tickets [list [--all] [--tenant T]|show ID|claim ID [--agent NAME]|reply ID TEXT [--agent NAME]|close ID]\n"
     "                                        hand-off tickets through the agent API\n"
     "  erase --customer ID [--tenant T]      delete one customer's data (right to erasure), print counts\n"
     "\n"
     "environment: GATEWAY_URL (http://127.0.0.1:8080), KAFKA_BROKERS (127.0.0.1:9092),\n"
     "ADMIN_HOST (127.0.0.1) with the services' admin ports from ADMIN_PORT_BASE (9101),\n"
     "CHAT_TENANT (demo) for kb and erase, HANDOFF_API_URL (http://127.0.0.1:9110) with\n"
-    "HANDOFF_AGENT_TOKEN (tickets) and HANDOFF_ADMIN_TOKEN (erase).\n";
+    "HANDOFF_AGENT_TOKEN (tickets: the operator's token, or a tenant's from HANDOFF_AGENT_TOKENS) and\n"
+    "HANDOFF_ADMIN_TOKEN (erase).\n";
 
 static const char *env_or(const char *name, const char *def)
 {
