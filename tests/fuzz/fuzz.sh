@@ -7,6 +7,10 @@
 # target crashes, leaks or breaks an invariant; the input that did it is in
 # build-fuzz/artifacts/<name>/.
 #
+# FUZZ_RUNS=N stops each target after N executions (SECONDS stays the cap);
+# FUZZ_NICE=19 runs the targets at low priority beside other work:
+# make fuzz FUZZ_RUNS=10000000 FUZZ_SECONDS=3600 is the long run.
+#
 # Usage: bash tests/fuzz/fuzz.sh [SECONDS [TARGET...]]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -39,7 +43,8 @@ for t in "${targets[@]}"; do
         *) max_len=65536 ;;
     esac
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        "$OUT/fuzz/$t" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=$max_len \
+        ${FUZZ_NICE:+nice -n "$FUZZ_NICE"} "$OUT/fuzz/$t" -max_total_time="$SECONDS_EACH" \
+        ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -timeout=10 -rss_limit_mb=2048 -max_len=$max_len \
         -print_final_stats=1 -artifact_prefix="$OUT/artifacts/$t/" \
         "$OUT/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
     execs=$(awk '/stat::number_of_executed_units/ { print $NF }' "$log" | tail -n 1)
