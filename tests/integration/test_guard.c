@@ -36,6 +36,20 @@ static void produce(const char *topic, const char *key, const void *buf, size_t 
 	rd_kafka_destroy(rk);
 }
 
+/* Write one raw stream chunk of (sid, turn_id) for the guardrail, as the
+ * llm-caller does; chunk's ids and tenant are filled here. */
+static void produce_chunk(Chat__StreamChunk *c, const char *sid, const char *turn_id)
+{
+	c->tenant_id = (char *)"demo";
+	c->session_id = (char *)sid;
+	c->turn_id = (char *)turn_id;
+	size_t len = chat__stream_chunk__get_packed_size(c);
+	void *buf = xmalloc(len);
+	chat__stream_chunk__pack(c, buf);
+	produce("chat.stream.raw.v1", sid, buf, len);
+	free(buf);
+}
+
 static void publish_stock(const char *sku, const char *store, int qty)
 {
 	char id[37];
@@ -189,17 +203,10 @@ Test(guard, ungrounded_citation_is_handed_off_before_any_text_is_shown, .timeout
 	static const char *const deltas[] = { "Zebra-striped sofas ", "are free this week", "" };
 	for (uint32_t i = 0; i < 3; i++) {
 		Chat__StreamChunk c = CHAT__STREAM_CHUNK__INIT;
-		c.tenant_id = (char *)"demo";
-		c.session_id = sid;
-		c.turn_id = turn_id;
 		c.seq = i + 1;
 		c.delta = (char *)deltas[i];
 		c.final = i == 2;
-		size_t len = chat__stream_chunk__get_packed_size(&c);
-		void *buf = xmalloc(len);
-		chat__stream_chunk__pack(&c, buf);
-		produce("chat.stream.raw.v1", sid, buf, len);
-		free(buf);
+		produce_chunk(&c, sid, turn_id);
 	}
 	/* ... then its draft, citing a passage that was not retrieved */
 	Chat__Turn *turn = turn_new();
@@ -267,9 +274,6 @@ Test(guard, a_cited_answer_streams_before_its_draft_is_written, .timeout = 120)
 	static const char *const deltas[] = { "Unused items can ", "come back within thirty days", " of delivery." };
 	for (uint32_t i = 0; i < 2; i++) {
 		Chat__StreamChunk c = CHAT__STREAM_CHUNK__INIT;
-		c.tenant_id = (char *)"demo";
-		c.session_id = sid;
-		c.turn_id = turn_id;
 		c.seq = i;
 		c.delta = (char *)deltas[i];
 		if (i == 0) {
@@ -278,11 +282,7 @@ Test(guard, a_cited_answer_streams_before_its_draft_is_written, .timeout = 120)
 			c.n_passage_ids = 2;
 			c.input_text = (char *)"can I send back a lamp?";
 		}
-		size_t len = chat__stream_chunk__get_packed_size(&c);
-		void *buf = xmalloc(len);
-		chat__stream_chunk__pack(&c, buf);
-		produce("chat.stream.raw.v1", sid, buf, len);
-		free(buf);
+		produce_chunk(&c, sid, turn_id);
 	}
 	/* no draft yet, no final chunk: the words come anyway */
 	char seen[256] = "";

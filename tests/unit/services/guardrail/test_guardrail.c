@@ -240,8 +240,8 @@ Test(guard, clean_draft_has_no_redactions)
 	turn_free(t);
 }
 
-/* Feed one chunk of turn tid and return the delta it produced (heap). */
-static char *feed(const char *tid, uint32_t seq, const char *delta, int final)
+/* A raw chunk of turn tid in session sess-1, for reply partition 2. */
+static Chat__StreamChunk raw_chunk(const char *tid, uint32_t seq, const char *delta, int final)
 {
 	Chat__StreamChunk c = CHAT__STREAM_CHUNK__INIT;
 	c.session_id = (char *)"sess-1";
@@ -250,12 +250,26 @@ static char *feed(const char *tid, uint32_t seq, const char *delta, int final)
 	c.delta = (char *)delta;
 	c.final = final;
 	c.reply_partition = 2;
+	return c;
+}
+
+/* Run one raw chunk through guard_stream; what it sends is left in em. */
+static void stream_in(const Chat__StreamChunk *c, struct kstage_emit *em)
+{
 	size_t len;
-	void *buf = pack_chunk(&c, &len);
+	void *buf = pack_chunk(c, &len);
 	struct kstage_msg m = tu_msg("chat.stream.raw.v1", buf, len);
-	struct kstage_emit em = { .n = 0 };
 	char err[128] = "";
-	cr_assert_eq(guard_stream(&g, &m, &em, err, sizeof(err)), KSTAGE_OK, "%s", err);
+	cr_assert_eq(guard_stream(&g, &m, em, err, sizeof(err)), KSTAGE_OK, "%s", err);
+	free(buf);
+}
+
+/* Feed one chunk of turn tid and return the delta it produced (heap). */
+static char *feed(const char *tid, uint32_t seq, const char *delta, int final)
+{
+	Chat__StreamChunk c = raw_chunk(tid, seq, delta, final);
+	struct kstage_emit em = { .n = 0 };
+	stream_in(&c, &em);
 	cr_assert_eq(em.n, 1, "one chunk out per chunk in");
 	Chat__StreamChunk *o = chat__stream_chunk__unpack(NULL, em.outs[0].len, em.outs[0].value);
 	cr_assert_not_null(o);
@@ -266,7 +280,6 @@ static char *feed(const char *tid, uint32_t seq, const char *delta, int final)
 	char *out = xstrdup(o->delta);
 	chat__stream_chunk__free_unpacked(o, NULL);
 	kstage_emit_reset(&em);
-	free(buf);
 	return out;
 }
 
@@ -375,27 +388,16 @@ static void raw(const char *tid, uint32_t seq, const char *delta, int final, con
 		struct outs *o)
 {
 	static char *ids[] = { (char *)"kb:returns#1", (char *)"kb:returns#2" };
-	Chat__StreamChunk c = CHAT__STREAM_CHUNK__INIT;
-	c.session_id = (char *)"sess-1";
-	c.turn_id = (char *)tid;
-	c.seq = seq;
-	c.delta = (char *)delta;
-	c.final = final;
-	c.reply_partition = 2;
+	Chat__StreamChunk c = raw_chunk(tid, seq, delta, final);
 	if (cite) {
 		c.citation_id = (char *)cite;
 		c.passage_ids = ids;
 		c.n_passage_ids = 2;
 		c.input_text = (char *)input;
 	}
-	size_t len;
-	void *buf = pack_chunk(&c, &len);
-	struct kstage_msg m = tu_msg("chat.stream.raw.v1", buf, len);
 	struct kstage_emit em = { .n = 0 };
-	char err[128] = "";
-	cr_assert_eq(guard_stream(&g, &m, &em, err, sizeof(err)), KSTAGE_OK, "%s", err);
+	stream_in(&c, &em);
 	take(&em, o);
-	free(buf);
 }
 
 /* Pass turn tid's draft (citing kb:returns#1) and add the stream chunk
