@@ -424,23 +424,30 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 		for (int k = 0; k < q.n; k++)
 			df[k] += m.hit[k];
 	}
-	double top = 0;
-	for (size_t pi = 0; pi < turn->n_passages; pi++)
-		if (turn->passages[pi]->score > top)
-			top = turn->passages[pi]->score;
+	/* A passage whose title (its document's headings) names a question
+	 * term is about the question's topic: "return" in "Returns and refunds"
+	 * says more than "bought" in a price-promise sentence. */
+	double *topical = xcalloc(turn->n_passages + 1, sizeof(double));
+	for (size_t pi = 0; pi < turn->n_passages; pi++) {
+		struct sent_match m = { &q, { 0 } };
+		terms_of(turn->passages[pi]->title ? turn->passages[pi]->title : "", match_term, &m);
+		int n = 0;
+		for (int k = 0; k < q.n; k++)
+			n += m.hit[k];
+		topical[pi] = n ? 1.2 : 1.0;
+	}
 	for (int i = 0; i < ns; i++) {
 		double sc = 0;
 		for (int k = 0; k < q.n; k++)
 			if (hits[i][k])
 				sc += 1.0 + 1.0 / (1.0 + df[k]);
-		/* The retriever's (hybrid) score counts: the same words in a
-		 * better-ranked passage weigh more. */
-		if (sc > 0 && top > 0)
-			sc *= 0.7 + 0.3 * (turn->passages[s[i].passage]->score / top);
-		else if (sc > 0)
-			sc += 0.3 / (1.0 + (double)s[i].passage);
+		/* The retriever's rank counts: the same words in a better-ranked
+		 * passage weigh more (by rank: fused scores are close together). */
+		if (sc > 0)
+			sc *= topical[s[i].passage] / (1.0 + 0.1 * (double)s[i].passage);
 		s[i].score = sc;
 	}
+	free(topical);
 	const unsigned char *qhits = (const unsigned char *)hits;
 	/* A question in the passage (an FAQ entry) is not an answer: it hands
 	 * most of its weight to the sentence after it. */
