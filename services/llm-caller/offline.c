@@ -388,6 +388,31 @@ static const char *text_lang(const char *t)
 	return ms > en ? "ms" : "en";
 }
 
+/* 1 when byte at of t lies on a line that is a question: it ends with a
+ * question mark and is numbered ("12. It arrived damaged. What do I do?",
+ * an FAQ entry) or short. Every sentence of it is part of the question. */
+static int on_question_line(const char *t, size_t at)
+{
+	size_t ls = at;
+	while (ls > 0 && t[ls - 1] != '\n')
+		ls--;
+	const char *nl = strchr(t + at, '\n');
+	size_t le = nl ? (size_t)(nl - t) : strlen(t);
+	while (le > ls && (t[le - 1] == ' ' || t[le - 1] == '*'))
+		le--;
+	int q = (le > ls && t[le - 1] == '?') || (le - ls >= 3 && !memcmp(t + le - 3, "\xef\xbc\x9f", 3));
+	if (!q)
+		return 0;
+	size_t d = ls;
+	while (t[d] == '*' || t[d] == ' ')
+		d++;
+	size_t digits = d;
+	while (isdigit((unsigned char)t[digits]))
+		digits++;
+	int numbered = digits > d && (t[digits] == '.' || t[digits] == ')');
+	return numbered || le - ls < 160;
+}
+
 int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr[256])
 {
 	struct qterms q = { .n = 0 };
@@ -451,21 +476,37 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 	const unsigned char *qhits = (const unsigned char *)hits;
 	/* A question in the passage (an FAQ entry) is not an answer: it hands
 	 * most of its weight to the sentence after it. */
+	unsigned char carried[OFF_MAX_TERMS] = { 0 }; /* terms of the question's earlier sentences */
 	for (int i = 0; i < ns; i++) {
 		const char *t = texts[s[i].passage];
 		const char *end = t + s[i].start + s[i].len;
 		while (end > t + s[i].start + 1 && (end[-1] == '*' || end[-1] == ' '))
 			end--; /* "**Do you ...?**" */
 		int question = end[-1] == '?' || (end - 3 >= t + s[i].start && !memcmp(end - 3, "\xef\xbc\x9f", 3));
-		if (!question || s[i].score <= 0)
+		question |= on_question_line(t, s[i].start);
+		if (!question || s[i].score <= 0) {
+			memset(carried, 0, sizeof(carried));
 			continue;
+		}
 		int matched = 0;
-		for (int k = 0; k < q.n; k++)
-			matched += qhits[(size_t)i * OFF_MAX_TERMS + (size_t)k];
+		for (int k = 0; k < q.n; k++) {
+			carried[k] |= qhits[(size_t)i * OFF_MAX_TERMS + (size_t)k];
+			matched += carried[k];
+		}
+		int next_same = i + 1 < ns && s[i + 1].passage == s[i].passage;
+		/* the question goes on in the next sentence of its line: all of
+		 * its weight moves on, the answer comes after */
+		if (next_same && !memchr(t + s[i].start, '\n', s[i + 1].start - s[i].start) &&
+		    on_question_line(t, s[i + 1].start)) {
+			s[i + 1].score += s[i].score;
+			s[i].score *= 0.3;
+			continue;
+		}
 		double share = matched >= 2 || matched == q.n ? 0.8 : 0.3;
-		if (i + 1 < ns && s[i + 1].passage == s[i].passage)
+		if (next_same)
 			s[i + 1].score += share * s[i].score;
 		s[i].score *= 0.3;
+		memset(carried, 0, sizeof(carried));
 	}
 	/* "How long / how many / berapa / 多久": a sentence with a number
 	 * answers such a question better than one without. */

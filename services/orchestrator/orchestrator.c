@@ -305,6 +305,17 @@ static void load_context(const struct orch *o, Chat__Turn *turn)
 	}
 }
 
+/* An intent the knowledge base answers (the RAG route), not a tool's. */
+static int knowledge_question(const Chat__Turn *turn)
+{
+	static const char *const KB[] = { "policy_faq",      "return_refund",  "shipping_delivery", "payment_checkout",
+					  "product_question", "product_search", "account_privacy" };
+	for (size_t i = 0; i < ARRAY_LEN(KB); i++)
+		if (is(turn->intent, KB[i]))
+			return !*orch_tool_for(turn);
+	return 0;
+}
+
 int orch_route(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, size_t errlen)
 {
 	struct orch *o = ctx;
@@ -356,6 +367,11 @@ int orch_route(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, 
 	int social = is(intent, "greeting") || is(intent, "goodbye_thanks");
 	int max_failures = o->max_failures > 0 ? o->max_failures : ORCH_MAX_FAILURES_DEFAULT;
 	int low = !social && turn->confidence < o->min_confidence;
+	/* A question for the knowledge base the classifier was unsure of: the
+	 * passages decide (the answer provider asks back when none covers it)
+	 * rather than the customer being asked to say it again. */
+	if (low && knowledge_question(turn) && turn->confidence >= o->min_confidence / 2)
+		low = 0;
 	int failed = 0;
 
 	if (low && st.low_conf >= 1) {

@@ -174,7 +174,7 @@ Test(orch, low_confidence_asks_instead_of_guessing)
 {
 	struct fake_io f = { 0 };
 	struct orch o = make_orch(&f);
-	static const char *const intents[] = { "order_status", "human_agent", "policy_faq", "out_of_scope" };
+	static const char *const intents[] = { "order_status", "human_agent", "order_cancel", "out_of_scope" };
 	for (int i = 0; i < 4; i++) {
 		Chat__Turn *t = classified(intents[i], "zh");
 		t->confidence = 0.3f;
@@ -188,6 +188,27 @@ Test(orch, low_confidence_asks_instead_of_guessing)
 		cr_assert_eq(t->n_tool_results, 0, "no tool ran");
 		cr_assert_eq(d.n, 1);
 		cr_assert_str_eq(d.topic[0], TOPIC_DRAFTED);
+		turn_free(t);
+	}
+}
+
+Test(orch, an_unsure_knowledge_question_goes_to_the_passages_unless_very_unsure)
+{
+	struct fake_io f = { 0 };
+	struct orch o = make_orch(&f);
+	static const char *const intents[] = { "policy_faq", "return_refund", "shipping_delivery", "payment_checkout" };
+	for (int i = 0; i < 4; i++) {
+		Chat__Turn *t = classified(intents[i], "en");
+		t->confidence = 0.3f;
+		struct turn_dests d;
+		cr_assert_eq(route(&o, t, &d), 0);
+		cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_RAG, "intent %s at 0.3", intents[i]);
+		cr_assert_str_eq(d.topic[0], TOPIC_RETRIEVE);
+		turn_free(t);
+		t = classified(intents[i], "en");
+		t->confidence = 0.2f; /* below half the threshold: ask */
+		cr_assert_eq(route(&o, t, &d), 0);
+		cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_CLARIFY, "intent %s at 0.2", intents[i]);
 		turn_free(t);
 	}
 }
@@ -213,9 +234,10 @@ Test(orch, confidence_threshold_is_configurable)
 	struct fake_io f = { 0 };
 	struct orch o = make_orch(&f);
 	o.min_confidence = 0.95;
-	Chat__Turn *t = classified("policy_faq", "en");
+	Chat__Turn *t = classified("order_cancel", "en");
 	struct turn_dests d;
 	route(&o, t, &d);
+	cr_assert_not_null(t->draft);
 	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_CLARIFY, "0.9 < 0.95");
 	turn_free(t);
 }
