@@ -12,3 +12,8 @@ bench-first-token: deps all
 			bash deploy/stack.sh up >/dev/null && started=1; fi; \
 		python3 tests/bench/first_token.py; rc=$$?; \
 		[ $$started = 1 ] && bash deploy/stack.sh down >/dev/null; exit $$rc'
+
+# make eval-answers: the retrieval question set asked end to end (needs make run).
+.PHONY: eval-answers
+eval-answers:
+	$(Q)bash -c 'source deploy/env.sh && python3 tests/eval/answers.py'

@@ -305,17 +305,6 @@ static void load_context(const struct orch *o, Chat__Turn *turn)
 	}
 }
 
-/* An intent the knowledge base answers (the RAG route), not a tool's. */
-static int knowledge_question(const Chat__Turn *turn)
-{
-	static const char *const KB[] = { "policy_faq",      "return_refund",  "shipping_delivery", "payment_checkout",
-					  "product_question", "product_search", "account_privacy" };
-	for (size_t i = 0; i < ARRAY_LEN(KB); i++)
-		if (is(turn->intent, KB[i]))
-			return !*orch_tool_for(turn);
-	return 0;
-}
-
 int orch_route(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, size_t errlen)
 {
 	struct orch *o = ctx;
@@ -367,10 +356,12 @@ int orch_route(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, 
 	int social = is(intent, "greeting") || is(intent, "goodbye_thanks");
 	int max_failures = o->max_failures > 0 ? o->max_failures : ORCH_MAX_FAILURES_DEFAULT;
 	int low = !social && turn->confidence < o->min_confidence;
-	/* A question for the knowledge base the classifier was unsure of: the
-	 * passages decide (the answer provider asks back when none covers it)
-	 * rather than the customer being asked to say it again. */
-	if (low && knowledge_question(turn) && turn->confidence >= o->min_confidence / 2)
+	/* A message the classifier was unsure of, but not of it being off
+	 * topic: the retailer's knowledge decides (the answer provider asks
+	 * back when no passage covers it) rather than the customer being asked
+	 * to say it again. Unsure labels never run a tool or hand off. */
+	int unsure_rag = low && !is(intent, "out_of_scope");
+	if (unsure_rag)
 		low = 0;
 	int failed = 0;
 
@@ -382,6 +373,9 @@ int orch_route(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, 
 		turn->route = CHAT__ROUTE__ROUTE_TEMPLATE;
 		draft_clarify(turn);
 		turn_route(d, TOPIC_DRAFTED, RD_KAFKA_PARTITION_UA);
+	} else if (unsure_rag) {
+		turn->route = CHAT__ROUTE__ROUTE_RAG;
+		turn_route(d, TOPIC_RETRIEVE, RD_KAFKA_PARTITION_UA);
 	} else if (is(intent, "human_agent") || is(intent, "complaint")) {
 		int complaint = is(intent, "complaint");
 		hand_off(turn, d, complaint ? "handoff_complaint" : "handoff",

@@ -170,45 +170,40 @@ Test(orch, goodbye_and_out_of_scope_are_templates)
 	cr_assert(strstr(orch_template("out_of_scope", "en"), "orders, products, stock"));
 }
 
-Test(orch, low_confidence_asks_instead_of_guessing)
+Test(orch, an_unsure_off_topic_label_asks_instead_of_guessing)
 {
 	struct fake_io f = { 0 };
 	struct orch o = make_orch(&f);
-	static const char *const intents[] = { "order_status", "human_agent", "order_cancel", "out_of_scope" };
-	for (int i = 0; i < 4; i++) {
-		Chat__Turn *t = classified(intents[i], "zh");
-		t->confidence = 0.3f;
-		struct turn_dests d;
-		cr_assert_eq(route(&o, t, &d), 0);
-		cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_TEMPLATE, "intent %s", intents[i]);
-		cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_CLARIFY);
-		cr_assert_str_eq(t->draft->text, orch_template("clarify", "zh"));
-		cr_assert(t->draft->n_quick_replies >= 2 && t->draft->n_quick_replies <= 4);
-		cr_assert_str_eq(t->draft->quick_replies[0]->title, orch_template("qr_track_order", "zh"));
-		cr_assert_eq(t->n_tool_results, 0, "no tool ran");
-		cr_assert_eq(d.n, 1);
-		cr_assert_str_eq(d.topic[0], TOPIC_DRAFTED);
-		turn_free(t);
-	}
+	Chat__Turn *t = classified("out_of_scope", "zh");
+	t->confidence = 0.3f;
+	struct turn_dests d;
+	cr_assert_eq(route(&o, t, &d), 0);
+	cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_TEMPLATE);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_CLARIFY);
+	cr_assert_str_eq(t->draft->text, orch_template("clarify", "zh"));
+	cr_assert(t->draft->n_quick_replies >= 2 && t->draft->n_quick_replies <= 4);
+	cr_assert_str_eq(t->draft->quick_replies[0]->title, orch_template("qr_track_order", "zh"));
+	cr_assert_eq(t->n_tool_results, 0, "no tool ran");
+	cr_assert_eq(d.n, 1);
+	cr_assert_str_eq(d.topic[0], TOPIC_DRAFTED);
+	turn_free(t);
 }
 
-Test(orch, an_unsure_knowledge_question_goes_to_the_passages_unless_very_unsure)
+Test(orch, an_unsure_label_goes_to_the_passages_never_to_a_tool_or_a_person)
 {
 	struct fake_io f = { 0 };
 	struct orch o = make_orch(&f);
-	static const char *const intents[] = { "policy_faq", "return_refund", "shipping_delivery", "payment_checkout" };
-	for (int i = 0; i < 4; i++) {
+	static const char *const intents[] = { "policy_faq", "return_refund", "order_status", "human_agent",
+					       "complaint", "stock_check", "order_cancel" };
+	for (size_t i = 0; i < ARRAY_LEN(intents); i++) {
 		Chat__Turn *t = classified(intents[i], "en");
-		t->confidence = 0.3f;
+		t->confidence = 0.15f;
 		struct turn_dests d;
 		cr_assert_eq(route(&o, t, &d), 0);
-		cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_RAG, "intent %s at 0.3", intents[i]);
+		cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_RAG, "intent %s at 0.15", intents[i]);
+		cr_assert_eq(d.n, 1);
 		cr_assert_str_eq(d.topic[0], TOPIC_RETRIEVE);
-		turn_free(t);
-		t = classified(intents[i], "en");
-		t->confidence = 0.2f; /* below half the threshold: ask */
-		cr_assert_eq(route(&o, t, &d), 0);
-		cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_CLARIFY, "intent %s at 0.2", intents[i]);
+		cr_assert_eq(t->n_tool_results, 0, "no tool ran for %s", intents[i]);
 		turn_free(t);
 	}
 }
@@ -234,7 +229,7 @@ Test(orch, confidence_threshold_is_configurable)
 	struct fake_io f = { 0 };
 	struct orch o = make_orch(&f);
 	o.min_confidence = 0.95;
-	Chat__Turn *t = classified("order_cancel", "en");
+	Chat__Turn *t = classified("out_of_scope", "en");
 	struct turn_dests d;
 	route(&o, t, &d);
 	cr_assert_not_null(t->draft);

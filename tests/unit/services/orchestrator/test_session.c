@@ -251,12 +251,12 @@ Test(session, low_confidence_twice_hands_off)
 	struct fake f = { 0 };
 	struct orch o = make(&f);
 	struct turn_dests d;
-	Chat__Turn *t = turn_of("policy_faq", 0.2f, "blorp", NULL);
+	Chat__Turn *t = turn_of("out_of_scope", 0.2f, "blorp", NULL);
 	route(&o, t, &d);
 	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_CLARIFY);
 	cr_assert_eq(f.st.low_conf, 1);
 	turn_free(t);
-	t = turn_of("policy_faq", 0.2f, "blorp again", NULL);
+	t = turn_of("out_of_scope", 0.2f, "blorp again", NULL);
 	route(&o, t, &d);
 	cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_HANDOFF);
 	cr_assert_str_eq(t->draft->reason, "low confidence twice");

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""make eval-answers: the retrieval question set asked end to end through
+the running stack (gateway -> ... -> formatter), one new session per
+question. A reply counts as grounded-correct when it is an answer citing
+one of the question's expected documents. Also counted: clarifying
+questions, hand-offs, declines, answers citing another document, and
+answers from a tool or template (they cite no passage: a store's hours come
+from the store records, a points balance needs a signed-in customer). Reported per
+half (A: used while tuning, B: held out) and language.
+
+The answer provider is whatever the stack runs (LLM_PROVIDER, default the
+offline one). Needs the stack (make run).
+
+    answers.py [--questions FILE] [--show-wrong]
+"""
+import argparse
+import collections
+import http.client
+import json
+import os
+import sys
+
+GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8080")
+
+
+def call(conn, method, path, body=None, token=None):
+    h = {"Content-Type": "application/json"}
+    if token:
+        h["Authorization"] = "Bearer " + token
+    conn.request(method, path, json.dumps(body) if body is not None else None, h)
+    r = conn.getresponse()
+    data = r.read()
+    return r.status, (json.loads(data) if data else {})
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("--questions", default=os.path.join(here, "retrieval", "questions.tsv"))
+    ap.add_argument("--show-wrong", action="store_true", help="print each reply that is not grounded-correct")
+    args = ap.parse_args()
+
+    rows = []
+    for line in open(args.questions, encoding="utf-8"):
+        if not line.strip() or line.startswith("#"):
+            continue
+        half, lang, docs, q = line.rstrip("\n").split("\t", 3)
+        rows.append((half, lang, set(docs.split(",")), q))
+
+    host, port = GATEWAY.split("://", 1)[1].rstrip("/").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    tally = collections.defaultdict(collections.Counter)
+    for n, (half, lang, docs, q) in enumerate(rows, 1):
+        st, s = call(conn, "POST", "/v1/sessions", {"locale": {"en": "en-MY", "ms": "ms-MY", "zh": "zh-MY"}[lang]})
+        if st != 201:
+            print("eval-answers: POST /v1/sessions: HTTP %d %s" % (st, s), file=sys.stderr)
+            return 1
+        st, ev = call(conn, "POST", "/v1/sessions/%s/messages?wait=20000" % s["session_id"], {"text": q},
+                      s["token"])
+        if st != 200:
+            kind = "no reply"
+        else:
+            action = ev.get("action")
+            cited = {c.get("id", "").split("#")[0] for c in ev.get("citations", [])}
+            if action == "answer" and cited & docs:
+                kind = "correct"
+            elif action == "answer" and cited:
+                kind = "other document"
+            elif action == "answer":
+                kind = "tool or template"
+            else:
+                kind = action or "?"
+        for key in ("all", "half " + half, "lang " + lang):
+            tally[key][kind] += 1
+            tally[key]["n"] += 1
+        if args.show_wrong and kind != "correct":
+            print("%-22s %s\n    -> %s %s" % (kind, q, ",".join(sorted(cited)) if st == 200 else "",
+                                           (ev.get("text", "") if st == 200 else "")[:160]), file=sys.stderr)
+        if n % 20 == 0:
+            print("eval-answers: %d of %d asked" % (n, len(rows)), file=sys.stderr, flush=True)
+    cols = ["correct", "other document", "tool or template", "clarify", "hand_off", "decline"]
+    print("%-8s %5s %8s %10s %9s %8s %9s %8s %6s" % ("", "n", "correct", "other doc", "tool/tpl", "clarify", "hand-off",
+                                                  "decline", "other"))
+    for key in sorted(tally, key=lambda k: (k != "all", k)):
+        t = tally[key]
+        other = t["n"] - sum(t[k] for k in cols)
+        print("%-8s %5d" % (key, t["n"]) + "".join(" %*.3f" % (w, t[k] / t["n"]) for k, w in zip(cols, (8, 10, 9, 8, 9, 8)))
+              + " %6.3f" % (other / t["n"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
