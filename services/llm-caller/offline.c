@@ -469,7 +469,7 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 		/* The retriever's rank counts: the same words in a better-ranked
 		 * passage weigh more (by rank: fused scores are close together). */
 		if (sc > 0)
-			sc *= topical[s[i].passage] / (1.0 + 0.1 * (double)s[i].passage);
+			sc *= topical[s[i].passage] / (1.0 + 0.5 * (double)s[i].passage);
 		s[i].score = sc;
 	}
 	free(topical);
