@@ -27,6 +27,7 @@ RUN apt-get update \
         librdkafka-dev \
         libmicrohttpd-dev \
         libwebsockets-dev \
+        libev-dev \
         libhiredis-dev \
         libpq-dev \
         libjansson-dev \
@@ -68,6 +69,8 @@ RUN apt-get update \
         librdkafka1 \
         libmicrohttpd12 \
         libwebsockets17 \
+        libwebsockets-evlib-ev \
+        libev4 \
         libprotobuf-c1 \
         libhiredis0.14 \
         libpq5 \
@@ -90,8 +93,10 @@ COPY --from=build /out/ /
 COPY --from=build /src/build/models/intent.model /opt/retail-assistant/models/intent.model
 ENV INTENT_MODEL=/opt/retail-assistant/models/intent.model
 
-# Fail the image build if any binary misses a shared library at run time.
-RUN set -e; for b in /usr/local/bin/*; do \
+# Fail the image build if any binary misses a shared library at run time, or
+# the libev plugin that libwebsockets loads for the gateway (GATEWAY_WS_LIBEV)
+# is missing or cannot load.
+RUN set -e; for b in /usr/local/bin/* /usr/lib/*/libwebsockets-evlib_ev.so; do \
         libs=$(ldd "$b"); \
         case "$libs" in *"not found"*) echo "$b: missing shared libraries:" >&2; echo "$libs" >&2; exit 1 ;; esac; \
     done

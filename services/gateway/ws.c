@@ -1,6 +1,7 @@
 /* ws: WebSocket channel on libwebsockets. */
 #include "ws.h"
 
+#include <ev.h>
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <pthread.h>
@@ -70,6 +71,10 @@ struct gw_ws {
 	struct lws_protocols protocols[2];
 	lws_retry_bo_t retry;
 	pthread_t service_tid;
+	/* libev only: the loop lws joins (a foreign loop, so the service thread
+	 * runs it and can leave it), and the wake-up that makes it stop */
+	struct ev_loop *loop;
+	ev_async stop_async;
 	pthread_t *worker_tids;
 	volatile int stop;
 	/* service thread only */
@@ -547,9 +552,23 @@ static void *worker_main(void *arg)
 	}
 }
 
+/* On the service thread, inside ev_run: gw_ws_stop asked the loop to end. */
+static void on_stop_async(struct ev_loop *loop, ev_async *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	ev_break(loop, EVBREAK_ALL);
+}
+
 static void *service_main(void *arg)
 {
 	struct gw_ws *ws = arg;
+	if (ws->loop) {
+		/* lws's sockets, timers and its cancel pipe are watchers on this
+		 * loop; lws_service() would run it with no way out. */
+		ev_run(ws->loop, 0);
+		return NULL;
+	}
 	while (!ws->stop)
 		if (lws_service(ws->ctx, 0) < 0)
 			break;
@@ -599,22 +618,55 @@ struct gw_ws *gw_ws_start(struct gw *gw, const struct gw_ws_conf *conf, struct g
 	info.user = ws;
 	info.count_threads = 1;
 	info.retry_and_idle_policy = &ws->retry;
-	/* libev (epoll): the default poll() backend walks every descriptor on each
-	 * wake-up, which is what thousands of idle sockets cannot afford. */
-	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 | (ws->conf.event_lib ? LWS_SERVER_OPTION_LIBEV : 0);
+	info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+	void *foreign_loops[1];
+	if (ws->conf.event_lib) {
+		/* libev (epoll): the poll() backend walks every descriptor on each
+		 * wake-up, which is what thousands of idle sockets cannot afford.
+		 * The loop is ours (lws takes part in it) so that shutdown can
+		 * break it; NOSIGMASK leaves signals to main.c. */
+		ws->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOSIGMASK);
+		if (!ws->loop)
+			ws->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+		if (!ws->loop) {
+			snprintf(errstr, errlen, "cannot create the libev loop for WebSockets (GATEWAY_WS_LIBEV=1)");
+			goto fail;
+		}
+		ev_async_init(&ws->stop_async, on_stop_async);
+		ev_async_start(ws->loop, &ws->stop_async);
+		foreign_loops[0] = ws->loop;
+		info.foreign_loops = foreign_loops;
+		info.options |= LWS_SERVER_OPTION_LIBEV;
+	}
 	ws->ctx = lws_create_context(&info);
 	if (!ws->ctx) {
-		snprintf(errstr, errlen, "cannot listen on %s:%d for WebSockets (port in use?)", conf->addr, conf->port);
-		hmap_free(ws->by_session);
-		hmap_free(ws->by_id);
-		free(ws);
-		return NULL;
+		if (ws->conf.event_lib)
+			snprintf(errstr, errlen,
+				 "cannot listen on %s:%d for WebSockets (port in use, or the libev plugin of libwebsockets "
+				 "missing: install libwebsockets-evlib-ev, or set GATEWAY_WS_LIBEV=0)",
+				 conf->addr, conf->port);
+		else
+			snprintf(errstr, errlen, "cannot listen on %s:%d for WebSockets (port in use?)", conf->addr,
+				 conf->port);
+		goto fail;
 	}
 	ws->worker_tids = xcalloc((size_t)conf->workers, sizeof(pthread_t));
 	for (int i = 0; i < conf->workers; i++)
 		pthread_create(&ws->worker_tids[i], NULL, worker_main, ws);
 	pthread_create(&ws->service_tid, NULL, service_main, ws);
 	return ws;
+fail:
+	if (ws->loop) {
+		ev_async_stop(ws->loop, &ws->stop_async);
+		ev_loop_destroy(ws->loop);
+	}
+	hmap_free(ws->by_session);
+	hmap_free(ws->by_id);
+	pthread_mutex_destroy(&ws->in_lock);
+	pthread_mutex_destroy(&ws->job_lock);
+	pthread_cond_destroy(&ws->job_cond);
+	free(ws);
+	return NULL;
 }
 
 long gw_ws_connections(struct gw_ws *ws)
@@ -627,7 +679,10 @@ void gw_ws_stop(struct gw_ws *ws)
 	if (!ws)
 		return;
 	ws->stop = 1;
-	lws_cancel_service(ws->ctx);
+	if (ws->loop)
+		ev_async_send(ws->loop, &ws->stop_async); /* thread-safe; ends ev_run */
+	else
+		lws_cancel_service(ws->ctx);
 	pthread_join(ws->service_tid, NULL);
 	pthread_mutex_lock(&ws->job_lock);
 	pthread_cond_broadcast(&ws->job_cond);
@@ -635,8 +690,16 @@ void gw_ws_stop(struct gw_ws *ws)
 	for (int i = 0; i < ws->conf.workers; i++)
 		pthread_join(ws->worker_tids[i], NULL);
 	free(ws->worker_tids);
-	/* Closes every connection (LWS_CALLBACK_CLOSED unregisters them). */
+	/* Closes every connection (LWS_CALLBACK_CLOSED unregisters them). On
+	 * the libev loop this stops lws's watchers but leaves the loop to us:
+	 * let it settle what is pending, then free it. */
 	lws_context_destroy(ws->ctx);
+	if (ws->loop) {
+		ev_async_stop(ws->loop, &ws->stop_async);
+		for (int budget = 100; budget > 0 && ev_run(ws->loop, EVRUN_NOWAIT); budget--)
+			;
+		ev_loop_destroy(ws->loop);
+	}
 	drain_inbox(ws);
 	while (ws->job_head) {
 		struct job *j = ws->job_head;

@@ -9,7 +9,8 @@
  * frames {"type":"error","code","message"}.
  *
  * Threads: lws runs its own service thread, which alone touches sockets
- * and connection state. The gateway's event listener (called on the Kafka
+ * and connection state (with libev, the thread runs a libev loop of ours
+ * that lws joins, and gw_ws_stop breaks it through an ev_async). The gateway's event listener (called on the Kafka
  * consumer thread) and the message workers hand events over through a
  * locked inbox and lws_cancel_service(). A message from a client goes to a
  * small worker pool, because enqueueing waits for the broker. */

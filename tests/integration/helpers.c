@@ -394,22 +394,28 @@ pid_t it_spawn_gateway(struct it_gateway *g, int first_port, int ordinal, const 
 	return g->pid;
 }
 
-void it_stop_gateway(struct it_gateway *g)
+int it_stop_gateway_within(struct it_gateway *g, int timeout_ms)
 {
 	if (g->pid <= 0)
-		return;
+		return -1;
 	kill(g->pid, SIGTERM);
 	int st;
-	for (int i = 0; i < 300; i++) {
+	for (int waited = 0; waited < timeout_ms; waited += 50) {
 		if (waitpid(g->pid, &st, WNOHANG) == g->pid) {
 			g->pid = 0;
-			return;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 		}
-		util_sleep_ms(100, NULL);
+		util_sleep_ms(50, NULL);
 	}
 	kill(g->pid, SIGKILL);
 	waitpid(g->pid, &st, 0);
 	g->pid = 0;
+	return -1;
+}
+
+int it_stop_gateway(struct it_gateway *g)
+{
+	return it_stop_gateway_within(g, 30000);
 }
 
 int it_wait_ready(int port, int timeout_ms)

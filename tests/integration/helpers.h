@@ -104,8 +104,11 @@ struct it_gateway {
  * Returns once it is ready; fails the test (and stops it) when it does not
  * become ready. Stop it with it_stop_gateway. */
 pid_t it_spawn_gateway(struct it_gateway *g, int first_port, int ordinal, const char *const *env);
-/* SIGTERM, then SIGKILL after 30 s; reaps it. */
-void it_stop_gateway(struct it_gateway *g);
+/* SIGTERM, then SIGKILL after 30 s; reaps it. Its exit status when it
+ * exited by itself, -1 when a signal ended it (or it had to be killed). */
+int it_stop_gateway(struct it_gateway *g);
+/* The same with timeout_ms before the SIGKILL. */
+int it_stop_gateway_within(struct it_gateway *g, int timeout_ms);
 
 /* Wait until GET /readyz on 127.0.0.1:port answers 200; 0 when it did,
  * -1 after timeout_ms. */

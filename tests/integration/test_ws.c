@@ -2,7 +2,8 @@
  * then the final reply in seq order, error frames for bad input, resume
  * after a reconnect without gaps or repeats, 1,000 concurrent sessions
  * each receiving exactly its own replies, and, on a gateway of its own with
- * short timers, pings to a silent client and its close once idle. */
+ * short timers, pings to a silent client and its close once idle; and on
+ * gateways of their own, SIGTERM stops the gateway on either event loop. */
 #include <criterion/criterion.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -346,4 +347,63 @@ Test(ws, silent_client_is_pinged_then_closed_when_idle, .timeout = 240)
 	cr_assert_eq(texts, 0, "a silent client with no events got %d text frames", texts);
 	cr_assert(closed, "the connection was still open after %d s (GATEWAY_WS_IDLE_S=%d)", 15 * IDLE_S, IDLE_S);
 	cr_assert_geq(pings, 1, "no ping arrived on a silent connection (GATEWAY_WS_PING_S=%d)", PING_S);
+}
+
+/* SIGTERM stops a gateway whose WebSocket loop runs on the given event
+ * library: its open socket is closed and the process exits by itself with
+ * status 0, well before the stack's 10 s SIGKILL. Before that, a frame goes
+ * through the loop both ways (the reply is queued by another thread and
+ * sent after the loop is woken). */
+static void stops_on_sigterm(const char *event_lib, int first_port, int ordinal)
+{
+	const char *env[] = { event_lib, NULL };
+	struct it_gateway g;
+	it_spawn_gateway(&g, first_port + (int)it_env_long("PORT_OFFSET", 0), ordinal, env);
+	struct cc_http h;
+	char sid[64], err[512];
+	long status = 0;
+	json_t *resp = NULL;
+	cr_assert_eq(cc_http_init(&h, g.url), 0);
+	int rc = cc_open_session(&h, NULL, NULL, sid, sizeof(sid), &status, &resp, err, sizeof(err));
+	json_decref(resp);
+	char *tok = rc == 0 && status == 201 ? cc_token(&h, sid) : NULL;
+	cc_http_release(&h);
+	if (!tok) {
+		it_stop_gateway(&g);
+		cr_assert_fail("no session on the gateway with %s (%ld): %s", event_lib, status, err);
+	}
+	char *path = xasprintf("/v1/ws?token=%s", tok);
+	struct wsc w;
+	rc = wsc_connect(&w, "127.0.0.1", g.ws_port, path, NULL, 10000, err, sizeof(err));
+	free(path);
+	free(tok);
+	if (rc) {
+		it_stop_gateway(&g);
+		cr_assert_fail("%s: %s", event_lib, err);
+	}
+	const char bad[] = "{\"type\":\"nonsense\"}";
+	char *answer = wsc_send(&w, bad, sizeof(bad) - 1) == 0 ? wsc_recv(&w, 10000) : NULL;
+	int exit_status = it_stop_gateway_within(&g, 10000);
+	char *after = wsc_recv(&w, 5000);
+	int closed = w.closed;
+	free(after);
+	wsc_close(&w);
+	cr_assert_not_null(answer, "%s: no error frame for a bad frame", event_lib);
+	cr_assert(strstr(answer, "\"bad_request\""), "%s: unexpected answer %s", event_lib, answer);
+	free(answer);
+	cr_assert_eq(exit_status, 0,
+		     "%s: the gateway did not exit by itself with status 0 within 10 s of SIGTERM (got %d; -1: "
+		     "killed)",
+		     event_lib, exit_status);
+	cr_assert(closed, "%s: the WebSocket was still open after the gateway stopped", event_lib);
+}
+
+Test(ws, sigterm_stops_the_gateway_on_libev, .timeout = 240)
+{
+	stops_on_sigterm("GATEWAY_WS_LIBEV=1", 20080, 4);
+}
+
+Test(ws, sigterm_stops_the_gateway_on_poll, .timeout = 240)
+{
+	stops_on_sigterm("GATEWAY_WS_LIBEV=0", 20083, 5);
 }
