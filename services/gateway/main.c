@@ -291,6 +291,12 @@ static void handle_outbound(struct gateway *g, rd_kafka_message_t *rkm)
 		turn_free(turn);
 		return;
 	}
+	/* A session this process does not hold (it restarted, or the session
+	 * idled out) is rebuilt from the Redis event log first: a reply it
+	 * delivered before is found there and not delivered again, and the
+	 * session's event numbers go on from where they were. */
+	if (g->evlog && gw_session_alive(g->gw, turn->session_id) != 0)
+		gw_evlog_restore(g->evlog, g->gw, turn->session_id);
 	if (gw_deliver(g->gw, turn) < 0) {
 		metrics_inc(g->m_poison, 1);
 		kstage_dead_letter(g->producer, base.dlq_topic, "gateway", rkm, "reply turn has no rendered payload");

@@ -262,11 +262,15 @@ static void *dlq_reader(void *arg)
 	return NULL;
 }
 
-/* Reads every session's events from the start of the gateway's ring (after=0):
- * a gateway restart starts its sequence numbers again, so an event is new
- * when its (gateway process, session, seq) was not seen with the same turn
- * id. A response is used only when the gateway's pid was the same before
- * and after the request. */
+/* Reads every session's events from the start of the gateway's ring (after=0),
+ * as a client that resumes by seq would see them: an event is new when its
+ * (session, seq) was not seen with the same turn id (a restarted gateway
+ * rebuilds a session's events from Redis with their seqs; one that could
+ * not starts again at 1, and its events are new). A reply is a duplicate
+ * when its turn's final shows up as a new event again; one shown by a
+ * different gateway process than the first time counts as delivered again
+ * after a restart. A response is used only when the gateway's pid was the
+ * same before and after the request. */
 static void *client_reader(void *arg)
 {
 	(void)arg;
@@ -302,7 +306,7 @@ static void *client_reader(void *arg)
 				const char *id = json_string_value(json_object_get(ev, "turn_id"));
 				if (!id)
 					continue;
-				snprintf(key, sizeof(key), "%ld|%s|%lld", pid, sid,
+				snprintf(key, sizeof(key), "%s|%lld", sid,
 					 (long long)json_integer_value(json_object_get(ev, "seq")));
 				char *prev = hmap_get(seen_evs, key);
 				if (prev && !strcmp(prev, id))
