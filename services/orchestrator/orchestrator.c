@@ -97,6 +97,19 @@ static const struct template templates[] = {
 	{ "promos_line", "\n- {1}: {2}", "\n- {1}: {2}", "\n- {1}：{2}" },
 	{ "promos_none", "There are no promotions running right now.", "Tiada promosi yang sedang berlangsung sekarang.",
 	  "目前没有进行中的优惠活动。" },
+	{ "search_head", "Here is what we have:", "Ini yang kami ada:", "我们有以下商品：" },
+	{ "search_line", "\n- {1} ({2}): {3}", "\n- {1} ({2}): {3}", "\n- {1}（{2}）：{3}" },
+	{ "search_more", "\nAsk me about any of them, or tell me more about what you need.",
+	  "\nTanya saya tentang mana-mana produk ini, atau beritahu lebih lanjut apa yang anda perlukan.",
+	  "\n您可以询问其中任何一件，或告诉我更多您的需求。" },
+	{ "search_none",
+	  "I couldn't find that in our range. We sell furniture and home products: sofas, beds and mattresses, "
+	  "tables, chairs, storage, lighting, textiles, decor, kitchen and dining, kids' furniture and outdoor.",
+	  "Saya tidak menjumpainya dalam rangkaian produk kami. Kami menjual perabot dan barangan rumah: sofa, "
+	  "katil dan tilam, meja, kerusi, penyimpanan, lampu, tekstil, hiasan, dapur dan makan, perabot kanak-kanak "
+	  "dan luar rumah.",
+	  "抱歉，我们的商品中没有找到相关产品。我们销售家具和家居用品：沙发、床和床垫、桌子、椅子、收纳、灯具、"
+	  "家纺、装饰、厨房餐厅用品、儿童家具和户外家具。" },
 	{ "stores_head", "Our stores today:", "Kedai kami hari ini:", "我们门店今天的营业时间：" },
 	{ "store_line", "\n- {1}: open today {2}-{3}. {4}. Tel. {5}",
 	  "\n- {1}: dibuka hari ini {2}-{3}. {4}. Tel. {5}", "\n- {1}：今天营业 {2}-{3}。{4}。电话 {5}" },

@@ -147,6 +147,12 @@ int orch_resolve(Chat__Turn *turn, const struct orch_state *st, double min_confi
 				turn_set_str(&turn->intent, "product_question");
 				if (turn->confidence < min_confidence)
 					turn->confidence = (float)min_confidence;
+			} else if (!order && !strcmp(st->intent, "product_search")) {
+				/* one product of a search's list: its details, price and
+				 * stock (stock_check), unless the customer clearly asked
+				 * another tool about it */
+				if (!orch_is_tool_intent(turn->intent) || turn->confidence < min_confidence)
+					take_intent(turn, "stock_check", min_confidence);
 			} else {
 				take_intent(turn, *st->intent ? st->intent : (order ? "order_status" : "stock_check"),
 					    min_confidence);

@@ -186,15 +186,21 @@ static int find_products(void *arg, const char *tenant, const char *sku, const c
 	    "SELECT p.sku, p.name, coalesce(pr.price_sen, -1), coalesce(pr.currency, 'MYR'), 0 "
 	    "FROM products p LEFT JOIN prices pr ON pr.tenant_id = p.tenant_id AND pr.sku = p.sku "
 	    "WHERE p.tenant_id = $1 AND p.sku = upper($2) AND p.active LIMIT $3";
-	/* Names in every language, as products_name_all_fts_idx indexes them. */
+	/* Names in every language and the category, as products_search_fts_idx
+	 * indexes them. A query of parenthesised groups, one per word of the
+	 * customer's ("(outdoor:*) | (chairs:* | chair:*)"), ranks first by how
+	 * many of the words a product matches. */
 	static const char by_name[] =
 	    "SELECT p.sku, p.name, coalesce(pr.price_sen, -1), coalesce(pr.currency, 'MYR'), "
+	    "(SELECT count(*) FROM regexp_matches($2, '\\(([^)]*)\\)', 'g') m "
+	    " WHERE to_tsvector('simple', p.name || ' ' || coalesce(p.name_ms, '') || ' ' || coalesce(p.name_zh, '') "
+	    "  || ' ' || replace(p.category, '-', ' ')) @@ to_tsquery('simple', m[1])) + "
 	    "ts_rank(to_tsvector('simple', p.name || ' ' || coalesce(p.name_ms, '') || ' ' || "
-	    "coalesce(p.name_zh, '')), q) AS r "
+	    "coalesce(p.name_zh, '') || ' ' || replace(p.category, '-', ' ')), q) AS r "
 	    "FROM products p LEFT JOIN prices pr ON pr.tenant_id = p.tenant_id AND pr.sku = p.sku, "
 	    "to_tsquery('simple', $2) q "
 	    "WHERE p.tenant_id = $1 AND p.active AND to_tsvector('simple', p.name || ' ' || "
-	    "coalesce(p.name_ms, '') || ' ' || coalesce(p.name_zh, '')) @@ q "
+	    "coalesce(p.name_ms, '') || ' ' || coalesce(p.name_zh, '') || ' ' || replace(p.category, '-', ' ')) @@ q "
 	    "ORDER BY r DESC, p.sku LIMIT $3";
 	char lim[16];
 	snprintf(lim, sizeof(lim), "%d", max);

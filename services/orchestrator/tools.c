@@ -15,6 +15,7 @@
 
 #define REPLY_MAX 3072
 #define MAX_PRODUCTS 3
+#define SEARCH_MAX 5 /* products a search lists */
 #define MAX_PROMOS 5
 #define LOW_STOCK 3
 #define WORDS_MAX 512
@@ -238,6 +239,8 @@ static int stopword(const char *w)
 		"saya", "nak", "kedai", "masih", "lagi", "dia", "yang", "untuk", "kat", "di", "mana", "barang",
 		"produk", "product", "item", "items", "sold", "out", "find", "looking", "near", "nearest", "now",
 		"today", "hello", "tell", "know", "like", "would", "could", "from", "where", "which", "when",
+		"sell", "sells", "selling", "carry", "offer", "some", "show", "recommend", "kind", "kinds", "type",
+		"types", "range", "jual", "menjual", "cari", "apa",
 	};
 	for (size_t i = 0; i < ARRAY_LEN(words); i++)
 		if (!strcmp(w, words[i]))
@@ -648,11 +651,95 @@ static void tool_price(const struct orch *o, Chat__Turn *turn)
 		   NULL);
 }
 
+/* The search of product_search: each significant word of the text as a
+ * prefix, with its singular ("mattresses" -> "mattress:*"), one group per
+ * word, any of them matching: "(mattresses:* | mattress:*) | (queen:*)".
+ * "" when none. */
+static void search_words(const Chat__Turn *turn, char *out, size_t outlen)
+{
+	char words[WORDS_MAX];
+	product_words(turn, words, sizeof(words));
+	size_t n = 0;
+	out[0] = '\0';
+	for (char *save = NULL, *w = strtok_r(words, " |", &save); w; w = strtok_r(NULL, " |", &save)) {
+		size_t wl = strlen(w);
+		char stem[32] = "";
+		if (wl > 4 && !strcmp(w + wl - 3, "ies"))
+			snprintf(stem, sizeof(stem), "%.*sy", (int)(wl - 3), w); /* accessories */
+		else if (wl > 4 && (!strcmp(w + wl - 4, "sses") || !strcmp(w + wl - 4, "ches") ||
+				    !strcmp(w + wl - 4, "shes") || !strcmp(w + wl - 3, "xes")))
+			snprintf(stem, sizeof(stem), "%.*s", (int)(wl - 2), w); /* mattresses, benches */
+		else if (wl > 3 && w[wl - 1] == 's' && w[wl - 2] != 's')
+			snprintf(stem, sizeof(stem), "%.*s", (int)(wl - 1), w); /* sofas */
+		int r = stem[0] ? util_snprintf(out + n, outlen - n, "%s(%s:* | %s:*)", n ? " | " : "", w, stem)
+				: util_snprintf(out + n, outlen - n, "%s(%s:*)", n ? " | " : "", w);
+		if (r < 0)
+			break;
+		n += (size_t)r;
+	}
+}
+
+/* "Do you sell standing desks?": the catalogue's best matches by name (all
+ * languages), each with its live price and stock, as cards. */
+static void tool_product_search(const struct orch *o, Chat__Turn *turn)
+{
+	static const char tool[] = "product_search";
+	const char *lang = turn->language;
+	char words[WORDS_MAX];
+	search_words(turn, words, sizeof(words));
+	struct orch_product prods[SEARCH_MAX];
+	memset(prods, 0, sizeof(prods));
+	int n = o->tools.find_products(o->tools.arg, turn_tenant(turn->tenant_id), NULL, words, prods, SEARCH_MAX);
+	if (n < 0) {
+		answer_unavailable(turn, tool, n);
+		return;
+	}
+	if (n == 0) {
+		answer_key(turn, CHAT__ACTION__ACTION_ANSWER, tool, "search_none", json_pack("{s:b}", "found", 0));
+		return;
+	}
+	struct reply r = { .n = 0 };
+	reply_fill(&r, lang, "search_head", NULL, 0);
+	int total[SEARCH_MAX] = { 0 };
+	for (int i = 0; i < n; i++) {
+		struct orch_stock st[ORCH_MAX_STORES];
+		memset(st, 0, sizeof(st));
+		int ns = o->tools.stock(o->tools.arg, turn_tenant(turn->tenant_id), prods[i].sku, st, ORCH_MAX_STORES);
+		if (ns < 0) {
+			answer_unavailable(turn, tool, ns);
+			return;
+		}
+		for (int k = 0; k < ns; k++)
+			total[i] += st[k].qty > 0 ? st[k].qty : 0;
+		char price[48];
+		if (prods[i].price_sen >= 0)
+			orch_format_rm(prods[i].price_sen, price, sizeof(price));
+		else
+			util_strlcpy(price, orch_template("price_unknown", lang), sizeof(price));
+		const char *largs[] = { prods[i].name, prods[i].sku, price };
+		reply_fill(&r, lang, "search_line", largs, 3);
+	}
+	reply_fill(&r, lang, "search_more", NULL, 0);
+	set_answer(turn, CHAT__ACTION__ACTION_ANSWER, r.s);
+	json_t *cands = json_array();
+	for (int i = 0; i < n; i++) {
+		add_card(turn->draft, &prods[i], total[i]);
+		json_array_append_new(cands, json_string(prods[i].sku));
+	}
+	add_result(turn, tool, 1, json_pack("{s:b,s:o}", "found", 1, "candidates", cands), NULL);
+}
+
 const char *orch_tool_for(const Chat__Turn *turn)
 {
 	const char *intent = turn->intent;
 	if (orch_is_tool_intent(intent))
 		return intent;
+	if (!strcmp(intent, "product_search") && !entity(turn, "sku")) {
+		char words[WORDS_MAX];
+		product_words(turn, words, sizeof(words));
+		if (*words)
+			return "product_search";
+	}
 	if (!strcmp(intent, "return_refund") && entity(turn, "order_id"))
 		return "start_return";
 	if ((!strcmp(intent, "product_question") || !strcmp(intent, "product_search")) && entity(turn, "sku") &&
@@ -668,6 +755,8 @@ int orch_tool_run(const struct orch *o, Chat__Turn *turn)
 		tool_return(o, turn);
 	else if (!strcmp(intent, "price"))
 		tool_price(o, turn);
+	else if (!strcmp(intent, "product_search"))
+		tool_product_search(o, turn);
 	else if (!strcmp(intent, "order_status"))
 		tool_order_status(o, turn);
 	else if (!strcmp(intent, "stock_check"))

@@ -140,3 +140,34 @@ Test(orch, guest_with_a_wrong_email_and_unknown_sku, .timeout = 60)
 	cr_assert(strstr(t, "couldn't find that product"), "%s", t);
 	json_decref(ev);
 }
+
+/* A product search lists the catalogue's matches with live prices and
+ * stock as cards; "the second one" then means the second listed. */
+Test(orch, product_search_lists_live_cards_and_follow_ups_pick_from_them, .timeout = 90)
+{
+	char sid[64];
+	it_open_session(sid, sizeof(sid));
+	json_t *ev = it_ask(sid, "looking for a sofa bed");
+	const char *t = text_of(ev);
+	cr_assert(strstr(t, "Sofa Bed"), "%s", t);
+	json_t *cards = json_object_get(ev, "cards");
+	cr_assert(json_array_size(cards) >= 2, "%s", t);
+	const char *second = json_string_value(json_object_get(json_array_get(cards, 1), "sku"));
+	cr_assert_not_null(second);
+	/* the card's price is the catalogue's, now */
+	char *live = it_pg_wait("SELECT price_sen::text FROM prices WHERE sku = $1", second, 5000);
+	cr_assert_not_null(live);
+	cr_assert_eq(json_integer_value(json_object_get(json_array_get(cards, 1), "price_sen")), atoll(live));
+	free(live);
+	char *sku = xstrdup(second);
+	json_decref(ev);
+	ev = it_ask(sid, "is the second one in stock?");
+	t = text_of(ev);
+	cr_assert(strstr(t, sku), "the second listed product (%s): %s", sku, t);
+	free(sku);
+	json_decref(ev);
+	ev = it_ask(sid, "Do you sell televisions?");
+	t = text_of(ev);
+	cr_assert(strstr(t, "sofas, beds and mattresses"), "says what is sold: %s", t);
+	json_decref(ev);
+}

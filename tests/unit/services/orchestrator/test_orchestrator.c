@@ -241,7 +241,7 @@ Test(orch, other_intents_go_to_retrieval)
 {
 	struct fake_io f = { 0 };
 	struct orch o = make_orch(&f);
-	static const char *const intents[] = { "product_question", "product_search", "policy_faq", "shipping_delivery",
+	static const char *const intents[] = { "product_question", "policy_faq", "shipping_delivery",
 					       "payment_checkout", "return_refund", "order_cancel", "account_privacy",
 					       "unknown", "" };
 	for (size_t i = 0; i < ARRAY_LEN(intents); i++) {

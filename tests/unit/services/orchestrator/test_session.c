@@ -198,6 +198,27 @@ Test(session, ordinals_in_three_languages)
 	}
 }
 
+Test(session, one_product_of_a_search_list_gets_its_details)
+{
+	struct orch_state st;
+	memset(&st, 0, sizeof(st));
+	snprintf(st.intent, sizeof(st.intent), "product_search");
+	snprintf(st.items_kind, sizeof(st.items_kind), "sku");
+	snprintf(st.items[0], sizeof(st.items[0]), "HL-A");
+	snprintf(st.items[1], sizeof(st.items[1]), "HL-B");
+	st.n_items = 2;
+	Chat__Turn *t = turn_of("product_search", 0.4f, "the second one", NULL);
+	cr_assert_eq(orch_resolve(t, &st, 0.5), 1);
+	cr_assert_str_eq(entity(t, "sku"), "HL-B");
+	cr_assert_str_eq(t->intent, "stock_check", "price and stock of the product, not another search");
+	turn_free(t);
+	t = turn_of("store_info", 0.9f, "is the first one at Mid Valley?", NULL);
+	cr_assert_eq(orch_resolve(t, &st, 0.5), 1);
+	cr_assert_str_eq(entity(t, "sku"), "HL-A");
+	cr_assert_str_eq(t->intent, "store_info", "a confident tool label of its own is kept");
+	turn_free(t);
+}
+
 Test(session, a_new_store_repeats_the_last_stock_question)
 {
 	struct orch_state st;

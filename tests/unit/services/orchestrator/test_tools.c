@@ -511,6 +511,49 @@ Test(tools, several_equal_matches_are_offered_as_quick_replies)
 	turn_free(t);
 }
 
+Test(tools, product_search_lists_matches_with_live_price_and_stock)
+{
+	struct fake_tools f = { 0 };
+	struct orch_product p[] = { { "HL-TBL-0009", "Melaka 4-Seater Dining Table", "MYR", 89900, 0.6 },
+				    { "HL-TBL-0010", "Melaka 6-Seater Dining Table", "MYR", 129900, 0.6 } };
+	memcpy(f.prods, p, sizeof(p));
+	f.n_prods = 2;
+	struct orch_stock s[] = { { "KL-MVM", "Halia Living Mid Valley", 2 }, { "PNG-GUR", "Halia Living Penang Gurney", 0 } };
+	memcpy(f.stock, s, sizeof(s));
+	f.n_stock = 2;
+	struct orch o = make_orch(&f);
+	Chat__Turn *t = ask("product_search", "en", "Do you sell dining tables?");
+	cr_assert_str_eq(orch_tool_for(t), "product_search");
+	run(&o, t);
+	cr_assert_str_eq(f.last_words, "(dining:*) | (tables:* | table:*)", "each word a prefix, with its singular");
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
+	const char *txt = t->draft->text;
+	cr_assert(strstr(txt, "Melaka 4-Seater Dining Table (HL-TBL-0009): RM 899.00"), "%s", txt);
+	cr_assert(strstr(txt, "Melaka 6-Seater Dining Table (HL-TBL-0010): RM 1,299.00"), "%s", txt);
+	cr_assert_eq(t->draft->n_cards, 2);
+	cr_assert_eq(t->draft->cards[1]->price_sen, 129900);
+	cr_assert_eq(t->draft->cards[0]->stock, 2, "stock summed over the stores");
+	cr_assert(strstr(t->tool_results[0]->json, "\"candidates\":[\"HL-TBL-0009\",\"HL-TBL-0010\"]"), "%s",
+		  t->tool_results[0]->json);
+	turn_free(t);
+}
+
+Test(tools, product_search_without_a_match_says_what_is_sold)
+{
+	struct fake_tools f = { 0 };
+	struct orch o = make_orch(&f);
+	Chat__Turn *t = ask("product_search", "ms", "ada jual laptops?");
+	run(&o, t);
+	cr_assert_str_eq(f.last_words, "(laptops:* | laptop:*)");
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
+	cr_assert_str_eq(t->draft->text, orch_template("search_none", "ms"));
+	cr_assert_eq(t->draft->n_cards, 0);
+	turn_free(t);
+	t = ask("product_search", "en", "do you have any?");
+	cr_assert_str_eq(orch_tool_for(t), "", "no product words: the knowledge base");
+	turn_free(t);
+}
+
 Test(tools, loyalty_needs_a_login)
 {
 	struct fake_tools f = { 0 };
