@@ -46,26 +46,54 @@ int retr_mode_of(const char *name)
 }
 
 /* The words of the question are OR-ed (plainto_tsquery ANDs them, and a
- * customer's question rarely has every word in one chunk); ranking then
- * prefers chunks that match more of them, closer together. The work is
- * bounded at two levels, so a large knowledge base (where common words
- * match most chunks) costs no more than RETR_MATCH_MAX rankings: the
- * matched set is the chunks with every word (at most RETR_MATCH_MAX) plus
- * chunks with any word (at most RETR_MATCH_MAX, in index order); of those
- * the best RETR_CANDIDATES by ts_rank (cheap) are ranked again by cover
- * density (ts_rank_cd, normalized by length). The same configuration as
- * at indexing: 'english' for en, 'simple' otherwise. */
+ * customer's question rarely has every word in one chunk); ranking
+ * (ts_rank_cd, cover density normalized by length) then prefers chunks
+ * that match more of them, closer together. On a large knowledge base a
+ * common word matches a large share of the chunks, and PostgreSQL builds
+ * the whole bitmap of an OR before any LIMIT applies, so the matched set
+ * is bounded by what its words cost, not only by a row count:
+ *
+ *  - the chunks with every word (GIN intersects from the rarest word);
+ *  - the chunks with any of the rarest words, taken while their estimated
+ *    matches add up to at most RETR_OR_BUDGET rows (the rarest word is
+ *    always taken). The estimates come from the planner's statistics
+ *    (pg_stats, kept by autovacuum's ANALYZE): a word's share of the
+ *    chunks (tsv's most_common_elems; a word not among them is rare)
+ *    times the tenant's chunks (tenant_id's most_common_vals; a tenant
+ *    not among them is small, and the planner reads its rows through
+ *    the (tenant_id, language) index instead of the GIN bitmap). On a
+ *    small knowledge base every word is taken: the plain OR.
+ *
+ * Each set is cut at RETR_MATCH_MAX rows and ranked where it is read (no
+ * second lookup); only the best k fetch their text. The same
+ * configuration as at indexing: 'english' for en, 'simple' otherwise.
+ * Lexemes are quoted for tsquery's input (backslash and quote escaped). */
 static const char search_sql[] =
-    "WITH q AS (SELECT NULLIF(replace(plainto_tsquery($3::regconfig, $4)::text, ' & ', ' | '), '')::tsquery AS query, "
-    "  NULLIF(plainto_tsquery($3::regconfig, $4)::text, '')::tsquery AS allq), "
-    "m AS ((SELECT c.chunk_id FROM kb_chunks c, q WHERE c.tenant_id = $1 AND c.language = $2 "
-    "    AND q.allq IS NOT NULL AND c.tsv @@ q.allq LIMIT " RETR_STR(RETR_MATCH_MAX) ") "
-    "  UNION (SELECT c.chunk_id FROM kb_chunks c, q WHERE c.tenant_id = $1 AND c.language = $2 "
-    "    AND q.query IS NOT NULL AND c.tsv @@ q.query LIMIT " RETR_STR(RETR_MATCH_MAX) ")), "
-    "cand AS (SELECT c.chunk_id, c.doc_id, c.title, c.text, c.tsv FROM kb_chunks c JOIN m USING (chunk_id), q "
-    "  WHERE c.tenant_id = $1 ORDER BY ts_rank(c.tsv, q.query) DESC LIMIT " RETR_STR(RETR_CANDIDATES) ") "
-    "SELECT chunk_id, doc_id, title, ts_rank_cd(tsv, q.query, 1) AS score, text FROM cand, q "
-    "ORDER BY score DESC, chunk_id LIMIT $5::int";
+    "WITH st AS MATERIALIZED (SELECT s.most_common_elems::text::text[] AS elems, "
+    "    s.most_common_elem_freqs AS freqs, "
+    "    (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'kb_chunks'::regclass) "
+    "    * coalesce((SELECT t.most_common_freqs[array_position(t.most_common_vals::text::text[], $1)] "
+    "      FROM pg_stats t WHERE t.schemaname = current_schema() AND t.tablename = 'kb_chunks' "
+    "        AND t.attname = 'tenant_id'), 0) AS nrows "
+    "  FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = 'kb_chunks' "
+    "    AND s.attname = 'tsv'), "
+    "lex AS (SELECT l, '''' || replace(replace(l, '\\', '\\\\'), '''', '\\''') || '''' AS ql, "
+    "    coalesce(st.freqs[array_position(st.elems, l)] * st.nrows, 0) AS est "
+    "  FROM unnest(tsvector_to_array(to_tsvector($3::regconfig, $4))) AS l LEFT JOIN st ON true), "
+    "cum AS (SELECT ql, sum(est) OVER (ORDER BY est, l) AS run, row_number() OVER (ORDER BY est, l) AS r "
+    "  FROM lex), "
+    "q AS (SELECT string_agg(ql, ' | ')::tsquery AS anyq, string_agg(ql, ' & ')::tsquery AS allq, "
+    "    (string_agg(ql, ' | ') FILTER (WHERE r = 1 OR run <= " RETR_STR(RETR_OR_BUDGET) "))::tsquery AS rareq "
+    "  FROM cum), "
+    "m AS ((SELECT c.ctid AS id, ts_rank_cd(c.tsv, q.anyq, 1) AS score FROM kb_chunks c, q "
+    "    WHERE q.allq IS NOT NULL AND c.tenant_id = $1 AND c.language = $2 AND c.tsv @@ q.allq "
+    "    LIMIT " RETR_STR(RETR_MATCH_MAX) ") "
+    "  UNION (SELECT c.ctid, ts_rank_cd(c.tsv, q.anyq, 1) FROM kb_chunks c, q "
+    "    WHERE q.rareq IS NOT NULL AND c.tenant_id = $1 AND c.language = $2 AND c.tsv @@ q.rareq "
+    "    LIMIT " RETR_STR(RETR_MATCH_MAX) ")), "
+    "top AS (SELECT id, score FROM m ORDER BY score DESC LIMIT $5::int) "
+    "SELECT c.chunk_id, c.doc_id, c.title, top.score, c.text FROM top JOIN kb_chunks c ON c.ctid = top.id "
+    "ORDER BY top.score DESC, c.chunk_id";
 
 static int fts_search(struct cpg *pg, const char *tenant, const char *language, const char *query, int k,
 		      Chat__Passage ***out, size_t *n, char *errstr, size_t errlen)

@@ -12,7 +12,8 @@
 #include "vindex.h"
 
 #define RETR_CANDIDATES 50 /* full-text matches ranked per query, and vector candidates fused */
-#define RETR_MATCH_MAX 2000 /* full-text matches considered per query (each of two sets) */
+#define RETR_MATCH_MAX 300   /* full-text matches ranked per query (each of two sets) */
+#define RETR_OR_BUDGET 5000 /* estimated matches of the words OR-ed (the rarest word always) */
 #define RETR_RRF_K 60      /* reciprocal rank fusion: score = sum of 1 / (RETR_RRF_K + rank) */
 
 enum retr_mode { RETR_FUSED = 0, RETR_FTS, RETR_VECTOR };
