@@ -406,6 +406,28 @@ static size_t read_questions(const char *path, struct question *q, size_t max)
 	return n;
 }
 
+/* Rank of the first expected document in the top 5 of question qi (0:
+ * none); the first hit's document into got. */
+static int rank_of(struct retr_store *st, const char *tenant, const struct question *qi, char *got, size_t len)
+{
+	Chat__Passage **ps = NULL;
+	size_t n = 0;
+	char errstr[256];
+	must(retr_store_search(st, tenant, qi->lang, qi->text, 5, &ps, &n, errstr, sizeof(errstr)), "search", errstr);
+	int rank = 0;
+	for (size_t j = 0; j < n; j++) {
+		char key[300];
+		snprintf(key, sizeof(key), ",%s,", ps[j]->document);
+		if (!rank && strstr(qi->expected, key))
+			rank = (int)j + 1;
+	}
+	snprintf(got, len, "%s", n ? ps[0]->document : "-");
+	for (size_t j = 0; j < n; j++)
+		chat__passage__free_unpacked(ps[j], NULL);
+	free(ps);
+	return rank;
+}
+
 static int cmd_eval(const char *url, struct embedder *e, const char *tenant, const char *path, int verbose)
 {
 	static struct question q[MAX_Q];
@@ -417,18 +439,8 @@ static int cmd_eval(const char *url, struct embedder *e, const char *tenant, con
 		double hits[3] = { 0 }, rr[3] = { 0 };
 		size_t cnt[3] = { 0 };
 		for (size_t i = 0; i < nq; i++) {
-			Chat__Passage **ps = NULL;
-			size_t n = 0;
-			char errstr[256];
-			must(retr_store_search(st, tenant, q[i].lang, q[i].text, 5, &ps, &n, errstr, sizeof(errstr)),
-			     "search", errstr);
-			int rank = 0;
-			for (size_t j = 0; j < n; j++) {
-				char key[300];
-				snprintf(key, sizeof(key), ",%s,", ps[j]->document);
-				if (!rank && strstr(q[i].expected, key))
-					rank = (int)j + 1;
-			}
+			char got[300];
+			int rank = rank_of(st, tenant, &q[i], got, sizeof(got));
 			int h = q[i].half == 'B' ? 1 : 0;
 			int slots[2] = { h, 2 };
 			for (int k = 0; k < 2; k++) {
@@ -437,11 +449,7 @@ static int cmd_eval(const char *url, struct embedder *e, const char *tenant, con
 				rr[slots[k]] += rank ? 1.0 / rank : 0;
 			}
 			if (verbose && !rank && q[i].half != 'B')
-				fprintf(stderr, "miss %-6s %s [%s] got %s\n", modes[m], q[i].text, q[i].expected,
-					n ? ps[0]->document : "-");
-			for (size_t j = 0; j < n; j++)
-				chat__passage__free_unpacked(ps[j], NULL);
-			free(ps);
+				fprintf(stderr, "miss %-6s %s [%s] got %s\n", modes[m], q[i].text, q[i].expected, got);
 		}
 		static const char *const halves[] = { "A (tuned on)", "B (held out)", "all" };
 		for (int h = 0; h < 3; h++)
@@ -449,6 +457,38 @@ static int cmd_eval(const char *url, struct embedder *e, const char *tenant, con
 			       cnt[h] ? hits[h] / (double)cnt[h] : 0, cnt[h] ? rr[h] / (double)cnt[h] : 0);
 		retr_store_free(st);
 	}
+	return 0;
+}
+
+/* The fusion's parameters over a grid, on half A only (half B stays held
+ * out): recall@5 and MRR of each. */
+static int cmd_sweep(const char *url, struct embedder *e, const char *tenant, const char *path)
+{
+	static struct question q[MAX_Q];
+	size_t nq = read_questions(path, q, MAX_Q);
+	static const int ks[] = { 5, 10, 20, 40, 60 };
+	static const double wv[] = { 0.25, 0.5, 0.75, 1.0 };
+	struct retr_store *st = retr_store_new(url, e, RETR_FUSED);
+	printf("| RRF k | vector weight | recall@5 (A) | MRR (A) |\n| --- | --- | --- | --- |\n");
+	for (size_t a = 0; a < ARRAY_LEN(ks); a++) {
+		for (size_t b = 0; b < ARRAY_LEN(wv); b++) {
+			st->fusion = (struct retr_fusion){ ks[a], 1.0, wv[b] };
+			double hits = 0, rr = 0;
+			size_t cnt = 0;
+			for (size_t i = 0; i < nq; i++) {
+				if (q[i].half == 'B')
+					continue;
+				char got[300];
+				int rank = rank_of(st, tenant, &q[i], got, sizeof(got));
+				cnt++;
+				hits += rank > 0;
+				rr += rank ? 1.0 / rank : 0;
+			}
+			printf("| %d | %.2f | %.3f | %.3f |\n", ks[a], wv[b], cnt ? hits / (double)cnt : 0,
+			       cnt ? rr / (double)cnt : 0);
+		}
+	}
+	retr_store_free(st);
 	return 0;
 }
 
@@ -505,7 +545,7 @@ static int cmd_latency(const char *url, struct embedder *e, const char *tenant, 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fputs("usage: retriever-bench load|gen|eval|latency|clean --tenant T ...\n", stderr);
+		fputs("usage: retriever-bench load|gen|eval|sweep|latency|clean --tenant T ...\n", stderr);
 		return 2;
 	}
 	const char *url = env_or("DATABASE_URL", "postgresql://chat:chat@127.0.0.1:5432/chat");
@@ -525,6 +565,8 @@ int main(int argc, char **argv)
 			     opt(argc, argv, "--from", "deploy/demo/kb"));
 	} else if (!strcmp(argv[1], "eval")) {
 		rc = cmd_eval(url, e, tenant, last, getenv("EVAL_VERBOSE") != NULL);
+	} else if (!strcmp(argv[1], "sweep")) {
+		rc = cmd_sweep(url, e, tenant, last);
 	} else if (!strcmp(argv[1], "latency")) {
 		rc = cmd_latency(url, e, tenant, opt(argc, argv, "--lang", "en"), opt(argc, argv, "--queries", last),
 				 (int)strtol(opt(argc, argv, "--rounds", "20"), NULL, 10));

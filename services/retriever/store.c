@@ -17,6 +17,7 @@ struct retr_store *retr_store_new(const char *database_url, struct embedder *emb
 	struct retr_store *st = xcalloc(1, sizeof(*st));
 	st->vx = emb ? vindex_new(emb) : NULL;
 	st->mode = emb ? mode : RETR_FTS;
+	st->fusion = (struct retr_fusion){ RETR_RRF_K, RETR_W_FTS, RETR_W_VEC };
 	/* A question of stop words only makes plainto_tsquery raise a NOTICE,
 	 * which libpq would print to stderr among the JSON log lines: ask the
 	 * server for warnings and worse only. */
@@ -95,8 +96,9 @@ static const char search_sql[] =
     "SELECT c.chunk_id, c.doc_id, c.title, top.score, c.text FROM top JOIN kb_chunks c ON c.ctid = top.id "
     "ORDER BY top.score DESC, c.chunk_id";
 
-static int fts_search(struct cpg *pg, const char *tenant, const char *language, const char *query, int k,
-		      Chat__Passage ***out, size_t *n, char *errstr, size_t errlen)
+/* Send the full-text search (PostgreSQL runs it while the caller scans
+ * the vectors). 0, or -1 when the database is unreachable. */
+static int fts_send(struct cpg *pg, const char *tenant, const char *language, const char *query, int k)
 {
 	char kbuf[16];
 	snprintf(kbuf, sizeof(kbuf), "%d", k);
@@ -104,8 +106,15 @@ static int fts_search(struct cpg *pg, const char *tenant, const char *language, 
 	char *q = zh ? chunk_space_han(query) : xstrdup(query);
 	const char *cfg = !strcmp(language, "en") ? "english" : "simple";
 	const char *params[] = { tenant, language, cfg, q, kbuf };
-	PGresult *res = cpg_exec(pg, search_sql, 5, params);
+	int rc = cpg_send(pg, search_sql, 5, params);
 	free(q);
+	return rc;
+}
+
+/* The answer to fts_send as passages (see retr_search_fn). */
+static int fts_collect(struct cpg *pg, Chat__Passage ***out, size_t *n, char *errstr, size_t errlen)
+{
+	PGresult *res = cpg_wait(pg);
 	if (!res)
 		return -1;
 	if (!cpg_ok(res)) {
@@ -150,8 +159,8 @@ static void free_passages(Chat__Passage **ps, size_t n)
 	free(ps);
 }
 
-size_t retr_rrf(const char *const *a, size_t na, const char *const *b, size_t nb, int k, size_t *out_idx,
-		double *out_score)
+size_t retr_rrf(const char *const *a, size_t na, const char *const *b, size_t nb, const struct retr_fusion *fu,
+		int k, size_t *out_idx, double *out_score)
 {
 	size_t n = 0, cap = na + nb;
 	size_t *idx = xmalloc((cap ? cap : 1) * sizeof(*idx));
@@ -160,10 +169,10 @@ size_t retr_rrf(const char *const *a, size_t na, const char *const *b, size_t nb
 	for (size_t i = 0; i < na; i++) {
 		idx[n] = i;
 		ids[n] = a[i];
-		sc[n++] = 1.0 / (RETR_RRF_K + (double)(i + 1));
+		sc[n++] = fu->w_fts / (fu->k + (double)(i + 1));
 	}
 	for (size_t j = 0; j < nb; j++) {
-		double add = 1.0 / (RETR_RRF_K + (double)(j + 1));
+		double add = fu->w_vec / (fu->k + (double)(j + 1));
 		size_t i = 0;
 		while (i < na && strcmp(a[i], b[j]))
 			i++;
@@ -236,12 +245,16 @@ static int search_lang(struct retr_store *st, const char *tenant, const char *la
 	int frc = 0, vrc = 0;
 	*out = NULL;
 	*n = 0;
-	if (st->mode != RETR_VECTOR)
-		frc = fts_search(st->pg, tenant, language, query, st->mode == RETR_FTS ? k : RETR_CANDIDATES, &fa, &fn,
-				 errstr, errlen);
+	/* Fused: the full-text statement runs in PostgreSQL while this
+	 * thread scans the vectors. */
+	if (st->mode != RETR_VECTOR) {
+		frc = fts_send(st->pg, tenant, language, query, st->mode == RETR_FTS ? k : RETR_CANDIDATES);
+		if (frc == -1)
+			snprintf(errstr, errlen, "database unreachable");
+	}
 	if (st->mode == RETR_FTS) {
-		*out = fa;
-		*n = fn;
+		if (frc == 0)
+			frc = fts_collect(st->pg, out, n, errstr, errlen);
 		return frc;
 	}
 	char verr[256] = "";
@@ -249,6 +262,8 @@ static int search_lang(struct retr_store *st, const char *tenant, const char *la
 			 sizeof(verr));
 	if (vrc)
 		st->vector_failures++;
+	if (st->mode != RETR_VECTOR && frc == 0)
+		frc = fts_collect(st->pg, &fa, &fn, errstr, errlen);
 	if (st->mode == RETR_VECTOR) {
 		if (vrc)
 			snprintf(errstr, errlen, "%s", verr);
@@ -270,7 +285,7 @@ static int search_lang(struct retr_store *st, const char *tenant, const char *la
 		b[i] = va[i]->id;
 	size_t *idx = xmalloc((fn + vn + 1) * sizeof(*idx));
 	double *sc = xmalloc((fn + vn + 1) * sizeof(*sc));
-	size_t m = retr_rrf(a, fn, b, vn, k, idx, sc);
+	size_t m = retr_rrf(a, fn, b, vn, &st->fusion, k, idx, sc);
 	*out = m ? xcalloc(m, sizeof(**out)) : NULL;
 	for (size_t i = 0; i < m; i++) {
 		Chat__Passage **slot = idx[i] < fn ? &fa[idx[i]] : &va[idx[i] - fn];

@@ -14,7 +14,16 @@
 #define RETR_CANDIDATES 50 /* full-text matches ranked per query, and vector candidates fused */
 #define RETR_MATCH_MAX 300   /* full-text matches ranked per query (each of two sets) */
 #define RETR_OR_BUDGET 5000 /* estimated matches of the words OR-ed (the rarest word always) */
-#define RETR_RRF_K 60      /* reciprocal rank fusion: score = sum of 1 / (RETR_RRF_K + rank) */
+#define RETR_RRF_K 60      /* reciprocal rank fusion: score = sum of w / (RETR_RRF_K + rank) */
+#define RETR_W_FTS 1.0     /* weight of the full-text ranking in the fusion */
+#define RETR_W_VEC 1.0     /* weight of the vector ranking in the fusion */
+
+/* Weighted reciprocal rank fusion: an item's score is the sum over the
+ * rankings it is in of w / (k + rank). */
+struct retr_fusion {
+	int k;
+	double w_fts, w_vec;
+};
 
 enum retr_mode { RETR_FUSED = 0, RETR_FTS, RETR_VECTOR };
 
@@ -22,6 +31,7 @@ struct retr_store {
 	struct cpg *pg;
 	struct vindex *vx;     /* NULL: full-text only */
 	enum retr_mode mode;
+	struct retr_fusion fusion; /* RETR_RRF_K, RETR_W_FTS, RETR_W_VEC */
 	int64_t last_sync_us;  /* vindex_sync at most every RETR_SYNC_US */
 	long vector_failures;  /* query vectors the provider could not make */
 };
@@ -47,11 +57,12 @@ int retr_store_search(void *arg, const char *tenant, const char *language, const
 int retr_kb_updated(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em, char *errstr, size_t errlen);
 void retr_store_tick(void *arg);
 
-/* Reciprocal rank fusion of two ranked lists of ids (best first, either
- * may be empty): fills out_idx with at most k entries, each an index into
- * a (0..na) or, plus na, into b (na..na+nb) for ids only in b; scores in
- * out_score, best first (ties by id). Returns how many. Pure. */
-size_t retr_rrf(const char *const *a, size_t na, const char *const *b, size_t nb, int k, size_t *out_idx,
-		double *out_score);
+/* Reciprocal rank fusion (fu: a is the full-text ranking, b the vector
+ * one) of two ranked lists of ids (best first, either may be empty):
+ * fills out_idx with at most k entries, each an index into a (0..na) or,
+ * plus na, into b (na..na+nb) for ids only in b; scores in out_score,
+ * best first (ties by id). Returns how many. Pure. */
+size_t retr_rrf(const char *const *a, size_t na, const char *const *b, size_t nb, const struct retr_fusion *fu,
+		int k, size_t *out_idx, double *out_score);
 
 #endif

@@ -16,7 +16,8 @@ Test(hybrid, rrf_rewards_agreement)
 	const char *vec[] = { "c", "d", "a" };
 	size_t idx[6];
 	double sc[6];
-	size_t n = retr_rrf(fts, 3, vec, 3, 5, idx, sc);
+	const struct retr_fusion fu = { 60, 1.0, 1.0 };
+	size_t n = retr_rrf(fts, 3, vec, 3, &fu, 5, idx, sc);
 	cr_assert_eq(n, 4);
 	/* a: 1/61 + 1/63; c: 1/63 + 1/61: a tie broken by id. */
 	cr_assert_eq(idx[0], 0, "a first");
@@ -25,9 +26,9 @@ Test(hybrid, rrf_rewards_agreement)
 	/* b (1/62) and d (1/62, only in the second list) tie: by id. */
 	cr_assert_eq(idx[2], 1, "then b");
 	cr_assert_eq(idx[3], 3 + 1, "d last");
-	cr_assert_eq(retr_rrf(fts, 3, NULL, 0, 2, idx, sc), 2, "one list alone, bounded by k");
+	cr_assert_eq(retr_rrf(fts, 3, NULL, 0, &fu, 2, idx, sc), 2, "one list alone, bounded by k");
 	cr_assert_eq(idx[0], 0);
-	cr_assert_eq(retr_rrf(NULL, 0, NULL, 0, 5, idx, sc), 0);
+	cr_assert_eq(retr_rrf(NULL, 0, NULL, 0, &fu, 5, idx, sc), 0);
 }
 
 /* dim 256 takes the AVX2 scan where the CPU has it, 200 the portable one. */
