@@ -468,25 +468,31 @@ static int cmd_sweep(const char *url, struct embedder *e, const char *tenant, co
 	size_t nq = read_questions(path, q, MAX_Q);
 	static const int ks[] = { 5, 10, 20, 40, 60 };
 	static const double wv[] = { 0.25, 0.5, 0.75, 1.0 };
+	static const double alphas[] = { 0.3, 0.4, 0.5, 0.6, 0.7, 0.8 };
 	struct retr_store *st = retr_store_new(url, e, RETR_FUSED);
-	printf("| RRF k | vector weight | recall@5 (A) | MRR (A) |\n| --- | --- | --- | --- |\n");
-	for (size_t a = 0; a < ARRAY_LEN(ks); a++) {
-		for (size_t b = 0; b < ARRAY_LEN(wv); b++) {
-			st->fusion = (struct retr_fusion){ ks[a], 1.0, wv[b] };
-			double hits = 0, rr = 0;
-			size_t cnt = 0;
-			for (size_t i = 0; i < nq; i++) {
-				if (q[i].half == 'B')
-					continue;
-				char got[300];
-				int rank = rank_of(st, tenant, &q[i], got, sizeof(got));
-				cnt++;
-				hits += rank > 0;
-				rr += rank ? 1.0 / rank : 0;
-			}
-			printf("| %d | %.2f | %.3f | %.3f |\n", ks[a], wv[b], cnt ? hits / (double)cnt : 0,
-			       cnt ? rr / (double)cnt : 0);
+	printf("| fusion | recall@5 (A) | MRR (A) |\n| --- | --- | --- |\n");
+	size_t grid = ARRAY_LEN(ks) * ARRAY_LEN(wv) + ARRAY_LEN(alphas);
+	for (size_t g = 0; g < grid; g++) {
+		char name[64];
+		if (g < ARRAY_LEN(ks) * ARRAY_LEN(wv)) {
+			st->fusion = (struct retr_fusion){ RETR_FUSE_RRF, ks[g / ARRAY_LEN(wv)], 1.0, wv[g % ARRAY_LEN(wv)], 0 };
+			snprintf(name, sizeof(name), "RRF k=%d vector weight %.2f", st->fusion.k, st->fusion.w_vec);
+		} else {
+			st->fusion = (struct retr_fusion){ RETR_FUSE_CC, 0, 0, 0, alphas[g - ARRAY_LEN(ks) * ARRAY_LEN(wv)] };
+			snprintf(name, sizeof(name), "CC alpha %.2f", st->fusion.alpha);
 		}
+		double hits = 0, rr = 0;
+		size_t cnt = 0;
+		for (size_t i = 0; i < nq; i++) {
+			if (q[i].half == 'B')
+				continue;
+			char got[300];
+			int rank = rank_of(st, tenant, &q[i], got, sizeof(got));
+			cnt++;
+			hits += rank > 0;
+			rr += rank ? 1.0 / rank : 0;
+		}
+		printf("| %s | %.3f | %.3f |\n", name, cnt ? hits / (double)cnt : 0, cnt ? rr / (double)cnt : 0);
 	}
 	retr_store_free(st);
 	return 0;

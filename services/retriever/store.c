@@ -17,7 +17,7 @@ struct retr_store *retr_store_new(const char *database_url, struct embedder *emb
 	struct retr_store *st = xcalloc(1, sizeof(*st));
 	st->vx = emb ? vindex_new(emb) : NULL;
 	st->mode = emb ? mode : RETR_FTS;
-	st->fusion = (struct retr_fusion){ RETR_RRF_K, RETR_W_FTS, RETR_W_VEC };
+	st->fusion = (struct retr_fusion){ RETR_FUSE_METHOD, RETR_RRF_K, RETR_W_FTS, RETR_W_VEC, RETR_ALPHA };
 	/* A question of stop words only makes plainto_tsquery raise a NOTICE,
 	 * which libpq would print to stderr among the JSON log lines: ask the
 	 * server for warnings and worse only. */
@@ -159,9 +159,41 @@ static void free_passages(Chat__Passage **ps, size_t n)
 	free(ps);
 }
 
+/* Min-max normalisation of a ranking's scores: its best 1, its worst 0
+ * (all 1 when they are equal). */
+static void score_range(const double *s, size_t n, double *lo, double *hi)
+{
+	*lo = n ? s[0] : 0;
+	*hi = *lo;
+	for (size_t i = 1; i < n; i++) {
+		*lo = s[i] < *lo ? s[i] : *lo;
+		*hi = s[i] > *hi ? s[i] : *hi;
+	}
+}
+
+static double contribution(const struct retr_fusion *fu, int vec, size_t rank0, const double *s, double lo,
+			   double hi)
+{
+	if (fu->method == RETR_FUSE_RRF || !s)
+		return (vec ? fu->w_vec : fu->w_fts) / (fu->k + (double)(rank0 + 1));
+	double w = vec ? 1.0 - fu->alpha : fu->alpha;
+	return w * (hi > lo ? (s[rank0] - lo) / (hi - lo) : 1.0);
+}
+
 size_t retr_rrf(const char *const *a, size_t na, const char *const *b, size_t nb, const struct retr_fusion *fu,
 		int k, size_t *out_idx, double *out_score)
 {
+	return retr_fuse(a, NULL, na, b, NULL, nb, fu, k, out_idx, out_score);
+}
+
+size_t retr_fuse(const char *const *a, const double *as, size_t na, const char *const *b, const double *bs,
+		 size_t nb, const struct retr_fusion *fu, int k, size_t *out_idx, double *out_score)
+{
+	double alo = 0, ahi = 0, blo = 0, bhi = 0;
+	if (as)
+		score_range(as, na, &alo, &ahi);
+	if (bs)
+		score_range(bs, nb, &blo, &bhi);
 	size_t n = 0, cap = na + nb;
 	size_t *idx = xmalloc((cap ? cap : 1) * sizeof(*idx));
 	double *sc = xmalloc((cap ? cap : 1) * sizeof(*sc));
@@ -169,10 +201,10 @@ size_t retr_rrf(const char *const *a, size_t na, const char *const *b, size_t nb
 	for (size_t i = 0; i < na; i++) {
 		idx[n] = i;
 		ids[n] = a[i];
-		sc[n++] = fu->w_fts / (fu->k + (double)(i + 1));
+		sc[n++] = contribution(fu, 0, i, as, alo, ahi);
 	}
 	for (size_t j = 0; j < nb; j++) {
-		double add = fu->w_vec / (fu->k + (double)(j + 1));
+		double add = contribution(fu, 1, j, bs, blo, bhi);
 		size_t i = 0;
 		while (i < na && strcmp(a[i], b[j]))
 			i++;
@@ -285,7 +317,14 @@ static int search_lang(struct retr_store *st, const char *tenant, const char *la
 		b[i] = va[i]->id;
 	size_t *idx = xmalloc((fn + vn + 1) * sizeof(*idx));
 	double *sc = xmalloc((fn + vn + 1) * sizeof(*sc));
-	size_t m = retr_rrf(a, fn, b, vn, &st->fusion, k, idx, sc);
+	double *as = xmalloc((fn + 1) * sizeof(*as)), *bs = xmalloc((vn + 1) * sizeof(*bs));
+	for (size_t i = 0; i < fn; i++)
+		as[i] = fa[i]->score;
+	for (size_t i = 0; i < vn; i++)
+		bs[i] = va[i]->score;
+	size_t m = retr_fuse(a, as, fn, b, bs, vn, &st->fusion, k, idx, sc);
+	free(as);
+	free(bs);
 	*out = m ? xcalloc(m, sizeof(**out)) : NULL;
 	for (size_t i = 0; i < m; i++) {
 		Chat__Passage **slot = idx[i] < fn ? &fa[idx[i]] : &va[idx[i] - fn];

@@ -15,14 +15,28 @@
 #define RETR_MATCH_MAX 300   /* full-text matches ranked per query (each of two sets) */
 #define RETR_OR_BUDGET 5000 /* estimated matches of the words OR-ed (the rarest word always) */
 #define RETR_RRF_K 60      /* reciprocal rank fusion: score = sum of w / (RETR_RRF_K + rank) */
-#define RETR_W_FTS 1.0     /* weight of the full-text ranking in the fusion */
-#define RETR_W_VEC 1.0     /* weight of the vector ranking in the fusion */
+#define RETR_W_FTS 1.0     /* weight of the full-text ranking in RRF */
+#define RETR_W_VEC 1.0     /* weight of the vector ranking in RRF */
+#define RETR_ALPHA 0.5     /* convex combination: share of the full-text score */
+#define RETR_FUSE_METHOD RETR_FUSE_CC
 
-/* Weighted reciprocal rank fusion: an item's score is the sum over the
- * rankings it is in of w / (k + rank). */
+enum retr_fuse_method { RETR_FUSE_RRF = 0, RETR_FUSE_CC };
+
+/* How the two rankings are fused:
+ *  - RRF, weighted reciprocal rank fusion: an item scores the sum over
+ *    the rankings it is in of w / (k + rank); ranks only.
+ *  - CC, convex combination of scores min-max normalised per ranking
+ *    (its best 1, its worst candidate 0): an item scores
+ *    alpha * fts' + (1 - alpha) * cos', a ranking it is missing from
+ *    adding 0. A confident leader of one ranking keeps its margin, and
+ *    the tail of a ranking (where RRF still adds 1 / (k + rank) for
+ *    every candidate) adds next to nothing. Needs the scores; without
+ *    them RRF is used. */
 struct retr_fusion {
+	enum retr_fuse_method method;
 	int k;
 	double w_fts, w_vec;
+	double alpha;
 };
 
 enum retr_mode { RETR_FUSED = 0, RETR_FTS, RETR_VECTOR };
@@ -64,5 +78,9 @@ void retr_store_tick(void *arg);
  * best first (ties by id). Returns how many. Pure. */
 size_t retr_rrf(const char *const *a, size_t na, const char *const *b, size_t nb, const struct retr_fusion *fu,
 		int k, size_t *out_idx, double *out_score);
+/* retr_rrf with the rankings' scores (as[0..na), bs[0..nb); NULL: only
+ * RRF can be used), fused by fu->method. Pure. */
+size_t retr_fuse(const char *const *a, const double *as, size_t na, const char *const *b, const double *bs,
+		 size_t nb, const struct retr_fusion *fu, int k, size_t *out_idx, double *out_score);
 
 #endif

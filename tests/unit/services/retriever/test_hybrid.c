@@ -16,7 +16,7 @@ Test(hybrid, rrf_rewards_agreement)
 	const char *vec[] = { "c", "d", "a" };
 	size_t idx[6];
 	double sc[6];
-	const struct retr_fusion fu = { 60, 1.0, 1.0 };
+	const struct retr_fusion fu = { RETR_FUSE_RRF, 60, 1.0, 1.0, 0 };
 	size_t n = retr_rrf(fts, 3, vec, 3, &fu, 5, idx, sc);
 	cr_assert_eq(n, 4);
 	/* a: 1/61 + 1/63; c: 1/63 + 1/61: a tie broken by id. */
