@@ -174,8 +174,10 @@ static void score_range(const double *s, size_t n, double *lo, double *hi)
 static double contribution(const struct retr_fusion *fu, int vec, size_t rank0, const double *s, double lo,
 			   double hi)
 {
-	if (fu->method == RETR_FUSE_RRF || !s)
+	if (fu->method == RETR_FUSE_RRF)
 		return (vec ? fu->w_vec : fu->w_fts) / (fu->k + (double)(rank0 + 1));
+	if (!s) /* no scores: plain RRF */
+		return 1.0 / (RETR_RRF_K + (double)(rank0 + 1));
 	double w = vec ? 1.0 - fu->alpha : fu->alpha;
 	return w * (hi > lo ? (s[rank0] - lo) / (hi - lo) : 1.0);
 }

@@ -31,7 +31,7 @@ enum retr_fuse_method { RETR_FUSE_RRF = 0, RETR_FUSE_CC };
  *    adding 0. A confident leader of one ranking keeps its margin, and
  *    the tail of a ranking (where RRF still adds 1 / (k + rank) for
  *    every candidate) adds next to nothing. Needs the scores; without
- *    them RRF is used. */
+ *    them plain RRF (RETR_RRF_K, weights 1) is used. */
 struct retr_fusion {
 	enum retr_fuse_method method;
 	int k;
