@@ -11,6 +11,7 @@
  *
  * DATABASE_URL and the EMBED_* variables as for the services. */
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -504,6 +505,43 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* How much of the exact vector top-k (k = 5 and RETR_CANDIDATES) the
+ * two-stage search finds, over the questions: its recall against the
+ * full scan, as a line under the latency table. */
+static void vector_agreement(struct retr_store *st, const char *tenant, const char *lang, const struct question *q,
+			     size_t nq, char *line, size_t len)
+{
+	int dim = vindex_dim(st->vx);
+	if (!dim || vindex_count(st->vx, tenant, lang) <= VX_PREFILTER_MIN)
+		return;
+	static const int ks[] = { 5, RETR_CANDIDATES };
+	float *v = xmalloc((size_t)dim * sizeof(*v));
+	struct vhit exact[RETR_CANDIDATES], fast[RETR_CANDIDATES];
+	size_t o = (size_t)snprintf(line, len, "vector two-stage search vs the full scan (%zu questions):", nq);
+	for (size_t t = 0; t < ARRAY_LEN(ks); t++) {
+		size_t found = 0, total = 0;
+		for (size_t i = 0; i < nq; i++) {
+			char errstr[256];
+			must(vindex_query_vec(st->vx, tenant, q[i].text, v, errstr, sizeof(errstr)), "query vector", errstr);
+			vindex_set_prefilter(st->vx, SIZE_MAX);
+			size_t ne = vindex_search(st->vx, tenant, lang, v, ks[t], exact);
+			vindex_set_prefilter(st->vx, VX_PREFILTER_MIN);
+			size_t nf = vindex_search(st->vx, tenant, lang, v, ks[t], fast);
+			for (size_t a = 0; a < ne; a++)
+				for (size_t b = 0; b < nf; b++)
+					if (exact[a].row == fast[b].row) {
+						found++;
+						break;
+					}
+			total += ne;
+		}
+		if (o < len)
+			o += (size_t)snprintf(line + o, len - o, " recall@%d %.3f", ks[t],
+					      total ? (double)found / (double)total : 0);
+	}
+	free(v);
+}
+
 static int cmd_latency(const char *url, struct embedder *e, const char *tenant, const char *lang, const char *path,
 		       int rounds)
 {
@@ -514,6 +552,7 @@ static int cmd_latency(const char *url, struct embedder *e, const char *tenant, 
 			q[use++] = q[i];
 	static const char *const modes[] = { "fts", "vector", "fused" };
 	int64_t *t = xmalloc((size_t)rounds * use * sizeof(*t) + 1);
+	char agree[256] = "";
 	for (size_t m = 0; m < ARRAY_LEN(modes); m++) {
 		struct retr_store *st = retr_store_new(url, e, (enum retr_mode)retr_mode_of(modes[m]));
 		char errstr[256];
@@ -539,11 +578,15 @@ static int cmd_latency(const char *url, struct embedder *e, const char *tenant, 
 				free(ps);
 			}
 		}
+		if (m == 1 && st->vx)
+			vector_agreement(st, tenant, lang, q, use, agree, sizeof(agree));
 		qsort(t, n, sizeof(*t), cmp_i64);
 		printf("| %s | %s | %zu | %.2f | %.2f |\n", tenant, modes[m], n, n ? (double)t[n / 2] / 1000.0 : 0,
 		       n ? (double)t[(n * 99) / 100] / 1000.0 : 0);
 		retr_store_free(st);
 	}
+	if (*agree)
+		printf("\n%s\n", agree);
 	free(t);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* store: PostgreSQL full-text search over the knowledge-base chunks. */
 #include "store.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 
 #define RETR_STR_(x) #x
 #define RETR_STR(x) RETR_STR_(x)
+
+static void stats_release(struct retr_stats *s);
 
 struct retr_store *retr_store_new(const char *database_url, struct embedder *emb, enum retr_mode mode)
 {
@@ -38,6 +41,7 @@ void retr_store_free(struct retr_store *st)
 		return;
 	cpg_free(st->pg);
 	vindex_free(st->vx);
+	stats_release(&st->stats);
 	free(st);
 }
 
@@ -70,17 +74,9 @@ int retr_mode_of(const char *name)
  * configuration as at indexing: 'english' for en, 'simple' otherwise.
  * Lexemes are quoted for tsquery's input (backslash and quote escaped). */
 static const char search_sql[] =
-    "WITH st AS MATERIALIZED (SELECT s.most_common_elems::text::text[] AS elems, "
-    "    s.most_common_elem_freqs AS freqs, "
-    "    (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'kb_chunks'::regclass) "
-    "    * coalesce((SELECT t.most_common_freqs[array_position(t.most_common_vals::text::text[], $1)] "
-    "      FROM pg_stats t WHERE t.schemaname = current_schema() AND t.tablename = 'kb_chunks' "
-    "        AND t.attname = 'tenant_id'), 0) AS nrows "
-    "  FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = 'kb_chunks' "
-    "    AND s.attname = 'tsv'), "
-    "lex AS (SELECT l, '''' || replace(replace(l, '\\', '\\\\'), '''', '\\''') || '''' AS ql, "
-    "    coalesce(st.freqs[array_position(st.elems, l)] * st.nrows, 0) AS est "
-    "  FROM unnest(tsvector_to_array(to_tsvector($3::regconfig, $4))) AS l LEFT JOIN st ON true), "
+    "WITH lex AS (SELECT l, '''' || replace(replace(l, '\\', '\\\\'), '''', '\\''') || '''' AS ql, "
+    "    coalesce(($7::float8[])[array_position($6::text[], l)], 0) AS est "
+    "  FROM unnest(tsvector_to_array(to_tsvector($3::regconfig, $4))) AS l), "
     "cum AS (SELECT ql, sum(est) OVER (ORDER BY est, l) AS run, row_number() OVER (ORDER BY est, l) AS r "
     "  FROM lex), "
     "q AS (SELECT string_agg(ql, ' | ')::tsquery AS anyq, string_agg(ql, ' & ')::tsquery AS allq, "
@@ -98,17 +94,139 @@ static const char search_sql[] =
 
 /* Send the full-text search (PostgreSQL runs it while the caller scans
  * the vectors). 0, or -1 when the database is unreachable. */
-static int fts_send(struct cpg *pg, const char *tenant, const char *language, const char *query, int k)
+static int fts_send(struct retr_store *st, const char *tenant, const char *language, const char *query, int k)
 {
 	char kbuf[16];
 	snprintf(kbuf, sizeof(kbuf), "%d", k);
 	int zh = !strcmp(language, "zh") || chunk_has_han(query);
 	char *q = zh ? chunk_space_han(query) : xstrdup(query);
 	const char *cfg = !strcmp(language, "en") ? "english" : "simple";
-	const char *params[] = { tenant, language, cfg, q, kbuf };
-	int rc = cpg_send(pg, search_sql, 5, params);
+	char *words, *est;
+	retr_common_words(&st->stats, tenant, &words, &est);
+	const char *params[] = { tenant, language, cfg, q, kbuf, words, est };
+	int rc = cpg_send(st->pg, search_sql, 7, params);
 	free(q);
+	free(words);
+	free(est);
 	return rc;
+}
+
+static void stats_release(struct retr_stats *s)
+{
+	for (size_t i = 0; i < s->nw; i++)
+		free(s->words[i]);
+	for (size_t i = 0; i < s->nt; i++)
+		free(s->tenants[i]);
+	free(s->words);
+	free(s->tenants);
+	free(s->wfreq);
+	free(s->tfreq);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Re-read the statistics when RETR_STATS_US old; on failure the old ones
+ * stay (and are tried again a period later). */
+static void stats_refresh(struct retr_store *st)
+{
+	static const char sql[] =
+	    "SELECT 'w', e.v, e.f::float8 FROM pg_stats s, "
+	    "  unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e(v, f) "
+	    "  WHERE s.schemaname = current_schema() AND s.tablename = 'kb_chunks' AND s.attname = 'tsv' "
+	    "    AND e.v IS NOT NULL "
+	    "UNION ALL SELECT 't', e.v, e.f::float8 FROM pg_stats s, "
+	    "  unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS e(v, f) "
+	    "  WHERE s.schemaname = current_schema() AND s.tablename = 'kb_chunks' AND s.attname = 'tenant_id' "
+	    "    AND e.v IS NOT NULL "
+	    "UNION ALL SELECT 'n', '', greatest(reltuples, 0)::float8 FROM pg_class WHERE oid = 'kb_chunks'::regclass";
+	int64_t now = util_mono_us();
+	if (st->stats.at_us && now - st->stats.at_us < RETR_STATS_US)
+		return;
+	st->stats.at_us = now;
+	PGresult *res = cpg_exec(st->pg, sql, 0, NULL);
+	if (!res || !cpg_ok(res)) {
+		PQclear(res);
+		return;
+	}
+	struct retr_stats s = { .at_us = now };
+	int rows = PQntuples(res);
+	s.words = xcalloc((size_t)rows + 1, sizeof(*s.words));
+	s.wfreq = xcalloc((size_t)rows + 1, sizeof(*s.wfreq));
+	s.tenants = xcalloc((size_t)rows + 1, sizeof(*s.tenants));
+	s.tfreq = xcalloc((size_t)rows + 1, sizeof(*s.tfreq));
+	for (int i = 0; i < rows; i++) {
+		char kind = PQgetvalue(res, i, 0)[0];
+		double f = strtod(PQgetvalue(res, i, 2), NULL);
+		if (kind == 'w') {
+			s.words[s.nw] = xstrdup(PQgetvalue(res, i, 1));
+			s.wfreq[s.nw++] = f;
+		} else if (kind == 't') {
+			s.tenants[s.nt] = xstrdup(PQgetvalue(res, i, 1));
+			s.tfreq[s.nt++] = f;
+		} else {
+			s.nrows = f;
+		}
+	}
+	PQclear(res);
+	stats_release(&st->stats);
+	st->stats = s;
+}
+
+/* A PostgreSQL array literal being built: its size is known up front (no
+ * growth), each element double-quoted with backslash escapes. */
+struct arrlit {
+	char *s;
+	size_t len, cap;
+};
+
+static void arr_put(struct arrlit *a, char c)
+{
+	assert(a->len + 1 < a->cap);
+	a->s[a->len++] = c;
+	a->s[a->len] = '\0';
+}
+
+static void arr_elem(struct arrlit *a, const char *v, int quote)
+{
+	if (a->len > 1)
+		arr_put(a, ',');
+	if (quote)
+		arr_put(a, '"');
+	for (; *v; v++) {
+		if (quote && (*v == '"' || *v == '\\'))
+			arr_put(a, '\\');
+		arr_put(a, *v);
+	}
+	if (quote)
+		arr_put(a, '"');
+}
+
+void retr_common_words(const struct retr_stats *stats, const char *tenant, char **words, char **est)
+{
+	double rows = 0;
+	size_t wcap = 3, ecap = 3;
+	for (size_t i = 0; i < stats->nt; i++)
+		if (!strcmp(stats->tenants[i], tenant))
+			rows = stats->tfreq[i] * stats->nrows;
+	for (size_t i = 0; i < stats->nw; i++) {
+		wcap += 2 * strlen(stats->words[i]) + 3;
+		ecap += 32;
+	}
+	struct arrlit w = { xmalloc(wcap), 0, wcap }, e = { xmalloc(ecap), 0, ecap };
+	arr_put(&w, '{');
+	arr_put(&e, '{');
+	for (size_t i = 0; i < stats->nw; i++) {
+		double n = stats->wfreq[i] * rows;
+		if (n < RETR_EST_MIN)
+			continue;
+		char num[32];
+		snprintf(num, sizeof(num), "%.0f", n < 1e15 ? n : 1e15);
+		arr_elem(&w, stats->words[i], 1);
+		arr_elem(&e, num, 0);
+	}
+	arr_put(&w, '}');
+	arr_put(&e, '}');
+	*words = w.s;
+	*est = e.s;
 }
 
 /* The answer to fts_send as passages (see retr_search_fn). */
@@ -282,7 +400,8 @@ static int search_lang(struct retr_store *st, const char *tenant, const char *la
 	/* Fused: the full-text statement runs in PostgreSQL while this
 	 * thread scans the vectors. */
 	if (st->mode != RETR_VECTOR) {
-		frc = fts_send(st->pg, tenant, language, query, st->mode == RETR_FTS ? k : RETR_CANDIDATES);
+		stats_refresh(st);
+		frc = fts_send(st, tenant, language, query, st->mode == RETR_FTS ? k : RETR_CANDIDATES);
 		if (frc == -1)
 			snprintf(errstr, errlen, "database unreachable");
 	}

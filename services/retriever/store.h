@@ -14,6 +14,19 @@
 #define RETR_CANDIDATES 50 /* full-text matches ranked per query, and vector candidates fused */
 #define RETR_MATCH_MAX 300   /* full-text matches ranked per query (each of two sets) */
 #define RETR_OR_BUDGET 5000 /* estimated matches of the words OR-ed (the rarest word always) */
+#define RETR_EST_MIN 50     /* words estimated to match fewer chunks count as rare (0) */
+#define RETR_STATS_US (60 * 1000000LL) /* planner statistics re-read at most this often */
+
+/* The planner's statistics the full-text search bounds its work with:
+ * the commonest words of kb_chunks.tsv (share of chunks) and the
+ * tenants with the most chunks (share of chunks), from pg_stats. */
+struct retr_stats {
+	int64_t at_us;  /* read at (0: never) */
+	double nrows;   /* pg_class.reltuples */
+	size_t nw, nt;
+	char **words, **tenants;
+	double *wfreq, *tfreq;
+};
 #define RETR_RRF_K 60      /* reciprocal rank fusion: score = sum of w / (RETR_RRF_K + rank) */
 #define RETR_W_FTS 1.0     /* weight of the full-text ranking in RRF */
 #define RETR_W_VEC 1.0     /* weight of the vector ranking in RRF */
@@ -46,6 +59,7 @@ struct retr_store {
 	struct vindex *vx;     /* NULL: full-text only */
 	enum retr_mode mode;
 	struct retr_fusion fusion; /* RETR_RRF_K, RETR_W_FTS, RETR_W_VEC */
+	struct retr_stats stats;
 	int64_t last_sync_us;  /* vindex_sync at most every RETR_SYNC_US */
 	long vector_failures;  /* query vectors the provider could not make */
 };
@@ -70,6 +84,13 @@ int retr_store_search(void *arg, const char *tenant, const char *language, const
  * change). */
 int retr_kb_updated(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em, char *errstr, size_t errlen);
 void retr_store_tick(void *arg);
+
+/* The common words of tenant as a pair of PostgreSQL array literals
+ * (heap; caller frees): words[] and their estimated chunks est[] (share
+ * of chunks times the tenant's estimated chunks), only those estimated
+ * at RETR_EST_MIN chunks or more. A tenant not among the statistics'
+ * largest gets none. Pure. */
+void retr_common_words(const struct retr_stats *stats, const char *tenant, char **words, char **est);
 
 /* Reciprocal rank fusion (fu: a is the full-text ranking, b the vector
  * one) of two ranked lists of ids (best first, either may be empty):

@@ -3,8 +3,8 @@
  * full when the stored documents' signature changes (another replica saw
  * the update). Vectors are kept as int8 with one scale per row, so 100k
  * chunks of 768 dimensions are 77 MB. A large (tenant, language) group
- * is searched in two stages: a 128-byte sketch of every row (a count
- * sketch of its vector, 13 MB for 100k rows) picks a shortlist of
+ * is searched in two stages: a 256-byte sketch of every row (a count
+ * sketch of its vector, 26 MB for 100k rows) picks a shortlist of
  * VX_SHORTLIST rows, whose full vectors give the scores. Only rows
  * made by the configured embeddings model are kept. Not thread-safe: one
  * stage thread owns it. */
@@ -19,9 +19,9 @@
 
 struct vindex;
 
-#define VX_SKETCH_DIM 128          /* bytes of a row's sketch */
+#define VX_SKETCH_DIM 256          /* bytes of a row's sketch */
 #define VX_PREFILTER_MIN 8192      /* groups with more rows are searched in two stages */
-#define VX_SHORTLIST 1024          /* rows scored in full after the sketch stage (at least) */
+#define VX_SHORTLIST 2048          /* rows scored in full after the sketch stage (at least) */
 #define VX_SHORTLIST_PER_HIT 20    /* ... and at least this many per asked hit */
 
 struct vrow {

@@ -171,3 +171,37 @@ Test(hybrid, vindex_two_stage_agrees_with_exact)
 	vindex_free(vx);
 	embed_free(e);
 }
+
+/* The statistics become the common words of one tenant as array
+ * literals: estimates scale with the tenant's chunks, rare ones and
+ * unknown tenants drop out, quotes and backslashes are escaped. */
+Test(hybrid, common_words_for_a_tenant)
+{
+	char w0[] = "deliveri", w1[] = "say \"hi\"\\", w2[] = "rare";
+	char t0[] = "big", t1[] = "small";
+	char *words[] = { w0, w1, w2 }, *tenants[] = { t0, t1 };
+	double wf[] = { 0.4, 0.1, 0.0001 }, tf[] = { 0.9, 0.001 };
+	struct retr_stats s = { .at_us = 1, .nrows = 100000, .nw = 3, .nt = 2, .words = words, .tenants = tenants,
+				.wfreq = wf, .tfreq = tf };
+	char *w, *e;
+	retr_common_words(&s, "big", &w, &e);
+	cr_assert_str_eq(w, "{\"deliveri\",\"say \\\"hi\\\"\\\\\"}");
+	cr_assert_str_eq(e, "{36000,9000}", "share of chunks times the tenant's 90000; 9 is under RETR_EST_MIN");
+	free(w);
+	free(e);
+	retr_common_words(&s, "small", &w, &e);
+	cr_assert_str_eq(w, "{}", "100 chunks: every word rare");
+	cr_assert_str_eq(e, "{}");
+	free(w);
+	free(e);
+	retr_common_words(&s, "unknown", &w, &e);
+	cr_assert_str_eq(w, "{}");
+	free(w);
+	free(e);
+	struct retr_stats none = { 0 };
+	retr_common_words(&none, "big", &w, &e);
+	cr_assert_str_eq(w, "{}", "no statistics yet");
+	cr_assert_str_eq(e, "{}");
+	free(w);
+	free(e);
+}
