@@ -85,6 +85,43 @@ static int ensure(struct cpg *pg)
 	return 0;
 }
 
+/* The server went away mid-statement: report it as down. */
+static void lost(struct cpg *pg)
+{
+	set_state(pg, 0, PQerrorMessage(pg->conn));
+	PQfinish(pg->conn);
+	pg->conn = NULL;
+	pg->last_try_us = util_mono_us();
+}
+
+int cpg_send(struct cpg *pg, const char *sql, int nparams, const char *const *params)
+{
+	if (ensure(pg))
+		return -1;
+	if (!PQsendQueryParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0)) {
+		lost(pg);
+		return -1;
+	}
+	return 0;
+}
+
+PGresult *cpg_wait(struct cpg *pg)
+{
+	if (!pg->conn)
+		return NULL;
+	/* The first result is the statement's; drain to the end so the
+	 * connection is free for the next one. */
+	PGresult *res = PQgetResult(pg->conn), *more;
+	while ((more = PQgetResult(pg->conn)))
+		PQclear(more);
+	if (!res || PQstatus(pg->conn) != CONNECTION_OK) {
+		PQclear(res);
+		lost(pg);
+		return NULL;
+	}
+	return res;
+}
+
 PGresult *cpg_exec(struct cpg *pg, const char *sql, int nparams, const char *const *params)
 {
 	if (ensure(pg))

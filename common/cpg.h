@@ -16,6 +16,12 @@ void cpg_free(struct cpg *pg);
  * NULL). Returns the result (caller PQclear()s) when the server answered,
  * even with an SQL error; NULL when the database is unreachable. */
 PGresult *cpg_exec(struct cpg *pg, const char *sql, int nparams, const char *const *params);
+/* cpg_exec in two halves, so the caller works while the server runs the
+ * statement: cpg_send returns 0 once it is sent (-1: unreachable; then
+ * cpg_wait must not be called), cpg_wait blocks for its result with
+ * cpg_exec's contract. At most one statement in flight per connection. */
+int cpg_send(struct cpg *pg, const char *sql, int nparams, const char *const *params);
+PGresult *cpg_wait(struct cpg *pg);
 /* Run a statement whose result is only "how many rows": 0 with *rows set
  * (rows may be NULL), -1 when the database is unreachable, -2 when it
  * refused the statement (errstr gets the first line of its message). */

@@ -11,6 +11,7 @@
  *
  * DATABASE_URL and the EMBED_* variables as for the services. */
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,6 +407,28 @@ static size_t read_questions(const char *path, struct question *q, size_t max)
 	return n;
 }
 
+/* Rank of the first expected document in the top 5 of question qi (0:
+ * none); the first hit's document into got. */
+static int rank_of(struct retr_store *st, const char *tenant, const struct question *qi, char *got, size_t len)
+{
+	Chat__Passage **ps = NULL;
+	size_t n = 0;
+	char errstr[256];
+	must(retr_store_search(st, tenant, qi->lang, qi->text, 5, &ps, &n, errstr, sizeof(errstr)), "search", errstr);
+	int rank = 0;
+	for (size_t j = 0; j < n; j++) {
+		char key[300];
+		snprintf(key, sizeof(key), ",%s,", ps[j]->document);
+		if (!rank && strstr(qi->expected, key))
+			rank = (int)j + 1;
+	}
+	snprintf(got, len, "%s", n ? ps[0]->document : "-");
+	for (size_t j = 0; j < n; j++)
+		chat__passage__free_unpacked(ps[j], NULL);
+	free(ps);
+	return rank;
+}
+
 static int cmd_eval(const char *url, struct embedder *e, const char *tenant, const char *path, int verbose)
 {
 	static struct question q[MAX_Q];
@@ -417,18 +440,8 @@ static int cmd_eval(const char *url, struct embedder *e, const char *tenant, con
 		double hits[3] = { 0 }, rr[3] = { 0 };
 		size_t cnt[3] = { 0 };
 		for (size_t i = 0; i < nq; i++) {
-			Chat__Passage **ps = NULL;
-			size_t n = 0;
-			char errstr[256];
-			must(retr_store_search(st, tenant, q[i].lang, q[i].text, 5, &ps, &n, errstr, sizeof(errstr)),
-			     "search", errstr);
-			int rank = 0;
-			for (size_t j = 0; j < n; j++) {
-				char key[300];
-				snprintf(key, sizeof(key), ",%s,", ps[j]->document);
-				if (!rank && strstr(q[i].expected, key))
-					rank = (int)j + 1;
-			}
+			char got[300];
+			int rank = rank_of(st, tenant, &q[i], got, sizeof(got));
 			int h = q[i].half == 'B' ? 1 : 0;
 			int slots[2] = { h, 2 };
 			for (int k = 0; k < 2; k++) {
@@ -437,11 +450,7 @@ static int cmd_eval(const char *url, struct embedder *e, const char *tenant, con
 				rr[slots[k]] += rank ? 1.0 / rank : 0;
 			}
 			if (verbose && !rank && q[i].half != 'B')
-				fprintf(stderr, "miss %-6s %s [%s] got %s\n", modes[m], q[i].text, q[i].expected,
-					n ? ps[0]->document : "-");
-			for (size_t j = 0; j < n; j++)
-				chat__passage__free_unpacked(ps[j], NULL);
-			free(ps);
+				fprintf(stderr, "miss %-6s %s [%s] got %s\n", modes[m], q[i].text, q[i].expected, got);
 		}
 		static const char *const halves[] = { "A (tuned on)", "B (held out)", "all" };
 		for (int h = 0; h < 3; h++)
@@ -452,10 +461,85 @@ static int cmd_eval(const char *url, struct embedder *e, const char *tenant, con
 	return 0;
 }
 
+/* The fusion's parameters over a grid, on half A only (half B stays held
+ * out): recall@5 and MRR of each. */
+static int cmd_sweep(const char *url, struct embedder *e, const char *tenant, const char *path)
+{
+	static struct question q[MAX_Q];
+	size_t nq = read_questions(path, q, MAX_Q);
+	static const int ks[] = { 5, 10, 20, 40, 60 };
+	static const double wv[] = { 0.25, 0.5, 0.75, 1.0 };
+	static const double alphas[] = { 0.3, 0.4, 0.5, 0.6, 0.7, 0.8 };
+	struct retr_store *st = retr_store_new(url, e, RETR_FUSED);
+	printf("| fusion | recall@5 (A) | MRR (A) |\n| --- | --- | --- |\n");
+	size_t grid = ARRAY_LEN(ks) * ARRAY_LEN(wv) + ARRAY_LEN(alphas);
+	for (size_t g = 0; g < grid; g++) {
+		char name[64];
+		if (g < ARRAY_LEN(ks) * ARRAY_LEN(wv)) {
+			st->fusion = (struct retr_fusion){ RETR_FUSE_RRF, ks[g / ARRAY_LEN(wv)], 1.0, wv[g % ARRAY_LEN(wv)], 0 };
+			snprintf(name, sizeof(name), "RRF k=%d vector weight %.2f", st->fusion.k, st->fusion.w_vec);
+		} else {
+			st->fusion = (struct retr_fusion){ RETR_FUSE_CC, 0, 0, 0, alphas[g - ARRAY_LEN(ks) * ARRAY_LEN(wv)] };
+			snprintf(name, sizeof(name), "CC alpha %.2f", st->fusion.alpha);
+		}
+		double hits = 0, rr = 0;
+		size_t cnt = 0;
+		for (size_t i = 0; i < nq; i++) {
+			if (q[i].half == 'B')
+				continue;
+			char got[300];
+			int rank = rank_of(st, tenant, &q[i], got, sizeof(got));
+			cnt++;
+			hits += rank > 0;
+			rr += rank ? 1.0 / rank : 0;
+		}
+		printf("| %s | %.3f | %.3f |\n", name, cnt ? hits / (double)cnt : 0, cnt ? rr / (double)cnt : 0);
+	}
+	retr_store_free(st);
+	return 0;
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 	return x < y ? -1 : x > y;
+}
+
+/* How much of the exact vector top-k (k = 5 and RETR_CANDIDATES) the
+ * two-stage search finds, over the questions: its recall against the
+ * full scan, as a line under the latency table. */
+static void vector_agreement(struct retr_store *st, const char *tenant, const char *lang, const struct question *q,
+			     size_t nq, char *line, size_t len)
+{
+	int dim = vindex_dim(st->vx);
+	if (!dim || vindex_count(st->vx, tenant, lang) <= VX_PREFILTER_MIN)
+		return;
+	static const int ks[] = { 5, RETR_CANDIDATES };
+	float *v = xmalloc((size_t)dim * sizeof(*v));
+	struct vhit exact[RETR_CANDIDATES], fast[RETR_CANDIDATES];
+	size_t o = (size_t)snprintf(line, len, "vector two-stage search vs the full scan (%zu questions):", nq);
+	for (size_t t = 0; t < ARRAY_LEN(ks); t++) {
+		size_t found = 0, total = 0;
+		for (size_t i = 0; i < nq; i++) {
+			char errstr[256];
+			must(vindex_query_vec(st->vx, tenant, q[i].text, v, errstr, sizeof(errstr)), "query vector", errstr);
+			vindex_set_prefilter(st->vx, SIZE_MAX);
+			size_t ne = vindex_search(st->vx, tenant, lang, v, ks[t], exact);
+			vindex_set_prefilter(st->vx, VX_PREFILTER_MIN);
+			size_t nf = vindex_search(st->vx, tenant, lang, v, ks[t], fast);
+			for (size_t a = 0; a < ne; a++)
+				for (size_t b = 0; b < nf; b++)
+					if (exact[a].row == fast[b].row) {
+						found++;
+						break;
+					}
+			total += ne;
+		}
+		if (o < len)
+			o += (size_t)snprintf(line + o, len - o, " recall@%d %.3f", ks[t],
+					      total ? (double)found / (double)total : 0);
+	}
+	free(v);
 }
 
 static int cmd_latency(const char *url, struct embedder *e, const char *tenant, const char *lang, const char *path,
@@ -468,6 +552,7 @@ static int cmd_latency(const char *url, struct embedder *e, const char *tenant, 
 			q[use++] = q[i];
 	static const char *const modes[] = { "fts", "vector", "fused" };
 	int64_t *t = xmalloc((size_t)rounds * use * sizeof(*t) + 1);
+	char agree[256] = "";
 	for (size_t m = 0; m < ARRAY_LEN(modes); m++) {
 		struct retr_store *st = retr_store_new(url, e, (enum retr_mode)retr_mode_of(modes[m]));
 		char errstr[256];
@@ -493,11 +578,15 @@ static int cmd_latency(const char *url, struct embedder *e, const char *tenant, 
 				free(ps);
 			}
 		}
+		if (m == 1 && st->vx)
+			vector_agreement(st, tenant, lang, q, use, agree, sizeof(agree));
 		qsort(t, n, sizeof(*t), cmp_i64);
 		printf("| %s | %s | %zu | %.2f | %.2f |\n", tenant, modes[m], n, n ? (double)t[n / 2] / 1000.0 : 0,
 		       n ? (double)t[(n * 99) / 100] / 1000.0 : 0);
 		retr_store_free(st);
 	}
+	if (*agree)
+		printf("\n%s\n", agree);
 	free(t);
 	return 0;
 }
@@ -505,7 +594,7 @@ static int cmd_latency(const char *url, struct embedder *e, const char *tenant, 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fputs("usage: retriever-bench load|gen|eval|latency|clean --tenant T ...\n", stderr);
+		fputs("usage: retriever-bench load|gen|eval|sweep|latency|clean --tenant T ...\n", stderr);
 		return 2;
 	}
 	const char *url = env_or("DATABASE_URL", "postgresql://chat:chat@127.0.0.1:5432/chat");
@@ -525,6 +614,8 @@ int main(int argc, char **argv)
 			     opt(argc, argv, "--from", "deploy/demo/kb"));
 	} else if (!strcmp(argv[1], "eval")) {
 		rc = cmd_eval(url, e, tenant, last, getenv("EVAL_VERBOSE") != NULL);
+	} else if (!strcmp(argv[1], "sweep")) {
+		rc = cmd_sweep(url, e, tenant, last);
 	} else if (!strcmp(argv[1], "latency")) {
 		rc = cmd_latency(url, e, tenant, opt(argc, argv, "--lang", "en"), opt(argc, argv, "--queries", last),
 				 (int)strtol(opt(argc, argv, "--rounds", "20"), NULL, 10));

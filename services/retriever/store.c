@@ -1,6 +1,7 @@
 /* store: PostgreSQL full-text search over the knowledge-base chunks. */
 #include "store.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +13,14 @@
 #define RETR_STR_(x) #x
 #define RETR_STR(x) RETR_STR_(x)
 
+static void stats_release(struct retr_stats *s);
+
 struct retr_store *retr_store_new(const char *database_url, struct embedder *emb, enum retr_mode mode)
 {
 	struct retr_store *st = xcalloc(1, sizeof(*st));
 	st->vx = emb ? vindex_new(emb) : NULL;
 	st->mode = emb ? mode : RETR_FTS;
+	st->fusion = (struct retr_fusion){ RETR_FUSE_METHOD, RETR_RRF_K, RETR_W_FTS, RETR_W_VEC, RETR_ALPHA };
 	/* A question of stop words only makes plainto_tsquery raise a NOTICE,
 	 * which libpq would print to stderr among the JSON log lines: ask the
 	 * server for warnings and worse only. */
@@ -37,6 +41,7 @@ void retr_store_free(struct retr_store *st)
 		return;
 	cpg_free(st->pg);
 	vindex_free(st->vx);
+	stats_release(&st->stats);
 	free(st);
 }
 
@@ -46,38 +51,188 @@ int retr_mode_of(const char *name)
 }
 
 /* The words of the question are OR-ed (plainto_tsquery ANDs them, and a
- * customer's question rarely has every word in one chunk); ranking then
- * prefers chunks that match more of them, closer together. The work is
- * bounded at two levels, so a large knowledge base (where common words
- * match most chunks) costs no more than RETR_MATCH_MAX rankings: the
- * matched set is the chunks with every word (at most RETR_MATCH_MAX) plus
- * chunks with any word (at most RETR_MATCH_MAX, in index order); of those
- * the best RETR_CANDIDATES by ts_rank (cheap) are ranked again by cover
- * density (ts_rank_cd, normalized by length). The same configuration as
- * at indexing: 'english' for en, 'simple' otherwise. */
+ * customer's question rarely has every word in one chunk); ranking
+ * (ts_rank_cd, cover density normalized by length) then prefers chunks
+ * that match more of them, closer together. On a large knowledge base a
+ * common word matches a large share of the chunks, and PostgreSQL builds
+ * the whole bitmap of an OR before any LIMIT applies, so the matched set
+ * is bounded by what its words cost, not only by a row count:
+ *
+ *  - the chunks with every word (GIN intersects from the rarest word);
+ *  - the chunks with any of the rarest words, taken while their estimated
+ *    matches add up to at most RETR_OR_BUDGET rows (the rarest word is
+ *    always taken). The estimates come from the planner's statistics
+ *    (pg_stats, kept by autovacuum's ANALYZE): a word's share of the
+ *    chunks (tsv's most_common_elems; a word not among them is rare)
+ *    times the tenant's chunks (tenant_id's most_common_vals; a tenant
+ *    not among them is small, and the planner reads its rows through
+ *    the (tenant_id, language) index instead of the GIN bitmap). On a
+ *    small knowledge base every word is taken: the plain OR.
+ *
+ * Each set is cut at RETR_MATCH_MAX rows and ranked where it is read (no
+ * second lookup); only the best k fetch their text. The same
+ * configuration as at indexing: 'english' for en, 'simple' otherwise.
+ * Lexemes are quoted for tsquery's input (backslash and quote escaped). */
 static const char search_sql[] =
-    "WITH q AS (SELECT NULLIF(replace(plainto_tsquery($3::regconfig, $4)::text, ' & ', ' | '), '')::tsquery AS query, "
-    "  NULLIF(plainto_tsquery($3::regconfig, $4)::text, '')::tsquery AS allq), "
-    "m AS ((SELECT c.chunk_id FROM kb_chunks c, q WHERE c.tenant_id = $1 AND c.language = $2 "
-    "    AND q.allq IS NOT NULL AND c.tsv @@ q.allq LIMIT " RETR_STR(RETR_MATCH_MAX) ") "
-    "  UNION (SELECT c.chunk_id FROM kb_chunks c, q WHERE c.tenant_id = $1 AND c.language = $2 "
-    "    AND q.query IS NOT NULL AND c.tsv @@ q.query LIMIT " RETR_STR(RETR_MATCH_MAX) ")), "
-    "cand AS (SELECT c.chunk_id, c.doc_id, c.title, c.text, c.tsv FROM kb_chunks c JOIN m USING (chunk_id), q "
-    "  WHERE c.tenant_id = $1 ORDER BY ts_rank(c.tsv, q.query) DESC LIMIT " RETR_STR(RETR_CANDIDATES) ") "
-    "SELECT chunk_id, doc_id, title, ts_rank_cd(tsv, q.query, 1) AS score, text FROM cand, q "
-    "ORDER BY score DESC, chunk_id LIMIT $5::int";
+    "WITH lex AS (SELECT l, '''' || replace(replace(l, '\\', '\\\\'), '''', '\\''') || '''' AS ql, "
+    "    coalesce(($7::float8[])[array_position($6::text[], l)], 0) AS est "
+    "  FROM unnest(tsvector_to_array(to_tsvector($3::regconfig, $4))) AS l), "
+    "cum AS (SELECT ql, sum(est) OVER (ORDER BY est, l) AS run, row_number() OVER (ORDER BY est, l) AS r "
+    "  FROM lex), "
+    "q AS (SELECT string_agg(ql, ' | ')::tsquery AS anyq, string_agg(ql, ' & ')::tsquery AS allq, "
+    "    (string_agg(ql, ' | ') FILTER (WHERE r = 1 OR run <= " RETR_STR(RETR_OR_BUDGET) "))::tsquery AS rareq "
+    "  FROM cum), "
+    "m AS ((SELECT c.ctid AS id, ts_rank_cd(c.tsv, q.anyq, 1) AS score FROM kb_chunks c, q "
+    "    WHERE q.allq IS NOT NULL AND c.tenant_id = $1 AND c.language = $2 AND c.tsv @@ q.allq "
+    "    LIMIT " RETR_STR(RETR_MATCH_MAX) ") "
+    "  UNION (SELECT c.ctid, ts_rank_cd(c.tsv, q.anyq, 1) FROM kb_chunks c, q "
+    "    WHERE q.rareq IS NOT NULL AND c.tenant_id = $1 AND c.language = $2 AND c.tsv @@ q.rareq "
+    "    LIMIT " RETR_STR(RETR_MATCH_MAX) ")), "
+    "top AS (SELECT id, score FROM m ORDER BY score DESC LIMIT $5::int) "
+    "SELECT c.chunk_id, c.doc_id, c.title, top.score, c.text FROM top JOIN kb_chunks c ON c.ctid = top.id "
+    "ORDER BY top.score DESC, c.chunk_id";
 
-static int fts_search(struct cpg *pg, const char *tenant, const char *language, const char *query, int k,
-		      Chat__Passage ***out, size_t *n, char *errstr, size_t errlen)
+/* Send the full-text search (PostgreSQL runs it while the caller scans
+ * the vectors). 0, or -1 when the database is unreachable. */
+static int fts_send(struct retr_store *st, const char *tenant, const char *language, const char *query, int k)
 {
 	char kbuf[16];
 	snprintf(kbuf, sizeof(kbuf), "%d", k);
 	int zh = !strcmp(language, "zh") || chunk_has_han(query);
 	char *q = zh ? chunk_space_han(query) : xstrdup(query);
 	const char *cfg = !strcmp(language, "en") ? "english" : "simple";
-	const char *params[] = { tenant, language, cfg, q, kbuf };
-	PGresult *res = cpg_exec(pg, search_sql, 5, params);
+	char *words, *est;
+	retr_common_words(&st->stats, tenant, &words, &est);
+	const char *params[] = { tenant, language, cfg, q, kbuf, words, est };
+	int rc = cpg_send(st->pg, search_sql, 7, params);
 	free(q);
+	free(words);
+	free(est);
+	return rc;
+}
+
+static void stats_release(struct retr_stats *s)
+{
+	for (size_t i = 0; i < s->nw; i++)
+		free(s->words[i]);
+	for (size_t i = 0; i < s->nt; i++)
+		free(s->tenants[i]);
+	free(s->words);
+	free(s->tenants);
+	free(s->wfreq);
+	free(s->tfreq);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Re-read the statistics when RETR_STATS_US old; on failure the old ones
+ * stay (and are tried again a period later). */
+static void stats_refresh(struct retr_store *st)
+{
+	static const char sql[] =
+	    "SELECT 'w', e.v, e.f::float8 FROM pg_stats s, "
+	    "  unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e(v, f) "
+	    "  WHERE s.schemaname = current_schema() AND s.tablename = 'kb_chunks' AND s.attname = 'tsv' "
+	    "    AND e.v IS NOT NULL "
+	    "UNION ALL SELECT 't', e.v, e.f::float8 FROM pg_stats s, "
+	    "  unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS e(v, f) "
+	    "  WHERE s.schemaname = current_schema() AND s.tablename = 'kb_chunks' AND s.attname = 'tenant_id' "
+	    "    AND e.v IS NOT NULL "
+	    "UNION ALL SELECT 'n', '', greatest(reltuples, 0)::float8 FROM pg_class WHERE oid = 'kb_chunks'::regclass";
+	int64_t now = util_mono_us();
+	if (st->stats.at_us && now - st->stats.at_us < RETR_STATS_US)
+		return;
+	st->stats.at_us = now;
+	PGresult *res = cpg_exec(st->pg, sql, 0, NULL);
+	if (!res || !cpg_ok(res)) {
+		PQclear(res);
+		return;
+	}
+	struct retr_stats s = { .at_us = now };
+	int rows = PQntuples(res);
+	s.words = xcalloc((size_t)rows + 1, sizeof(*s.words));
+	s.wfreq = xcalloc((size_t)rows + 1, sizeof(*s.wfreq));
+	s.tenants = xcalloc((size_t)rows + 1, sizeof(*s.tenants));
+	s.tfreq = xcalloc((size_t)rows + 1, sizeof(*s.tfreq));
+	for (int i = 0; i < rows; i++) {
+		char kind = PQgetvalue(res, i, 0)[0];
+		double f = strtod(PQgetvalue(res, i, 2), NULL);
+		if (kind == 'w') {
+			s.words[s.nw] = xstrdup(PQgetvalue(res, i, 1));
+			s.wfreq[s.nw++] = f;
+		} else if (kind == 't') {
+			s.tenants[s.nt] = xstrdup(PQgetvalue(res, i, 1));
+			s.tfreq[s.nt++] = f;
+		} else {
+			s.nrows = f;
+		}
+	}
+	PQclear(res);
+	stats_release(&st->stats);
+	st->stats = s;
+}
+
+/* A PostgreSQL array literal being built: its size is known up front (no
+ * growth), each element double-quoted with backslash escapes. */
+struct arrlit {
+	char *s;
+	size_t len, cap;
+};
+
+static void arr_put(struct arrlit *a, char c)
+{
+	assert(a->len + 1 < a->cap);
+	a->s[a->len++] = c;
+	a->s[a->len] = '\0';
+}
+
+static void arr_elem(struct arrlit *a, const char *v, int quote)
+{
+	if (a->len > 1)
+		arr_put(a, ',');
+	if (quote)
+		arr_put(a, '"');
+	for (; *v; v++) {
+		if (quote && (*v == '"' || *v == '\\'))
+			arr_put(a, '\\');
+		arr_put(a, *v);
+	}
+	if (quote)
+		arr_put(a, '"');
+}
+
+void retr_common_words(const struct retr_stats *stats, const char *tenant, char **words, char **est)
+{
+	double rows = 0;
+	size_t wcap = 3, ecap = 3;
+	for (size_t i = 0; i < stats->nt; i++)
+		if (!strcmp(stats->tenants[i], tenant))
+			rows = stats->tfreq[i] * stats->nrows;
+	for (size_t i = 0; i < stats->nw; i++) {
+		wcap += 2 * strlen(stats->words[i]) + 3;
+		ecap += 32;
+	}
+	struct arrlit w = { xmalloc(wcap), 0, wcap }, e = { xmalloc(ecap), 0, ecap };
+	arr_put(&w, '{');
+	arr_put(&e, '{');
+	for (size_t i = 0; i < stats->nw; i++) {
+		double n = stats->wfreq[i] * rows;
+		if (n < RETR_EST_MIN)
+			continue;
+		char num[32];
+		snprintf(num, sizeof(num), "%.0f", n < 1e15 ? n : 1e15);
+		arr_elem(&w, stats->words[i], 1);
+		arr_elem(&e, num, 0);
+	}
+	arr_put(&w, '}');
+	arr_put(&e, '}');
+	*words = w.s;
+	*est = e.s;
+}
+
+/* The answer to fts_send as passages (see retr_search_fn). */
+static int fts_collect(struct cpg *pg, Chat__Passage ***out, size_t *n, char *errstr, size_t errlen)
+{
+	PGresult *res = cpg_wait(pg);
 	if (!res)
 		return -1;
 	if (!cpg_ok(res)) {
@@ -122,9 +277,43 @@ static void free_passages(Chat__Passage **ps, size_t n)
 	free(ps);
 }
 
-size_t retr_rrf(const char *const *a, size_t na, const char *const *b, size_t nb, int k, size_t *out_idx,
-		double *out_score)
+/* Min-max normalisation of a ranking's scores: its best 1, its worst 0
+ * (all 1 when they are equal). */
+static void score_range(const double *s, size_t n, double *lo, double *hi)
 {
+	*lo = n ? s[0] : 0;
+	*hi = *lo;
+	for (size_t i = 1; i < n; i++) {
+		*lo = s[i] < *lo ? s[i] : *lo;
+		*hi = s[i] > *hi ? s[i] : *hi;
+	}
+}
+
+static double contribution(const struct retr_fusion *fu, int vec, size_t rank0, const double *s, double lo,
+			   double hi)
+{
+	if (fu->method == RETR_FUSE_RRF)
+		return (vec ? fu->w_vec : fu->w_fts) / (fu->k + (double)(rank0 + 1));
+	if (!s) /* no scores: plain RRF */
+		return 1.0 / (RETR_RRF_K + (double)(rank0 + 1));
+	double w = vec ? 1.0 - fu->alpha : fu->alpha;
+	return w * (hi > lo ? (s[rank0] - lo) / (hi - lo) : 1.0);
+}
+
+size_t retr_rrf(const char *const *a, size_t na, const char *const *b, size_t nb, const struct retr_fusion *fu,
+		int k, size_t *out_idx, double *out_score)
+{
+	return retr_fuse(a, NULL, na, b, NULL, nb, fu, k, out_idx, out_score);
+}
+
+size_t retr_fuse(const char *const *a, const double *as, size_t na, const char *const *b, const double *bs,
+		 size_t nb, const struct retr_fusion *fu, int k, size_t *out_idx, double *out_score)
+{
+	double alo = 0, ahi = 0, blo = 0, bhi = 0;
+	if (as)
+		score_range(as, na, &alo, &ahi);
+	if (bs)
+		score_range(bs, nb, &blo, &bhi);
 	size_t n = 0, cap = na + nb;
 	size_t *idx = xmalloc((cap ? cap : 1) * sizeof(*idx));
 	double *sc = xmalloc((cap ? cap : 1) * sizeof(*sc));
@@ -132,10 +321,10 @@ size_t retr_rrf(const char *const *a, size_t na, const char *const *b, size_t nb
 	for (size_t i = 0; i < na; i++) {
 		idx[n] = i;
 		ids[n] = a[i];
-		sc[n++] = 1.0 / (RETR_RRF_K + (double)(i + 1));
+		sc[n++] = contribution(fu, 0, i, as, alo, ahi);
 	}
 	for (size_t j = 0; j < nb; j++) {
-		double add = 1.0 / (RETR_RRF_K + (double)(j + 1));
+		double add = contribution(fu, 1, j, bs, blo, bhi);
 		size_t i = 0;
 		while (i < na && strcmp(a[i], b[j]))
 			i++;
@@ -208,12 +397,17 @@ static int search_lang(struct retr_store *st, const char *tenant, const char *la
 	int frc = 0, vrc = 0;
 	*out = NULL;
 	*n = 0;
-	if (st->mode != RETR_VECTOR)
-		frc = fts_search(st->pg, tenant, language, query, st->mode == RETR_FTS ? k : RETR_CANDIDATES, &fa, &fn,
-				 errstr, errlen);
+	/* Fused: the full-text statement runs in PostgreSQL while this
+	 * thread scans the vectors. */
+	if (st->mode != RETR_VECTOR) {
+		stats_refresh(st);
+		frc = fts_send(st, tenant, language, query, st->mode == RETR_FTS ? k : RETR_CANDIDATES);
+		if (frc == -1)
+			snprintf(errstr, errlen, "database unreachable");
+	}
 	if (st->mode == RETR_FTS) {
-		*out = fa;
-		*n = fn;
+		if (frc == 0)
+			frc = fts_collect(st->pg, out, n, errstr, errlen);
 		return frc;
 	}
 	char verr[256] = "";
@@ -221,6 +415,8 @@ static int search_lang(struct retr_store *st, const char *tenant, const char *la
 			 sizeof(verr));
 	if (vrc)
 		st->vector_failures++;
+	if (st->mode != RETR_VECTOR && frc == 0)
+		frc = fts_collect(st->pg, &fa, &fn, errstr, errlen);
 	if (st->mode == RETR_VECTOR) {
 		if (vrc)
 			snprintf(errstr, errlen, "%s", verr);
@@ -242,7 +438,14 @@ static int search_lang(struct retr_store *st, const char *tenant, const char *la
 		b[i] = va[i]->id;
 	size_t *idx = xmalloc((fn + vn + 1) * sizeof(*idx));
 	double *sc = xmalloc((fn + vn + 1) * sizeof(*sc));
-	size_t m = retr_rrf(a, fn, b, vn, k, idx, sc);
+	double *as = xmalloc((fn + 1) * sizeof(*as)), *bs = xmalloc((vn + 1) * sizeof(*bs));
+	for (size_t i = 0; i < fn; i++)
+		as[i] = fa[i]->score;
+	for (size_t i = 0; i < vn; i++)
+		bs[i] = va[i]->score;
+	size_t m = retr_fuse(a, as, fn, b, bs, vn, &st->fusion, k, idx, sc);
+	free(as);
+	free(bs);
 	*out = m ? xcalloc(m, sizeof(**out)) : NULL;
 	for (size_t i = 0; i < m; i++) {
 		Chat__Passage **slot = idx[i] < fn ? &fa[idx[i]] : &va[idx[i] - fn];

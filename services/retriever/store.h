@@ -12,8 +12,45 @@
 #include "vindex.h"
 
 #define RETR_CANDIDATES 50 /* full-text matches ranked per query, and vector candidates fused */
-#define RETR_MATCH_MAX 2000 /* full-text matches considered per query (each of two sets) */
-#define RETR_RRF_K 60      /* reciprocal rank fusion: score = sum of 1 / (RETR_RRF_K + rank) */
+#define RETR_MATCH_MAX 300   /* full-text matches ranked per query (each of two sets) */
+#define RETR_OR_BUDGET 5000 /* estimated matches of the words OR-ed (the rarest word always) */
+#define RETR_EST_MIN 50     /* words estimated to match fewer chunks count as rare (0) */
+#define RETR_STATS_US (60 * 1000000LL) /* planner statistics re-read at most this often */
+
+/* The planner's statistics the full-text search bounds its work with:
+ * the commonest words of kb_chunks.tsv (share of chunks) and the
+ * tenants with the most chunks (share of chunks), from pg_stats. */
+struct retr_stats {
+	int64_t at_us;  /* read at (0: never) */
+	double nrows;   /* pg_class.reltuples */
+	size_t nw, nt;
+	char **words, **tenants;
+	double *wfreq, *tfreq;
+};
+#define RETR_RRF_K 60      /* reciprocal rank fusion: score = sum of w / (RETR_RRF_K + rank) */
+#define RETR_W_FTS 1.0     /* weight of the full-text ranking in RRF */
+#define RETR_W_VEC 1.0     /* weight of the vector ranking in RRF */
+#define RETR_ALPHA 0.5     /* convex combination: share of the full-text score */
+#define RETR_FUSE_METHOD RETR_FUSE_CC
+
+enum retr_fuse_method { RETR_FUSE_RRF = 0, RETR_FUSE_CC };
+
+/* How the two rankings are fused:
+ *  - RRF, weighted reciprocal rank fusion: an item scores the sum over
+ *    the rankings it is in of w / (k + rank); ranks only.
+ *  - CC, convex combination of scores min-max normalised per ranking
+ *    (its best 1, its worst candidate 0): an item scores
+ *    alpha * fts' + (1 - alpha) * cos', a ranking it is missing from
+ *    adding 0. A confident leader of one ranking keeps its margin, and
+ *    the tail of a ranking (where RRF still adds 1 / (k + rank) for
+ *    every candidate) adds next to nothing. Needs the scores; without
+ *    them plain RRF (RETR_RRF_K, weights 1) is used. */
+struct retr_fusion {
+	enum retr_fuse_method method;
+	int k;
+	double w_fts, w_vec;
+	double alpha;
+};
 
 enum retr_mode { RETR_FUSED = 0, RETR_FTS, RETR_VECTOR };
 
@@ -21,6 +58,8 @@ struct retr_store {
 	struct cpg *pg;
 	struct vindex *vx;     /* NULL: full-text only */
 	enum retr_mode mode;
+	struct retr_fusion fusion; /* RETR_RRF_K, RETR_W_FTS, RETR_W_VEC */
+	struct retr_stats stats;
 	int64_t last_sync_us;  /* vindex_sync at most every RETR_SYNC_US */
 	long vector_failures;  /* query vectors the provider could not make */
 };
@@ -46,11 +85,23 @@ int retr_store_search(void *arg, const char *tenant, const char *language, const
 int retr_kb_updated(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em, char *errstr, size_t errlen);
 void retr_store_tick(void *arg);
 
-/* Reciprocal rank fusion of two ranked lists of ids (best first, either
- * may be empty): fills out_idx with at most k entries, each an index into
- * a (0..na) or, plus na, into b (na..na+nb) for ids only in b; scores in
- * out_score, best first (ties by id). Returns how many. Pure. */
-size_t retr_rrf(const char *const *a, size_t na, const char *const *b, size_t nb, int k, size_t *out_idx,
-		double *out_score);
+/* The common words of tenant as a pair of PostgreSQL array literals
+ * (heap; caller frees): words[] and their estimated chunks est[] (share
+ * of chunks times the tenant's estimated chunks), only those estimated
+ * at RETR_EST_MIN chunks or more. A tenant not among the statistics'
+ * largest gets none. Pure. */
+void retr_common_words(const struct retr_stats *stats, const char *tenant, char **words, char **est);
+
+/* Reciprocal rank fusion (fu: a is the full-text ranking, b the vector
+ * one) of two ranked lists of ids (best first, either may be empty):
+ * fills out_idx with at most k entries, each an index into a (0..na) or,
+ * plus na, into b (na..na+nb) for ids only in b; scores in out_score,
+ * best first (ties by id). Returns how many. Pure. */
+size_t retr_rrf(const char *const *a, size_t na, const char *const *b, size_t nb, const struct retr_fusion *fu,
+		int k, size_t *out_idx, double *out_score);
+/* retr_rrf with the rankings' scores (as[0..na), bs[0..nb); NULL: only
+ * RRF can be used), fused by fu->method. Pure. */
+size_t retr_fuse(const char *const *a, const double *as, size_t na, const char *const *b, const double *bs,
+		 size_t nb, const struct retr_fusion *fu, int k, size_t *out_idx, double *out_score);
 
 #endif

@@ -28,6 +28,9 @@ struct vindex {
 	int *grp;      /* n: rows[i].group, compact for the scan */
 	int32_t *qsum; /* n: sum of the row's int8 values (for the AVX2 path) */
 	float *scale;  /* n */
+	int8_t *sk;    /* n * VX_SKETCH_DIM: the rows' sketches (see sketch()) */
+	float *skscale; /* n */
+	size_t prefilter_min; /* groups larger than this are searched in two stages */
 	char **groups; /* "tenant\x1flanguage" */
 	size_t *gcount; /* rows per group */
 	int ngroups;
@@ -151,6 +154,7 @@ struct vindex *vindex_new(struct embedder *emb)
 	struct vindex *vx = xcalloc(1, sizeof(*vx));
 	vx->emb = emb;
 	vx->dim = embed_dim(emb);
+	vx->prefilter_min = VX_PREFILTER_MIN;
 	return vx;
 }
 
@@ -184,6 +188,8 @@ void vindex_free(struct vindex *vx)
 	free(vx->scale);
 	free(vx->grp);
 	free(vx->qsum);
+	free(vx->sk);
+	free(vx->skscale);
 	for (int i = 0; i < vx->ngroups; i++)
 		free(vx->groups[i]);
 	free(vx->groups);
@@ -224,6 +230,20 @@ static float quantize(const float *v, int dim, int8_t *q)
 	return mx / 127.0f;
 }
 
+/* The sketch of v: a count sketch into VX_SKETCH_DIM buckets (dimension i
+ * goes to bucket i mod VX_SKETCH_DIM with a fixed pseudo-random sign), so
+ * the sketches' dot product estimates the vectors' without bias whatever
+ * the provider. Quantized like the rows; the scale is returned. */
+static float sketch(const float *v, int dim, int8_t *out)
+{
+	float s[VX_SKETCH_DIM] = { 0 };
+	for (int i = 0; i < dim; i++) {
+		uint32_t h = (uint32_t)i * 2654435761u;
+		s[i % VX_SKETCH_DIM] += (h >> 16 & 1) ? -v[i] : v[i];
+	}
+	return quantize(s, VX_SKETCH_DIM, out);
+}
+
 void vindex_add(struct vindex *vx, const char *tenant, const char *language, const char *doc_id,
 		const char *chunk_id, const char *title, const char *text, const float *v)
 {
@@ -234,6 +254,8 @@ void vindex_add(struct vindex *vx, const char *tenant, const char *language, con
 		vx->scale = xrealloc(vx->scale, vx->cap * sizeof(*vx->scale));
 		vx->grp = xrealloc(vx->grp, vx->cap * sizeof(*vx->grp));
 		vx->qsum = xrealloc(vx->qsum, vx->cap * sizeof(*vx->qsum));
+		vx->sk = xrealloc(vx->sk, vx->cap * VX_SKETCH_DIM);
+		vx->skscale = xrealloc(vx->skscale, vx->cap * sizeof(*vx->skscale));
 	}
 	struct vrow *r = &vx->rows[vx->n];
 	r->tenant = xstrdup(tenant);
@@ -250,6 +272,7 @@ void vindex_add(struct vindex *vx, const char *tenant, const char *language, con
 	for (int i = 0; i < vx->dim; i++)
 		sum += vx->q[vx->n * (size_t)vx->dim + (size_t)i];
 	vx->qsum[vx->n] = sum;
+	vx->skscale[vx->n] = sketch(v, vx->dim, vx->sk + vx->n * VX_SKETCH_DIM);
 	df_update(vx, r, +1);
 	vx->n++;
 }
@@ -267,6 +290,8 @@ static void remove_row(struct vindex *vx, size_t i)
 		vx->scale[i] = vx->scale[last];
 		vx->grp[i] = vx->grp[last];
 		vx->qsum[i] = vx->qsum[last];
+		memcpy(vx->sk + i * VX_SKETCH_DIM, vx->sk + last * VX_SKETCH_DIM, VX_SKETCH_DIM);
+		vx->skscale[i] = vx->skscale[last];
 	}
 	vx->n--;
 }
@@ -397,6 +422,7 @@ int vindex_load(struct vindex *vx, struct cpg *pg, char *errstr, size_t errlen)
 	struct vindex tmp = *vx;
 	*vx = *nx;
 	*nx = tmp;
+	vx->prefilter_min = nx->prefilter_min;
 	vindex_free(nx);
 	snprintf(vx->sig, sizeof(vx->sig), "%s", sig);
 	return 0;
@@ -495,38 +521,128 @@ __attribute__((target("avx2"))) static int32_t dot_u7_avx2(const uint8_t *qu, co
 	s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
 	return _mm_cvtsi128_si32(s);
 }
+#endif
 
-/* The scan with a 7-bit query offset to unsigned: q.d = (q + 64).d - 64 * sum(d). */
-__attribute__((target("avx2"))) static size_t scan_avx2(const struct vindex *vx, int g, const float *q, int k,
-						       struct vhit *out)
+/* A query prepared for scoring rows: int8 (portable) or 7-bit offset to
+ * unsigned for vpmaddubsw (AVX2: q.d = (q + 64).d - 64 * sum(d)). */
+struct qprep {
+	int avx2;
+	int8_t *qq;
+	uint8_t *qu;
+	float qs;
+};
+
+static void qprep_init(struct qprep *p, const struct vindex *vx, const float *q)
 {
-	size_t dim = (size_t)vx->dim, n = 0;
-	uint8_t *qu = xmalloc(dim);
-	float mx = 0;
-	for (size_t i = 0; i < dim; i++)
-		mx = fabsf(q[i]) > mx ? fabsf(q[i]) : mx;
-	float qs = mx > 0 ? mx / 63.0f : 0, inv = mx > 0 ? 63.0f / mx : 0;
-	for (size_t i = 0; i < dim; i++)
-		qu[i] = (uint8_t)(lrintf(q[i] * inv) + 64);
-	for (size_t i = 0; i < vx->n; i++) {
-		if (vx->grp[i] != g)
-			continue;
-		int32_t dot = dot_u7_avx2(qu, vx->q + i * dim, (int)dim) - 64 * vx->qsum[i];
-		float s = (float)dot * qs * vx->scale[i];
-		if (n == (size_t)k && s <= out[n - 1].score)
-			continue;
-		size_t j = n < (size_t)k ? n++ : n - 1;
-		while (j > 0 && out[j - 1].score < s) {
-			out[j] = out[j - 1];
-			j--;
-		}
-		out[j].row = i;
-		out[j].score = s;
+	size_t dim = (size_t)vx->dim;
+	memset(p, 0, sizeof(*p));
+#ifdef VX_HAVE_AVX2_PATH
+	p->avx2 = vx->dim % 32 == 0 && __builtin_cpu_supports("avx2");
+#endif
+	if (p->avx2) {
+		p->qu = xmalloc(dim);
+		float mx = 0;
+		for (size_t i = 0; i < dim; i++)
+			mx = fabsf(q[i]) > mx ? fabsf(q[i]) : mx;
+		float inv = mx > 0 ? 63.0f / mx : 0;
+		p->qs = mx > 0 ? mx / 63.0f : 0;
+		for (size_t i = 0; i < dim; i++)
+			p->qu[i] = (uint8_t)(lrintf(q[i] * inv) + 64);
+	} else {
+		p->qq = xmalloc(dim);
+		p->qs = quantize(q, vx->dim, p->qq);
 	}
-	free(qu);
+}
+
+static void qprep_release(struct qprep *p)
+{
+	free(p->qq);
+	free(p->qu);
+}
+
+static inline float score_row(const struct vindex *vx, const struct qprep *p, size_t i)
+{
+	const int8_t *d = vx->q + i * (size_t)vx->dim;
+#ifdef VX_HAVE_AVX2_PATH
+	if (p->avx2)
+		return (float)(dot_u7_avx2(p->qu, d, vx->dim) - 64 * vx->qsum[i]) * p->qs * vx->scale[i];
+#endif
+	return (float)dot_i8(p->qq, d, vx->dim) * p->qs * vx->scale[i];
+}
+
+/* Keep out[0..*n) (at most k) best first with (row, s) offered. */
+static inline void topk_offer(struct vhit *out, size_t *n, size_t k, size_t row, float s)
+{
+	if (*n == k && s <= out[k - 1].score)
+		return;
+	size_t j = *n < k ? (*n)++ : k - 1;
+	while (j > 0 && out[j - 1].score < s) {
+		out[j] = out[j - 1];
+		j--;
+	}
+	out[j].row = row;
+	out[j].score = s;
+}
+
+/* A min-heap of hits on score: the shortlist of the first stage. */
+static void heap_offer(struct vhit *h, size_t *n, size_t cap, size_t row, float s)
+{
+	size_t i;
+	if (*n < cap) {
+		i = (*n)++;
+		while (i > 0 && h[(i - 1) / 2].score > s) {
+			h[i] = h[(i - 1) / 2];
+			i = (i - 1) / 2;
+		}
+	} else {
+		if (s <= h[0].score)
+			return;
+		i = 0;
+		for (;;) {
+			size_t c = 2 * i + 1;
+			if (c >= cap)
+				break;
+			if (c + 1 < cap && h[c + 1].score < h[c].score)
+				c++;
+			if (h[c].score >= s)
+				break;
+			h[i] = h[c];
+			i = c;
+		}
+	}
+	h[i].row = row;
+	h[i].score = s;
+}
+
+/* Exact: every row of the group, full vectors. */
+static size_t scan_exact(const struct vindex *vx, int g, const struct qprep *p, size_t k, struct vhit *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < vx->n; i++)
+		if (vx->grp[i] == g)
+			topk_offer(out, &n, k, i, score_row(vx, p, i));
 	return n;
 }
-#endif
+
+/* Two stages: the sketches (VX_SKETCH_DIM bytes a row instead of dim)
+ * pick a shortlist, whose full vectors give the scores. */
+static size_t scan_two_stage(const struct vindex *vx, int g, const float *q, const struct qprep *p, size_t k,
+			     struct vhit *out)
+{
+	int8_t qsk[VX_SKETCH_DIM];
+	float qss = sketch(q, vx->dim, qsk);
+	size_t cap = k * VX_SHORTLIST_PER_HIT > VX_SHORTLIST ? k * VX_SHORTLIST_PER_HIT : VX_SHORTLIST, m = 0;
+	struct vhit *sl = xmalloc(cap * sizeof(*sl));
+	for (size_t i = 0; i < vx->n; i++)
+		if (vx->grp[i] == g)
+			heap_offer(sl, &m, cap, i,
+				   (float)dot_i8(qsk, vx->sk + i * VX_SKETCH_DIM, VX_SKETCH_DIM) * qss * vx->skscale[i]);
+	size_t n = 0;
+	for (size_t j = 0; j < m; j++)
+		topk_offer(out, &n, k, sl[j].row, score_row(vx, p, sl[j].row));
+	free(sl);
+	return n;
+}
 
 size_t vindex_search(const struct vindex *vx, const char *tenant, const char *language, const float *q, int k,
 		     struct vhit *out)
@@ -534,30 +650,18 @@ size_t vindex_search(const struct vindex *vx, const char *tenant, const char *la
 	int g = group_of(vx, tenant, language, 0);
 	if (g < 0 || k <= 0 || !vx->dim)
 		return 0;
-#ifdef VX_HAVE_AVX2_PATH
-	if (vx->dim % 32 == 0 && __builtin_cpu_supports("avx2"))
-		return scan_avx2(vx, g, q, k, out);
-#endif
-	int8_t *qq = xmalloc((size_t)vx->dim);
-	float qs = quantize(q, vx->dim, qq);
-	size_t n = 0;
-	/* out is a small sorted array (k <= 100): insertion keeps it best first. */
-	for (size_t i = 0; i < vx->n; i++) {
-		if (vx->grp[i] != g)
-			continue;
-		float s = (float)dot_i8(qq, vx->q + i * (size_t)vx->dim, vx->dim) * qs * vx->scale[i];
-		if (n == (size_t)k && s <= out[n - 1].score)
-			continue;
-		size_t j = n < (size_t)k ? n++ : n - 1;
-		while (j > 0 && out[j - 1].score < s) {
-			out[j] = out[j - 1];
-			j--;
-		}
-		out[j].row = i;
-		out[j].score = s;
-	}
-	free(qq);
+	struct qprep p;
+	qprep_init(&p, vx, q);
+	size_t n = vx->gcount[g] > vx->prefilter_min && vx->dim > VX_SKETCH_DIM
+			   ? scan_two_stage(vx, g, q, &p, (size_t)k, out)
+			   : scan_exact(vx, g, &p, (size_t)k, out);
+	qprep_release(&p);
 	return n;
+}
+
+void vindex_set_prefilter(struct vindex *vx, size_t min_rows)
+{
+	vx->prefilter_min = min_rows;
 }
 
 size_t vindex_count(const struct vindex *vx, const char *tenant, const char *language)

@@ -2,7 +2,10 @@
  * at start (in batches), refreshed per document on kb.updated.v1 and in
  * full when the stored documents' signature changes (another replica saw
  * the update). Vectors are kept as int8 with one scale per row, so 100k
- * chunks of 768 dimensions are 77 MB scanned in one tight loop. Only rows
+ * chunks of 768 dimensions are 77 MB. A large (tenant, language) group
+ * is searched in two stages: a 256-byte sketch of every row (a count
+ * sketch of its vector, 26 MB for 100k rows) picks a shortlist of
+ * VX_SHORTLIST rows, whose full vectors give the scores. Only rows
  * made by the configured embeddings model are kept. Not thread-safe: one
  * stage thread owns it. */
 #ifndef SERVICES_RETRIEVER_VINDEX_H
@@ -15,6 +18,11 @@
 #include "embed.h"
 
 struct vindex;
+
+#define VX_SKETCH_DIM 256          /* bytes of a row's sketch */
+#define VX_PREFILTER_MIN 8192      /* groups with more rows are searched in two stages */
+#define VX_SHORTLIST 2048          /* rows scored in full after the sketch stage (at least) */
+#define VX_SHORTLIST_PER_HIT 20    /* ... and at least this many per asked hit */
 
 struct vrow {
 	char *tenant, *language, *doc_id, *chunk_id, *title, *text;
@@ -54,6 +62,10 @@ int vindex_query_vec(struct vindex *vx, const char *tenant, const char *query, f
  * out[0..k); returns how many. */
 size_t vindex_search(const struct vindex *vx, const char *tenant, const char *language, const float *q, int k,
 		     struct vhit *out);
+
+/* Search groups of more than min_rows rows in two stages (default
+ * VX_PREFILTER_MIN; SIZE_MAX: always exact). For tests and benchmarks. */
+void vindex_set_prefilter(struct vindex *vx, size_t min_rows);
 
 /* Rows of tenant in language. */
 size_t vindex_count(const struct vindex *vx, const char *tenant, const char *language);

@@ -40,3 +40,13 @@ Test(cpg, exec_unreachable_returns_null)
 	cr_assert_lt(util_mono_us() - t0, 100000);
 	cpg_free(pg);
 }
+
+Test(cpg, send_unreachable_fails_and_wait_is_null)
+{
+	struct cpg *pg = cpg_new(DEAD_PG);
+	const char *params[] = { "1" };
+	cr_assert_eq(cpg_send(pg, "SELECT $1", 1, params), -1);
+	cr_assert_null(cpg_wait(pg), "nothing in flight");
+	cr_assert_eq(cpg_up(pg), 0);
+	cpg_free(pg);
+}
