@@ -15,7 +15,7 @@
 #include "services/llm-caller/llm-caller.h"
 #include "sigv4.h"
 
-enum mode { OAI_OK, OAI_GARBAGE, OAI_HANG, OAI_500_TWICE, BRK_OK, BRK_BAD_CRC };
+enum mode { OAI_OK, OAI_GARBAGE, OAI_HANG, OAI_500_TWICE, OAI_LLAMA_CPP_PY, BRK_OK, BRK_BAD_CRC };
 
 #define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 
@@ -207,6 +207,27 @@ static void bedrock_reply(struct server *s, int corrupt)
 	}
 }
 
+/* A file beside this source (tests run from the repository root). */
+static char *fixture(const char *name, size_t *len)
+{
+	char path[512];
+	const char *slash = strrchr(__FILE__, '/');
+	snprintf(path, sizeof(path), "%.*s/%s", slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".", name);
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f, "cannot open %s", path);
+	char *b = NULL;
+	size_t n = 0, cap = 0, got;
+	do {
+		if (n + 4096 > cap)
+			b = xrealloc(b, cap = cap ? cap * 2 : 65536);
+		got = fread(b + n, 1, 4096, f);
+		n += got;
+	} while (got > 0);
+	fclose(f);
+	*len = n;
+	return b;
+}
+
 static void server_start(struct server *s, enum mode m)
 {
 	memset(s, 0, sizeof(*s));
@@ -214,8 +235,9 @@ static void server_start(struct server *s, enum mode m)
 	if (m == BRK_OK || m == BRK_BAD_CRC) {
 		bedrock_reply(s, m == BRK_BAD_CRC);
 	} else {
-		s->resp = xstrdup(OAI_REPLY);
-		s->resp_len = strlen(OAI_REPLY);
+		s->resp = m == OAI_LLAMA_CPP_PY ? fixture("llama-cpp-python-answer.sse", &s->resp_len) : xstrdup(OAI_REPLY);
+		if (m != OAI_LLAMA_CPP_PY)
+			s->resp_len = strlen(OAI_REPLY);
 	}
 	s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
 				handle, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_UNESCAPE_CALLBACK,
@@ -496,4 +518,32 @@ Test(providers, openai_turn_tools_without_passages)
 	json_decref(body_got);
 	json_decref(body_orig);
 	turn_free(t);
+}
+
+/* The bytes llama-cpp-python 0.3.36's server (chatml-function-calling, named
+ * tool_choice, SmolLM2-135M) streamed in make test-llm-real: ": ping"
+ * comments while the prompt is read, a role-only chunk with "tool_calls":
+ * null, every argument chunk repeating the call's id and name beside a
+ * legacy "function_call", a last chunk with finish_reason "tool_calls" and
+ * null fields, no usage chunk, "[DONE]". */
+Test(providers, openai_llama_cpp_python_stream)
+{
+	struct server s;
+	server_start(&s, OAI_LLAMA_CPP_PY);
+	struct sink_log log = { 0 };
+	Chat__Turn *t = tu_turn("s1", "t1", "How many days do I have to return an item?");
+	tu_add_passage(t, "en/returns-refunds.md#0", "Returns and refunds");
+	tu_add_passage(t, "en/returns-refunds.md#1", "Returns and refunds");
+	tool_choice = "answer";
+	run(&s, "openai", SECRET, &log, t);
+	tool_choice = NULL;
+	cr_assert_eq(s.requests, 1);
+	cr_assert_str_eq(t->draft->producer, "llm-caller/openai");
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
+	cr_assert_str_eq(t->draft->citations[0], "en/returns-refunds.md#1");
+	cr_assert_str_eq(t->draft->text, "You can return an item in 3 days, if you have any remaining items left (25% of "
+					 "the original quantity) after 4:00pm on December 31st.");
+	cr_assert_str_eq(log.text, t->draft->text, "streamed text equals the final text");
+	turn_free(t);
+	server_stop(&s);
 }
