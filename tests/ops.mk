@@ -1,7 +1,7 @@
 # Operations checks: the Helm chart, scaling, chaos, fuzzing, sanitized
 # integration tests, soak. Scripts live in tests/ (see README.md, "Development").
 
-.PHONY: helm-check test-scale chaos chaos-short fuzz fuzz-ci test-san-integration soak
+.PHONY: helm-check test-llm-real test-scale chaos chaos-short fuzz fuzz-ci test-san-integration soak
 
 helm-check:
 	$(Q)bash tests/helm-check.sh
@@ -40,3 +40,8 @@ soak: deps
 # stage (IT_SCALE_SERVICE, default intent-classifier) against the running stack.
 test-scale: $(INTEGRATION_BIN)
 	$(Q)bash -c 'source deploy/env.sh && REPO_DIR="$$PWD" $(INTEGRATION_BIN) --jobs 1 --filter "scale/*"'
+
+# The llm-caller against a real local model server (opt-in, not part of make
+# test): builds llama-cpp-python into .run/llm-venv on first use (minutes).
+test-llm-real: all
+	$(Q)bash tests/llm-real.sh

@@ -62,6 +62,8 @@ int llm_init(struct llm *l, const char *out_topic, const struct llm_config *cfg,
 	snprintf(lab, sizeof(lab), "provider=\"%s\"", l->provider.name);
 	l->m_ok = metrics_counter("llm_calls_ok_total", "Provider turns that ended in a valid tool call", lab);
 	l->m_fail = metrics_counter("llm_calls_failed_total", "Provider calls that failed (each attempt)", lab);
+	l->m_invalid = metrics_counter("llm_replies_invalid_total",
+				       "Provider replies that were not one valid tool call (answered degraded)", lab);
 	l->m_retries = metrics_counter("llm_retries_total", "Provider calls retried before any chunk", lab);
 	l->m_degraded = metrics_counter("llm_degraded_total", "Turns answered by the degraded mode", lab);
 	l->m_first_token = metrics_histogram("llm_first_token_seconds", "Time from request to first output", lab);
@@ -197,6 +199,7 @@ int llm_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr,
 				metrics_inc(l->m_ok, 1);
 				done = 1;
 			} else {
+				metrics_inc(l->m_invalid, 1);
 				snprintf(why, sizeof(why), "invalid reply: %s", err);
 			}
 			sc.acc = NULL;

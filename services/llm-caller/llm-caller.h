@@ -47,6 +47,7 @@ struct llm_config {
 	long breaker_threshold, breaker_cooldown_ms;
 	long budget_tokens, max_tokens;
 	const char *tenant_dir;
+	const char *tool_choice; /* openai: "required" (default), "auto", or one tool's name */
 };
 
 struct llm {
@@ -57,7 +58,7 @@ struct llm {
 	struct llm_sink sink;
 	struct llm_breaker breaker;
 	char producer[160];
-	struct metric *m_ok, *m_fail, *m_degraded, *m_retries, *m_first_token, *m_open, *m_chunks;
+	struct metric *m_ok, *m_fail, *m_invalid, *m_degraded, *m_retries, *m_first_token, *m_open, *m_chunks;
 };
 
 /* Set up the provider named by cfg->provider. 0, or -1 with errstr (unknown
@@ -76,6 +77,11 @@ int llm_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr,
 struct es_message;
 int llm_openai_event(struct llm_acc *acc, const char *data, size_t len, int *done, char errstr[256]);
 int llm_bedrock_event(struct llm_acc *acc, const struct es_message *m, int *done, char errstr[256]);
+
+/* A copy of the OpenAI tools array for one turn: answer's citation_id
+ * limited (enum) to the turn's passage ids; no passages: a plain copy. */
+struct json_t;
+struct json_t *llm_openai_turn_tools(const struct json_t *tools, const Chat__Turn *turn);
 
 /* Providers. */
 void llm_offline_provider(struct llm_provider *p);

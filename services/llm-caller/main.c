@@ -41,6 +41,9 @@ static const struct cfg_entry cfg[] = {
 	{ "LLM_BUDGET_TOKENS", CFG_INT, "3000", 200, 200000, "prompt token budget (L2 trimmed first)",
 	  &lc.budget_tokens },
 	{ "LLM_MAX_TOKENS", CFG_INT, "512", 16, 32000, "most tokens a reply may have", &lc.max_tokens },
+	{ "LLM_TOOL_CHOICE", CFG_STR, "required", 0, 0,
+	  "openai tool_choice: required, auto, or a tool's name (answer, clarify, hand_off, decline)",
+	  &lc.tool_choice },
 	{ "LLM_TENANT_DIR", CFG_STR, "deploy/tenants", 0, 0, "folder of <tenant>.conf L0 files (name, tone, rule)",
 	  &lc.tenant_dir },
 };

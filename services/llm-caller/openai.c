@@ -17,6 +17,7 @@ struct oai {
 	char *model;
 	char *auth; /* "Authorization: Bearer ..." or NULL */
 	json_t *tools;
+	json_t *tool_choice; /* "required", "auto" or {"type":"function","function":{"name":...}} */
 	long max_tokens;
 	struct llm_config cfg;
 };
@@ -120,18 +121,44 @@ static int on_body(void *arg, const char *buf, size_t len, char errstr[256])
 	return 0;
 }
 
+/* The tools of this turn: answer's citation_id is one of the turn's passage
+ * ids (an enum), so a server that turns the schema into a grammar (llama.cpp,
+ * vLLM) cannot let the model cite anything else. */
+json_t *llm_openai_turn_tools(const json_t *tools, const Chat__Turn *turn)
+{
+	json_t *t = json_deep_copy(tools);
+	if (!turn || turn->n_passages == 0)
+		return t;
+	size_t i;
+	json_t *tool;
+	json_array_foreach(t, i, tool)
+	{
+		json_t *fn = json_object_get(tool, "function");
+		const char *name = json_string_value(json_object_get(fn, "name"));
+		json_t *cite = json_object_get(json_object_get(json_object_get(fn, "parameters"), "properties"),
+					       "citation_id");
+		if (!name || strcmp(name, "answer") || !json_is_object(cite))
+			continue;
+		json_t *ids = json_array();
+		for (size_t k = 0; k < turn->n_passages; k++)
+			json_array_append_new(ids, json_string(turn->passages[k]->id));
+		json_object_set_new(cite, "enum", ids);
+	}
+	return t;
+}
+
 static int oai_turn(void *self, const Chat__Turn *turn, const struct llm_prompt *p, struct llm_acc *acc,
 		    char errstr[256])
 {
 	struct oai *o = self;
-	(void)turn;
 	json_t *msgs = json_array();
 	json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", "system", "content", p->system));
 	for (size_t i = 0; i < p->nmsgs; i++)
 		json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", p->msgs[i].role, "content", p->msgs[i].text));
-	json_t *req = json_pack("{s:s, s:b, s:{s:b}, s:o, s:O, s:s, s:i}", "model", o->model, "stream", 1,
-				"stream_options", "include_usage", 1, "messages", msgs, "tools", o->tools,
-				"tool_choice", "required", "max_tokens", (int)o->max_tokens);
+	json_t *req = json_pack("{s:s, s:b, s:{s:b}, s:o, s:o, s:O, s:i}", "model", o->model, "stream", 1,
+				"stream_options", "include_usage", 1, "messages", msgs, "tools",
+				llm_openai_turn_tools(o->tools, turn), "tool_choice", o->tool_choice, "max_tokens",
+				(int)o->max_tokens);
 	char *body = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 
@@ -161,6 +188,7 @@ static void oai_free(void *self)
 	free(o->model);
 	free(o->auth);
 	json_decref(o->tools);
+	json_decref(o->tool_choice);
 	free(o);
 }
 
@@ -170,7 +198,19 @@ int llm_openai_provider(struct llm_provider *p, const struct llm_config *cfg, ch
 		snprintf(errstr, 256, "provider openai needs LLM_BASE_URL and LLM_MODEL");
 		return -1;
 	}
+	const char *tc = cfg->tool_choice && *cfg->tool_choice ? cfg->tool_choice : "required";
+	json_t *choice = NULL;
+	if (!strcmp(tc, "required") || !strcmp(tc, "auto"))
+		choice = json_string(tc);
+	else if (!strcmp(tc, "answer") || !strcmp(tc, "clarify") || !strcmp(tc, "hand_off") || !strcmp(tc, "decline"))
+		choice = json_pack("{s:s, s:{s:s}}", "type", "function", "function", "name", tc);
+	if (!choice) {
+		snprintf(errstr, 256, "LLM_TOOL_CHOICE must be required, auto, answer, clarify, hand_off or decline: %.80s",
+			 tc);
+		return -1;
+	}
 	struct oai *o = xcalloc(1, sizeof(*o));
+	o->tool_choice = choice;
 	size_t bl = strlen(cfg->base_url);
 	o->url = xasprintf("%.*s/chat/completions", (int)(bl && cfg->base_url[bl - 1] == '/' ? bl - 1 : bl),
 			   cfg->base_url);

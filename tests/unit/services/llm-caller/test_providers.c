@@ -15,7 +15,7 @@
 #include "services/llm-caller/llm-caller.h"
 #include "sigv4.h"
 
-enum mode { OAI_OK, OAI_GARBAGE, OAI_HANG, OAI_500_TWICE, BRK_OK, BRK_BAD_CRC };
+enum mode { OAI_OK, OAI_GARBAGE, OAI_HANG, OAI_500_TWICE, OAI_LLAMA_CPP_PY, BRK_OK, BRK_BAD_CRC };
 
 #define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 
@@ -207,6 +207,27 @@ static void bedrock_reply(struct server *s, int corrupt)
 	}
 }
 
+/* A file beside this source (tests run from the repository root). */
+static char *fixture(const char *name, size_t *len)
+{
+	char path[512];
+	const char *slash = strrchr(__FILE__, '/');
+	snprintf(path, sizeof(path), "%.*s/%s", slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".", name);
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f, "cannot open %s", path);
+	char *b = NULL;
+	size_t n = 0, cap = 0, got;
+	do {
+		if (n + 4096 > cap)
+			b = xrealloc(b, cap = cap ? cap * 2 : 65536);
+		got = fread(b + n, 1, 4096, f);
+		n += got;
+	} while (got > 0);
+	fclose(f);
+	*len = n;
+	return b;
+}
+
 static void server_start(struct server *s, enum mode m)
 {
 	memset(s, 0, sizeof(*s));
@@ -214,8 +235,9 @@ static void server_start(struct server *s, enum mode m)
 	if (m == BRK_OK || m == BRK_BAD_CRC) {
 		bedrock_reply(s, m == BRK_BAD_CRC);
 	} else {
-		s->resp = xstrdup(OAI_REPLY);
-		s->resp_len = strlen(OAI_REPLY);
+		s->resp = m == OAI_LLAMA_CPP_PY ? fixture("llama-cpp-python-answer.sse", &s->resp_len) : xstrdup(OAI_REPLY);
+		if (m != OAI_LLAMA_CPP_PY)
+			s->resp_len = strlen(OAI_REPLY);
 	}
 	s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
 				handle, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_UNESCAPE_CALLBACK,
@@ -275,6 +297,8 @@ static Chat__Turn *ask(void)
 	return t;
 }
 
+static const char *tool_choice; /* LLM_TOOL_CHOICE of the next run (NULL: the default) */
+
 static void run(struct server *s, const char *provider, const char *secret, struct sink_log *log, Chat__Turn *t)
 {
 	char url[128];
@@ -289,6 +313,7 @@ static void run(struct server *s, const char *provider, const char *secret, stru
 		.session_token = "", .connect_timeout_ms = 2000, .first_token_timeout_ms = 400,
 		.total_timeout_ms = 20000, .retries = 2, .backoff_ms = 1, .breaker_threshold = 0,
 		.breaker_cooldown_ms = 1000, .budget_tokens = 3000, .max_tokens = 256, .tenant_dir = "/nonexistent",
+		.tool_choice = tool_choice,
 	};
 	struct llm l;
 	struct llm_sink sink = { log, sink_chunk, sink_flush };
@@ -314,6 +339,20 @@ static void fini(void)
 
 TestSuite(providers, .init = init, .fini = fini);
 
+/* The schema of one of answer's arguments in a request body. */
+static json_t *answer_params(json_t *body, const char *arg)
+{
+	size_t i;
+	json_t *tool;
+	json_array_foreach(json_object_get(body, "tools"), i, tool)
+	{
+		json_t *fn = json_object_get(tool, "function");
+		if (!strcmp(json_string_value(json_object_get(fn, "name")), "answer"))
+			return json_object_get(json_object_get(json_object_get(fn, "parameters"), "properties"), arg);
+	}
+	return NULL;
+}
+
 Test(providers, openai_streams_a_cited_answer)
 {
 	struct server s;
@@ -331,6 +370,9 @@ Test(providers, openai_streams_a_cited_answer)
 	cr_assert(json_is_true(json_object_get(s.last_body, "stream")));
 	cr_assert_eq(json_array_size(json_object_get(s.last_body, "tools")), 4);
 	cr_assert_str_eq(json_string_value(json_object_get(s.last_body, "tool_choice")), "required");
+	json_t *enm = json_object_get(answer_params(s.last_body, "citation_id"), "enum");
+	cr_assert_eq(json_array_size(enm), 1, "answer may cite only the turn's passages");
+	cr_assert_str_eq(json_string_value(json_array_get(enm, 0)), "returns#0");
 	json_t *sys = json_array_get(json_object_get(s.last_body, "messages"), 0);
 	cr_assert(strstr(json_string_value(json_object_get(sys, "content")), "[returns#0]"), "passages in the prompt");
 	turn_free(t);
@@ -421,6 +463,87 @@ Test(providers, bedrock_corrupt_crc_degrades)
 	run(&s, "bedrock", SECRET, &log, t);
 	cr_assert(strstr(t->draft->producer, "degraded"), "%s", t->draft->producer);
 	cr_assert_str_eq(t->draft->citations[0], "returns#0");
+	turn_free(t);
+	server_stop(&s);
+}
+
+/* LLM_TOOL_CHOICE=answer: a server without tool_choice "required"
+ * (llama-cpp-python's server) is asked for the answer tool by name. */
+Test(providers, openai_named_tool_choice)
+{
+	struct server s;
+	server_start(&s, OAI_OK);
+	struct sink_log log = { 0 };
+	Chat__Turn *t = ask();
+	tool_choice = "answer";
+	run(&s, "openai", SECRET, &log, t);
+	tool_choice = NULL;
+	json_t *tc = json_object_get(s.last_body, "tool_choice");
+	cr_assert(json_is_object(tc), "a named tool_choice is an object");
+	cr_assert_str_eq(json_string_value(json_object_get(tc, "type")), "function");
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(tc, "function"), "name")), "answer");
+	cr_assert_str_eq(t->draft->producer, "llm-caller/openai");
+	turn_free(t);
+	server_stop(&s);
+}
+
+Test(providers, openai_unknown_tool_choice_is_refused)
+{
+	struct llm_config c = { .provider = "openai", .base_url = "http://127.0.0.1:9/v1", .model = "m",
+				.tool_choice = "any" };
+	struct llm l;
+	char err[256] = "";
+	cr_assert_eq(llm_init(&l, "chat.drafted.v1", &c, NULL, err), -1);
+	cr_assert(strstr(err, "LLM_TOOL_CHOICE"), "%s", err);
+}
+
+/* No passages: the tools go out as they are (an empty enum would allow nothing). */
+Test(providers, openai_turn_tools_without_passages)
+{
+	json_t *tools = json_pack("[{s:s, s:{s:s, s:{s:s, s:{s:{s:s}}}}}]", "type", "function", "function", "name",
+				  "answer", "parameters", "type", "object", "properties", "citation_id", "type", "string");
+	Chat__Turn *t = tu_turn("s1", "t1", "hello");
+	json_t *got = llm_openai_turn_tools(tools, t);
+	cr_assert(json_equal(got, tools));
+	json_decref(got);
+	tu_add_passage(t, "a#0", "A");
+	tu_add_passage(t, "b#3", "B");
+	got = llm_openai_turn_tools(tools, t);
+	json_t *want = json_pack("[s, s]", "a#0", "b#3");
+	json_t *body_got = json_pack("{s:o}", "tools", got), *body_orig = json_pack("{s:o}", "tools", tools);
+	cr_assert(json_equal(json_object_get(answer_params(body_got, "citation_id"), "enum"), want));
+	cr_assert_null(json_object_get(answer_params(body_orig, "citation_id"), "enum"),
+		       "the provider's own tools are not changed");
+	json_decref(want);
+	json_decref(body_got);
+	json_decref(body_orig);
+	turn_free(t);
+}
+
+/* The bytes llama-cpp-python 0.3.36's server (chatml-function-calling, named
+ * tool_choice, SmolLM2-135M) streamed in make test-llm-real: ": ping"
+ * comments while the prompt is read, a role-only chunk with "tool_calls":
+ * null, every argument chunk repeating the call's id and name beside a
+ * legacy "function_call", a last chunk with finish_reason "tool_calls" and
+ * null fields, no usage chunk, "[DONE]". */
+Test(providers, openai_llama_cpp_python_stream)
+{
+	struct server s;
+	server_start(&s, OAI_LLAMA_CPP_PY);
+	struct sink_log log = { 0 };
+	Chat__Turn *t = tu_turn("s1", "t1", "How many days do I have to return an item?");
+	tu_add_passage(t, "en/returns-refunds.md#0", "Returns and refunds");
+	tu_add_passage(t, "en/returns-refunds.md#1", "Returns and refunds");
+	tool_choice = "answer";
+	run(&s, "openai", SECRET, &log, t);
+	tool_choice = NULL;
+	cr_assert_eq(s.requests, 1);
+	cr_assert_str_eq(t->draft->producer, "llm-caller/openai");
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
+	cr_assert_str_eq(t->draft->citations[0], "en/returns-refunds.md#1");
+	cr_assert_str_eq(t->draft->text, "You can return an item in 3 days, if you have any remaining items left (25% of "
+					 "the original quantity) after 4:00pm on December 31st.");
+	cr_assert_str_eq(log.text, t->draft->text, "streamed text equals the final text");
 	turn_free(t);
 	server_stop(&s);
 }
