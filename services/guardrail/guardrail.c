@@ -90,6 +90,86 @@ static int cited_passage_exists(const Chat__Turn *turn, const char *id)
 	return 0;
 }
 
+static int alnum_byte(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* The next number of t from *i ("1,500", "3.5", "30"), its digits and
+ * decimal point only, into out, and where it starts; 0 at the end. A
+ * number glued to letters or a hyphen ("HL-BED-0003", "ORD-102173",
+ * "2nd") is part of a name, not a figure, and is skipped. */
+static int next_figure(const char *t, size_t *i, char *out, size_t outlen, size_t *at)
+{
+	size_t k = *i;
+	for (;;) {
+		while (t[k] && !(t[k] >= '0' && t[k] <= '9'))
+			k++;
+		if (!t[k]) {
+			*i = k;
+			return 0;
+		}
+		size_t e = k;
+		while (alnum_byte(t[e]) || ((t[e] == ',' || t[e] == '.') && t[e + 1] >= '0' && t[e + 1] <= '9'))
+			e++;
+		int glued = (k > 0 && (alnum_byte(t[k - 1]) || t[k - 1] == '-'));
+		for (size_t q = k; q < e && !glued; q++)
+			glued = (t[q] >= 'a' && t[q] <= 'z') || (t[q] >= 'A' && t[q] <= 'Z');
+		if (!glued)
+			break;
+		k = e;
+	}
+	*at = k;
+	size_t n = 0;
+	while (t[k] >= '0' && t[k] <= '9') {
+		if (n + 1 < outlen)
+			out[n++] = t[k];
+		k++;
+		/* a thousands separator or a decimal point inside the number */
+		if ((t[k] == ',' || t[k] == '.') && t[k + 1] >= '0' && t[k + 1] <= '9') {
+			if (t[k] == '.' && n + 1 < outlen)
+				out[n++] = '.';
+			k++;
+		}
+	}
+	out[n] = '\0';
+	*i = k;
+	return 1;
+}
+
+/* 1 when every number in an LLM answer is one its cited passages (or, for a
+ * figure the model carried over, any passage of the turn) state: a model
+ * that writes "3 days" from a passage saying "30 days" is caught here.
+ * Numbers are compared by their digits ("1,500" = "1500"). */
+static int figures_supported(const Chat__Turn *turn)
+{
+	const char *text = turn->draft->text ? turn->draft->text : "";
+	char fig[32], pf[32];
+	int evidence = 0; /* passages carry their text (the retriever's do) */
+	for (size_t p = 0; p < turn->n_passages; p++)
+		evidence |= turn->passages[p]->text && turn->passages[p]->text[0];
+	if (!evidence)
+		return 1;
+	/* amounts of money are the price check's (the catalogue, not the
+	 * passages, has product prices) */
+	struct guard_price prices[GUARD_PRICE_MAX];
+	size_t np = guard_price_find(text, strlen(text), prices, GUARD_PRICE_MAX);
+	size_t at, pat;
+	for (size_t i = 0; next_figure(text, &i, fig, sizeof(fig), &at);) {
+		int found = 0;
+		for (size_t k = 0; k < np && !found; k++)
+			found = at >= prices[k].start && at < prices[k].end;
+		for (size_t p = 0; p < turn->n_passages && !found; p++) {
+			const char *pt = turn->passages[p]->text ? turn->passages[p]->text : "";
+			for (size_t j = 0; !found && next_figure(pt, &j, pf, sizeof(pf), &pat);)
+				found = !strcmp(fig, pf);
+		}
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
 static void add_flag(Chat__Verdict *v, const char *flag)
 {
 	for (size_t i = 0; i < v->n_flags; i++)
@@ -328,11 +408,15 @@ int guard_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errst
 				bad = "ungrounded_citation";
 		if (!bad && !draft->n_citations && must_cite(draft))
 			bad = "missing_citation";
+		/* and states no figure ("30 days", "RM 1,500") its passages do not */
+		if (!bad && from_llm(draft) && draft->n_citations && !figures_supported(turn))
+			bad = "unsupported_figure";
 		if (bad) {
 			/* the customer gets a person instead of a made-up source */
 			set_action(turn, CHAT__ACTION__ACTION_HAND_OFF, handoff_text,
-				   !strcmp(bad, "missing_citation") ? "answer cites no retrieved passage"
-								     : "citation not among retrieved passages",
+				   !strcmp(bad, "missing_citation")	? "answer cites no retrieved passage"
+				   : !strcmp(bad, "unsupported_figure") ? "answer states a figure its passages do not"
+									: "citation not among retrieved passages",
 				   bad);
 			changed = 1;
 		}

@@ -54,6 +54,7 @@ static Chat__Turn *llm_turn(const char *tid, const char *text, const char *answe
 {
 	Chat__Turn *t = tu_turn("sess-9", tid, text);
 	tu_add_passage(t, "kb:returns#1", "Returns");
+	turn_set_str(&t->passages[t->n_passages - 1]->text, "Unused items can be returned within 30 days of delivery.");
 	Chat__Draft *d = turn_draft(t);
 	d->action = CHAT__ACTION__ACTION_ANSWER;
 	turn_set_str(&d->text, answer);

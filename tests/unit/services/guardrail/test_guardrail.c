@@ -27,6 +27,7 @@ static Chat__Turn *drafted(const char *cite)
 {
 	Chat__Turn *t = tu_turn("s1", "t1", "what is the return policy?");
 	tu_add_passage(t, "kb:returns#1", "Returns");
+	turn_set_str(&t->passages[t->n_passages - 1]->text, "Unused items can be returned within 30 days of delivery.");
 	tu_add_passage(t, "kb:returns#2", "Refunds");
 	Chat__Draft *d = turn_draft(t);
 	d->action = CHAT__ACTION__ACTION_ANSWER;
@@ -101,6 +102,29 @@ Test(guard, citation_without_any_passage)
 	turn_free(t);
 }
 
+Test(guard, a_figure_no_passage_states_becomes_a_hand_off)
+{
+	Chat__Turn *t = drafted("kb:returns#1");
+	turn_set_str(&t->draft->producer, "llm-caller/openai");
+	turn_set_str(&t->draft->text, "You can return items within 3 days.");
+	struct turn_dests d;
+	char err[128] = "";
+	cr_assert_eq(check(t, &d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_HAND_OFF, "\"3 days\" against a passage saying 30");
+	cr_assert_str_eq(t->verdict->flags[0], "unsupported_figure");
+	turn_free(t);
+
+	/* the passage's own figure, written with a separator, a price (the
+	 * catalogue's to check) and a SKU's digits are fine */
+	t = drafted("kb:returns#1");
+	turn_set_str(&t->draft->producer, "llm-caller/openai");
+	turn_set_str(&t->passages[0]->text, "Free delivery above RM 1500; returns within 30 days.");
+	turn_set_str(&t->draft->text, "Returns: 30 days. HL-BED-0003 is RM 1,299 and delivery is free above 1,500.");
+	cr_assert_eq(check(t, &d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER, "%s", t->verdict->n_flags ? t->verdict->flags[0] : "");
+	turn_free(t);
+}
+
 Test(guard, no_draft_is_poison)
 {
 	Chat__Turn *t = tu_turn("s1", "t1", "x");
@@ -128,6 +152,7 @@ static int verdict(const char *tid, const char *cite, struct kstage_emit *em)
 	Chat__Turn *t = tu_turn("sess-1", tid, "what is the return policy?");
 	t->reply_partition = 2;
 	tu_add_passage(t, "kb:returns#1", "Returns");
+	turn_set_str(&t->passages[t->n_passages - 1]->text, "Unused items can be returned within 30 days of delivery.");
 	Chat__Draft *d = turn_draft(t);
 	d->action = CHAT__ACTION__ACTION_ANSWER;
 	turn_set_str(&d->text, "You can return items within 30 days.");
