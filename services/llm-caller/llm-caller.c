@@ -173,9 +173,15 @@ int llm_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr,
 	(void)errstr;
 	(void)errlen;
 
-	if (llm_tenant_load(l->cfg.tenant_dir ? l->cfg.tenant_dir : ".", tenant_id, &tenant, err) < 0)
-		log_write(LOG_WARN, turn->trace_id, turn->session_id, "llm-caller: tenant config: %s", err);
-	llm_prompt_build(&tenant, turn, (int)(l->cfg.budget_tokens > 0 ? l->cfg.budget_tokens : 3000), &prompt);
+	/* The offline provider reads the turn itself: no prompt to build (nor
+	 * the tenant's L0 file to read) for it. */
+	memset(&prompt, 0, sizeof(prompt));
+	if (strcmp(l->provider.name, "offline")) {
+		if (llm_tenant_load(l->cfg.tenant_dir ? l->cfg.tenant_dir : ".", tenant_id, &tenant, err) < 0)
+			log_write(LOG_WARN, turn->trace_id, turn->session_id, "llm-caller: tenant config: %s", err);
+		llm_prompt_build(&tenant, turn, (int)(l->cfg.budget_tokens > 0 ? l->cfg.budget_tokens : 3000),
+				 &prompt);
+	}
 
 	int done = 0;
 	char why[300] = "";
@@ -224,10 +230,12 @@ int llm_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr,
 		degraded(l, turn, &sc, why);
 	llm_prompt_release(&prompt);
 
-	/* Close the stream, and make sure every chunk is written before the
-	 * turn is: the guardrail must see the chunks first. */
+	/* Close the stream. Waiting for the chunks to be written before the
+	 * draft (LLM_STREAM_FLUSH_MS) costs a broker round trip per turn and
+	 * caps the stage's throughput; the guardrail takes chunks and drafts
+	 * in either order, so by default it does not wait. */
 	send_chunk(&sc, "", 0, 1);
-	if (l->sink.flush && l->sink.flush(l->sink.arg, 5000) < 0)
+	if (l->sink.flush && l->sink.flush(l->sink.arg, (int)l->cfg.stream_flush_ms) < 0)
 		sc.sink_failed = 1;
 	if (sc.sink_failed)
 		log_write(LOG_WARN, turn->trace_id, turn->session_id,

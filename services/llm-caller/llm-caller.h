@@ -48,6 +48,7 @@ struct llm_config {
 	long budget_tokens, max_tokens;
 	const char *tenant_dir;
 	const char *tool_choice; /* openai: "required" (default), "auto", or one tool's name */
+	long stream_flush_ms;    /* wait for a turn's chunks to be written before its draft (0: no wait) */
 };
 
 struct llm {

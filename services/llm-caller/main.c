@@ -44,6 +44,10 @@ static const struct cfg_entry cfg[] = {
 	{ "LLM_TOOL_CHOICE", CFG_STR, "required", 0, 0,
 	  "openai tool_choice: required, auto, or a tool's name (answer, clarify, hand_off, decline)",
 	  &lc.tool_choice },
+	{ "LLM_STREAM_FLUSH_MS", CFG_INT, "0", 0, 10000,
+	  "wait up to this long for a turn's stream chunks to be written before its draft (0: do not wait; the "
+	  "guardrail takes chunks and drafts in any order)",
+	  &lc.stream_flush_ms },
 	{ "LLM_TENANT_DIR", CFG_STR, "deploy/tenants", 0, 0, "folder of <tenant>.conf L0 files (name, tone, rule)",
 	  &lc.tenant_dir },
 };
@@ -80,6 +84,13 @@ static int kafka_chunk(void *arg, const Chat__StreamChunk *c)
 static int kafka_flush(void *arg, int timeout_ms)
 {
 	(void)arg;
+	if (timeout_ms <= 0) {
+		/* no wait: serve delivery reports; a failure shows on a later turn */
+		rd_kafka_poll(producer, 0);
+		int failed = delivery_failed;
+		delivery_failed = 0;
+		return failed ? -1 : 0;
+	}
 	int rc = rd_kafka_flush(producer, timeout_ms) ? -1 : 0;
 	if (delivery_failed) {
 		delivery_failed = 0;

@@ -15,7 +15,7 @@
 #define OFF_MAX_TERMS 64
 #define OFF_MAX_SENT 512
 #define OFF_MAX_ANSWER 600   /* bytes of answer text we aim under */
-#define OFF_PIECE 24         /* bytes of arguments fed per stream step */
+#define OFF_PIECE 96         /* bytes of arguments fed per stream step */
 
 static const char *const STOP[] = {
 	"the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "is", "are", "was", "be", "can", "could",
