@@ -9,8 +9,8 @@
 #   CHAOS_PAUSE     seconds of load between two faults (default 5; short: 2)
 #   CHAOS_SERVICES  services to kill (default: all of deploy/env.sh SERVICES)
 #   CHAOS_KAFKA     1: restart the broker once, mid-run (default 1)
-#   CHAOS_STRICT    1: also fail when a restarted gateway delivers a reply
-#                   again (it keeps sessions in memory; default 0: reported)
+#   CHAOS_STRICT    1 (default): also fail when a restarted gateway delivers
+#                   a reply again (0: only reported)
 #
 # Usage: bash tests/chaos/chaos.sh [--short]
 # Starts the local stack if it is not running, and stops it afterwards.
@@ -43,7 +43,7 @@ bash deploy/stack.sh up >/dev/null
 
 say "steady load at $RATE turns/s; faults: ${#VICTIMS[@]} services x $ROUNDS round(s)$( ((KAFKA)) && echo ", one Kafka restart")"
 build/tests/chaos-load --rate "$RATE" --stop-file "$work/stop" --sessions 400 --drain 300 \
-    --gateway-pidfile "$RUN_DIR/pids/gateway.pid" --strict "${CHAOS_STRICT:-0}" >"$work/counts" 2>"$work/load.log" &
+    --gateway-pidfile "$RUN_DIR/pids/gateway.pid" --strict "${CHAOS_STRICT:-1}" >"$work/counts" 2>"$work/load.log" &
 load_pid=$!
 sleep "$PAUSE"
 
@@ -88,7 +88,7 @@ sed 's/^/  /' "$work/counts"
 declare -A c
 while read -r k v; do c[$k]=$v; done <"$work/counts"
 if [[ $rc == 0 && "${c[replies]:-x}" == "${c[turns]:-y}" && "${c[duplicates]:-1}" == 0 ]] &&
-   [[ "${CHAOS_STRICT:-0}" == 0 || "${c[redelivered_after_gateway_restart]:-1}" == 0 ]]; then
+   [[ "${CHAOS_STRICT:-1}" == 0 || "${c[redelivered_after_gateway_restart]:-1}" == 0 ]]; then
     echo "chaos: ok (turns ${c[turns]}, replies ${c[replies]}, duplicates ${c[duplicates]}, redelivered after a gateway restart ${c[redelivered_after_gateway_restart]}, dlq ${c[dlq]})"
 else
     echo "chaos: FAILED (turns ${c[turns]:-?}, replies ${c[replies]:-?}, duplicates ${c[duplicates]:-?}, dlq ${c[dlq]:-?})" >&2
