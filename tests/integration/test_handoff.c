@@ -161,14 +161,25 @@ Test(handoff, ticket_agent_api_ownership_and_close, .timeout = 180)
 	json_t *evs = NULL;
 	int seen = 0;
 	cc_http_init(&h, it_gateway_url());
-	for (int i = 0; i < 20 && !seen; i++) {
+	/* long-poll from the last event seen, so each call waits for new ones */
+	uint64_t after = 0;
+	int64_t deadline = util_mono_us() + 30 * 1000000LL;
+	while (!seen && util_mono_us() < deadline) {
 		json_decref(evs);
 		evs = NULL;
-		cc_get_events(&h, sid, 0, 1000, &status, &evs, errstr, sizeof(errstr));
+		if (cc_get_events(&h, sid, after, 2000, &status, &evs, errstr, sizeof(errstr)) || status != 200) {
+			util_sleep_ms(200, NULL);
+			continue;
+		}
 		json_t *arr = json_object_get(evs, "events");
-		for (size_t k = 0; k < json_array_size(arr); k++)
-			seen |= !strcmp(json_string_value(json_object_get(json_array_get(arr, k), "turn_id")), reply_turn) &&
-				strstr(json_string_value(json_object_get(json_array_get(arr, k), "text")), "Mei here");
+		for (size_t k = 0; k < json_array_size(arr); k++) {
+			const char *et = json_string_value(json_object_get(json_array_get(arr, k), "text"));
+			const char *eid = json_string_value(json_object_get(json_array_get(arr, k), "turn_id"));
+			seen |= eid && !strcmp(eid, reply_turn) && et && strstr(et, "Mei here");
+		}
+		json_int_t next = json_integer_value(json_object_get(evs, "next"));
+		if (next > 0)
+			after = (uint64_t)next;
 	}
 	json_decref(evs);
 	cc_http_release(&h);
