@@ -586,6 +586,18 @@ static void lws_log(int level, const char *line)
 		log_warn("websockets: %.*s", (int)n, line);
 }
 
+/* The maps, locks and the struct itself: what start sets up before any
+ * thread runs, and stop frees after every thread is joined. */
+static void ws_free(struct gw_ws *ws)
+{
+	hmap_free(ws->by_session);
+	hmap_free(ws->by_id);
+	pthread_mutex_destroy(&ws->in_lock);
+	pthread_mutex_destroy(&ws->job_lock);
+	pthread_cond_destroy(&ws->job_cond);
+	free(ws);
+}
+
 struct gw_ws *gw_ws_start(struct gw *gw, const struct gw_ws_conf *conf, struct gw_http_io io, char *errstr,
 			  size_t errlen)
 {
@@ -660,12 +672,7 @@ fail:
 		ev_async_stop(ws->loop, &ws->stop_async);
 		ev_loop_destroy(ws->loop);
 	}
-	hmap_free(ws->by_session);
-	hmap_free(ws->by_id);
-	pthread_mutex_destroy(&ws->in_lock);
-	pthread_mutex_destroy(&ws->job_lock);
-	pthread_cond_destroy(&ws->job_cond);
-	free(ws);
+	ws_free(ws);
 	return NULL;
 }
 
@@ -707,10 +714,5 @@ void gw_ws_stop(struct gw_ws *ws)
 		gw_msg_release(&j->msg);
 		free(j);
 	}
-	hmap_free(ws->by_session);
-	hmap_free(ws->by_id);
-	pthread_mutex_destroy(&ws->in_lock);
-	pthread_mutex_destroy(&ws->job_lock);
-	pthread_cond_destroy(&ws->job_cond);
-	free(ws);
+	ws_free(ws);
 }

@@ -394,23 +394,27 @@ pid_t it_spawn_gateway(struct it_gateway *g, int first_port, int ordinal, const 
 	return g->pid;
 }
 
+int it_reap(pid_t pid, int timeout_ms, int *status)
+{
+	for (int waited = 0; waited < timeout_ms; waited += 50) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return 0;
+		util_sleep_ms(50, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, status, 0);
+	return -1;
+}
+
 int it_stop_gateway_within(struct it_gateway *g, int timeout_ms)
 {
 	if (g->pid <= 0)
 		return -1;
 	kill(g->pid, SIGTERM);
 	int st;
-	for (int waited = 0; waited < timeout_ms; waited += 50) {
-		if (waitpid(g->pid, &st, WNOHANG) == g->pid) {
-			g->pid = 0;
-			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-		}
-		util_sleep_ms(50, NULL);
-	}
-	kill(g->pid, SIGKILL);
-	waitpid(g->pid, &st, 0);
+	int exited = it_reap(g->pid, timeout_ms, &st) == 0;
 	g->pid = 0;
-	return -1;
+	return exited && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 int it_stop_gateway(struct it_gateway *g)

@@ -109,6 +109,9 @@ pid_t it_spawn_gateway(struct it_gateway *g, int first_port, int ordinal, const 
 int it_stop_gateway(struct it_gateway *g);
 /* The same with timeout_ms before the SIGKILL. */
 int it_stop_gateway_within(struct it_gateway *g, int timeout_ms);
+/* Wait up to timeout_ms for child pid to exit and reap it (its wait status
+ * in *status): 0 when it exited by itself, -1 when it had to be SIGKILLed. */
+int it_reap(pid_t pid, int timeout_ms, int *status);
 
 /* Wait until GET /readyz on 127.0.0.1:port answers 200; 0 when it did,
  * -1 after timeout_ms. */

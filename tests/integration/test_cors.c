@@ -270,17 +270,9 @@ Test(cors, a_list_entry_that_is_not_an_origin_stops_the_gateway, .timeout = 60)
 		_exit(127);
 	}
 	free(path);
-	int st = 0, gone = 0;
-	for (int i = 0; i < 300 && !gone; i++) {
-		gone = waitpid(pid, &st, WNOHANG) == pid;
-		if (!gone)
-			util_sleep_ms(100, NULL);
-	}
-	if (!gone) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
+	int st = 0;
+	if (it_reap(pid, 30000, &st))
 		cr_assert_fail("the gateway started with \"%s\" in GATEWAY_ALLOWED_ORIGINS", bad);
-	}
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "exit status %d, not 2", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	FILE *f = fopen(logpath, "r");
 	cr_assert_not_null(f, "no log at %s", logpath);

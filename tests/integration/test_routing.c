@@ -155,16 +155,8 @@ Test(routing, two_instances_each_get_only_their_own_replies, .timeout = 300)
 	util_sleep_ms(2000, NULL); /* a misrouted reply would have arrived by now */
 	long d0 = metric(admin0, "gateway_replies_total") - r0, d1 = metric(admin1, "gateway_replies_total") - r1;
 	kill(pid, SIGTERM);
-	int st, gone = 0;
-	for (int i = 0; i < 300 && !gone; i++) {
-		gone = waitpid(pid, &st, WNOHANG) == pid;
-		if (!gone)
-			util_sleep_ms(100, NULL);
-	}
-	if (!gone) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
-	}
+	int st;
+	it_reap(pid, 30000, &st);
 	fprintf(stderr, "replies: instance 0 got %ld, instance 1 got %ld (each sent %d)\n", d0, d1, TURNS);
 	cr_assert_eq(d0, TURNS, "instance 0 received %ld replies for its %d turns", d0, TURNS);
 	cr_assert_eq(d1, TURNS, "instance 1 received %ld replies for its %d turns", d1, TURNS);

@@ -268,6 +268,26 @@ Test(ws, thousand_sessions_each_get_exactly_their_own_replies, .timeout = 600)
 #define IDLE_S 2
 #define PING_S 1
 
+/* A guest session's token on gateway g (heap); stops g and fails the test
+ * when none can be opened. */
+static char *session_token(struct it_gateway *g)
+{
+	struct cc_http h;
+	char sid[64], err[512];
+	long status = 0;
+	json_t *resp = NULL;
+	cr_assert_eq(cc_http_init(&h, g->url), 0);
+	int rc = cc_open_session(&h, NULL, NULL, sid, sizeof(sid), &status, &resp, err, sizeof(err));
+	json_decref(resp);
+	char *tok = rc == 0 && status == 201 ? cc_token(&h, sid) : NULL;
+	cc_http_release(&h);
+	if (!tok) {
+		it_stop_gateway(g);
+		cr_assert_fail("no session on the gateway at %s (%ld): %s", g->url, status, err);
+	}
+	return tok;
+}
+
 Test(ws, silent_client_is_pinged_then_closed_when_idle, .timeout = 240)
 {
 	char idle[32], ping[32];
@@ -276,20 +296,10 @@ Test(ws, silent_client_is_pinged_then_closed_when_idle, .timeout = 240)
 	const char *env[] = { idle, ping, NULL };
 	struct it_gateway g;
 	it_spawn_gateway(&g, 20073 + (int)it_env_long("PORT_OFFSET", 0), 3, env);
-	struct cc_http h;
-	char sid[64], err[512];
-	long status = 0;
-	json_t *resp = NULL;
-	cr_assert_eq(cc_http_init(&h, g.url), 0);
-	int rc = cc_open_session(&h, NULL, NULL, sid, sizeof(sid), &status, &resp, err, sizeof(err));
-	json_decref(resp);
-	char *tok = rc == 0 && status == 201 ? cc_token(&h, sid) : NULL;
-	cc_http_release(&h);
-	if (!tok) {
-		it_stop_gateway(&g);
-		cr_assert_fail("no session on the second gateway (%ld): %s", status, err);
-	}
+	char err[512];
+	char *tok = session_token(&g);
 	char *path = xasprintf("/v1/ws?token=%s", tok);
+	int rc;
 	struct wsc w, talker;
 	rc = wsc_connect(&w, "127.0.0.1", g.ws_port, path, NULL, 10000, err, sizeof(err));
 	if (rc == 0 && (rc = wsc_connect(&talker, "127.0.0.1", g.ws_port, path, NULL, 10000, err, sizeof(err))))
@@ -359,20 +369,10 @@ static void stops_on_sigterm(const char *event_lib, int first_port, int ordinal)
 	const char *env[] = { event_lib, NULL };
 	struct it_gateway g;
 	it_spawn_gateway(&g, first_port + (int)it_env_long("PORT_OFFSET", 0), ordinal, env);
-	struct cc_http h;
-	char sid[64], err[512];
-	long status = 0;
-	json_t *resp = NULL;
-	cr_assert_eq(cc_http_init(&h, g.url), 0);
-	int rc = cc_open_session(&h, NULL, NULL, sid, sizeof(sid), &status, &resp, err, sizeof(err));
-	json_decref(resp);
-	char *tok = rc == 0 && status == 201 ? cc_token(&h, sid) : NULL;
-	cc_http_release(&h);
-	if (!tok) {
-		it_stop_gateway(&g);
-		cr_assert_fail("no session on the gateway with %s (%ld): %s", event_lib, status, err);
-	}
+	char err[512];
+	char *tok = session_token(&g);
 	char *path = xasprintf("/v1/ws?token=%s", tok);
+	int rc;
 	struct wsc w;
 	rc = wsc_connect(&w, "127.0.0.1", g.ws_port, path, NULL, 10000, err, sizeof(err));
 	free(path);

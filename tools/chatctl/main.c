@@ -283,10 +283,15 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "topics")) {
 		rc = cc_topics_list(brokers) ? 1 : 0;
 	} else if (!strcmp(argv[1], "ws-bench")) {
+		long ws_port;
+		if (util_parse_long(env_or("GATEWAY_WS_PORT", "8081"), 1, 65535, &ws_port)) {
+			fprintf(stderr, "chatctl: GATEWAY_WS_PORT must be a port number\n");
+			return 2;
+		}
 		struct wsbench_conf wc = {
 			.url = env_or("GATEWAY_URL", "http://127.0.0.1:8080"),
 			.host = "127.0.0.1",
-			.ws_port = atoi(env_or("GATEWAY_WS_PORT", "8081")),
+			.ws_port = (int)ws_port,
 			.connections = (int)opt_long(argc, argv, 2, "--connections", 10000, 1, 1000000),
 			.sources = (int)opt_long(argc, argv, 2, "--sources", 4, 1, 250),
 			.gateway_pid = (int)opt_long(argc, argv, 2, "--gateway-pid", 0, 0, 1 << 22),
