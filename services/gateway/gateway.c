@@ -31,6 +31,9 @@ struct gw_stream {
 };
 
 struct gw_session {
+	char *sid;
+	struct gw_session *newer, *older; /* recency list: most recently active first */
+	size_t bytes;              /* what this session holds, as counted against event_memory */
 	uint64_t next_seq;         /* seq of the last event, 0 before any */
 	struct gw_event *ring;     /* the last events (grows to events_per_session) */
 	int head, count, cap;
@@ -45,11 +48,13 @@ struct gw {
 	struct gw_conf conf;
 	pthread_mutex_t lock;
 	struct hmap *sessions;
+	struct gw_session *newest, *oldest;
+	size_t bytes;              /* sum of the sessions' bytes */
 	struct hmap *delivered;    /* turn_id -> (void *)1 */
 	char **delivered_fifo;     /* eviction order of delivered */
 	long fifo_head;
 	int stopping;
-	struct metric *m_replies, *m_dupes, *m_latency, *m_sessions, *m_chunks;
+	struct metric *m_replies, *m_dupes, *m_latency, *m_sessions, *m_chunks, *m_bytes, *m_evicted;
 	gw_event_fn listener;
 	void *listener_arg;
 };
@@ -67,26 +72,97 @@ struct gw *gw_new(const struct gw_conf *conf)
 	gw->m_latency = metrics_histogram("gateway_turn_seconds", "Gateway-to-gateway time of a turn", "");
 	gw->m_sessions = metrics_gauge("gateway_sessions", "Sessions held in memory", "");
 	gw->m_chunks = metrics_counter("gateway_stream_deltas_total", "Stream chunks delivered as delta events", "");
+	gw->m_bytes = metrics_gauge("gateway_session_bytes", "Bytes of session events held in memory", "");
+	gw->m_evicted = metrics_counter("gateway_sessions_evicted_total",
+					"Sessions dropped from memory to stay within the limits (their events stay in Redis)",
+					"");
 	return gw;
 }
 
-static void session_free(struct gw *gw, struct gw_session *s)
+/* What an event or a session costs in memory, roughly: the strings, the
+ * allocator's overhead on each, and the session's own structures with its
+ * hash map entry. */
+#define GW_ALLOC_OVERHEAD 16
+static size_t event_bytes(const struct gw_event *e)
+{
+	return strlen(e->turn_id) + strlen(e->json) + 2 + 2 * GW_ALLOC_OVERHEAD;
+}
+
+static size_t session_base_bytes(const struct gw_session *s)
+{
+	return sizeof(*s) + strlen(s->sid) + 1 + 64 + 3 * GW_ALLOC_OVERHEAD;
+}
+
+/* Caller holds the lock. */
+static void account(struct gw *gw, struct gw_session *s, size_t add, size_t sub)
+{
+	s->bytes = s->bytes + add - sub;
+	gw->bytes = gw->bytes + add - sub;
+}
+
+static void lru_unlink(struct gw *gw, struct gw_session *s)
+{
+	if (s->newer)
+		s->newer->older = s->older;
+	else if (gw->newest == s)
+		gw->newest = s->older;
+	if (s->older)
+		s->older->newer = s->newer;
+	else if (gw->oldest == s)
+		gw->oldest = s->newer;
+	s->newer = s->older = NULL;
+}
+
+static void lru_push(struct gw *gw, struct gw_session *s)
+{
+	s->older = gw->newest;
+	s->newer = NULL;
+	if (gw->newest)
+		gw->newest->newer = s;
+	gw->newest = s;
+	if (!gw->oldest)
+		gw->oldest = s;
+}
+
+/* s was used now: it moves to the front of the recency list. Caller holds
+ * the lock. */
+static void session_touch(struct gw *gw, struct gw_session *s)
+{
+	s->last_active_us = util_now_us();
+	if (gw->newest != s) {
+		lru_unlink(gw, s);
+		lru_push(gw, s);
+	}
+}
+
+static void session_free(struct gw_session *s)
 {
 	for (int i = 0; i < s->count; i++) {
 		struct gw_event *e = &s->ring[(s->head + i) % s->cap];
 		free(e->turn_id);
 		free(e->json);
 	}
-	(void)gw;
 	free(s->ring);
+	free(s->sid);
 	pthread_cond_destroy(&s->cond);
 	free(s);
 }
 
+/* Forget s: out of the map, the recency list and the byte count. Caller
+ * holds the lock. */
+static void session_drop(struct gw *gw, struct gw_session *s)
+{
+	hmap_del(gw->sessions, s->sid);
+	lru_unlink(gw, s);
+	gw->bytes -= s->bytes;
+	session_free(s);
+}
+
 static int free_session_cb(void *arg, const char *key, void *value)
 {
+	(void)arg;
 	(void)key;
-	session_free(arg, value);
+	session_free(value);
 	return 1;
 }
 
@@ -232,31 +308,46 @@ Chat__Turn *gw_build_turn(struct gw *gw, const char *sid, const struct gw_msg *m
 	return turn;
 }
 
-struct sweep_arg {
-	struct gw *gw;
-	int64_t cutoff;
-	size_t removed;
-};
-
-static int sweep_cb(void *arg, const char *key, void *value)
+static void update_gauges(struct gw *gw)
 {
-	struct sweep_arg *a = arg;
-	struct gw_session *s = value;
-	(void)key;
-	if (s->waiters || s->last_active_us > a->cutoff)
-		return 0;
-	session_free(a->gw, s);
-	a->removed++;
-	return 1;
+	metrics_set(gw->m_sessions, (int64_t)hmap_len(gw->sessions));
+	metrics_set(gw->m_bytes, (int64_t)gw->bytes);
 }
 
-/* Caller holds the lock. */
+/* Drop the sessions idle since cutoff or longer, oldest first; a session
+ * somebody waits on stays. Caller holds the lock. */
 static size_t sweep_locked(struct gw *gw, int64_t cutoff)
 {
-	struct sweep_arg a = { gw, cutoff, 0 };
-	hmap_sweep(gw->sessions, sweep_cb, &a);
-	metrics_set(gw->m_sessions, (int64_t)hmap_len(gw->sessions));
-	return a.removed;
+	size_t removed = 0;
+	struct gw_session *s = gw->oldest;
+	while (s && s->last_active_us <= cutoff) {
+		struct gw_session *newer = s->newer;
+		if (!s->waiters) {
+			session_drop(gw, s);
+			removed++;
+		}
+		s = newer;
+	}
+	update_gauges(gw);
+	return removed;
+}
+
+/* Over the session count or the byte budget: drop the least recently
+ * active sessions (not keep, not one somebody waits on) until within both.
+ * Their events stay in the Redis event log, from which a session comes back
+ * when its customer returns. Caller holds the lock. */
+static void evict_locked(struct gw *gw, const struct gw_session *keep)
+{
+	struct gw_session *s = gw->oldest;
+	while (s && ((long)hmap_len(gw->sessions) > gw->conf.max_sessions || (gw->conf.event_memory > 0 && (long)gw->bytes > gw->conf.event_memory))) {
+		struct gw_session *newer = s->newer;
+		if (s != keep && !s->waiters) {
+			session_drop(gw, s);
+			metrics_inc(gw->m_evicted, 1);
+		}
+		s = newer;
+	}
+	update_gauges(gw);
 }
 
 /* Caller holds the lock. */
@@ -265,23 +356,23 @@ static struct gw_session *session_get(struct gw *gw, const char *sid, int create
 	struct gw_session *s = hmap_get(gw->sessions, sid);
 	if (s || !create)
 		return s;
-	if ((long)hmap_len(gw->sessions) >= gw->conf.max_sessions)
-		sweep_locked(gw, util_now_us()); /* full: drop every idle session now */
 	s = xcalloc(1, sizeof(*s));
+	s->sid = xstrdup(sid);
 	s->cap = gw->conf.events_per_session < 4 ? gw->conf.events_per_session : 4;
 	s->ring = xcalloc((size_t)s->cap, sizeof(*s->ring));
 	pthread_cond_init(&s->cond, NULL);
-	s->last_active_us = util_now_us();
 	hmap_put(gw->sessions, sid, s);
-	metrics_set(gw->m_sessions, (int64_t)hmap_len(gw->sessions));
+	lru_push(gw, s);
+	session_touch(gw, s);
+	account(gw, s, session_base_bytes(s) + (size_t)s->cap * sizeof(*s->ring), 0);
+	evict_locked(gw, s);
 	return s;
 }
 
 void gw_touch_session(struct gw *gw, const char *sid)
 {
 	pthread_mutex_lock(&gw->lock);
-	struct gw_session *s = session_get(gw, sid, 1);
-	s->last_active_us = util_now_us();
+	session_touch(gw, session_get(gw, sid, 1));
 	pthread_mutex_unlock(&gw->lock);
 }
 
@@ -290,7 +381,7 @@ int gw_session_alive(struct gw *gw, const char *sid)
 	pthread_mutex_lock(&gw->lock);
 	struct gw_session *s = session_get(gw, sid, 0);
 	if (s)
-		s->last_active_us = util_now_us();
+		session_touch(gw, s);
 	pthread_mutex_unlock(&gw->lock);
 	return s ? 0 : -1;
 }
@@ -334,13 +425,15 @@ static char *event_json(const Chat__Turn *turn, uint64_t seq)
 
 /* Copy the ring in order into a fresh array of capacity cap, keeping the
  * events keep() accepts. Caller holds the lock. */
-static void ring_rebuild(struct gw_session *s, int cap, const char *drop_deltas_of)
+static void ring_rebuild(struct gw *gw, struct gw_session *s, int cap, const char *drop_deltas_of)
 {
 	struct gw_event *r = xcalloc((size_t)cap, sizeof(*r));
 	int n = 0;
+	account(gw, s, (size_t)cap * sizeof(*r), (size_t)s->cap * sizeof(*r));
 	for (int i = 0; i < s->count; i++) {
 		struct gw_event *e = &s->ring[(s->head + i) % s->cap];
 		if (drop_deltas_of && e->delta && !strcmp(e->turn_id, drop_deltas_of)) {
+			account(gw, s, 0, event_bytes(e));
 			free(e->turn_id);
 			free(e->json);
 			continue;
@@ -363,10 +456,11 @@ static void append_event(struct gw *gw, const char *sid, struct gw_session *s, u
 	struct gw_event *slot;
 	if (s->count == s->cap && s->cap < gw->conf.events_per_session) {
 		int cap = s->cap * 2 > gw->conf.events_per_session ? gw->conf.events_per_session : s->cap * 2;
-		ring_rebuild(s, cap, NULL);
+		ring_rebuild(gw, s, cap, NULL);
 	}
 	if (s->count == s->cap) {
 		slot = &s->ring[s->head];
+		account(gw, s, 0, event_bytes(slot));
 		free(slot->turn_id);
 		free(slot->json);
 		s->head = (s->head + 1) % s->cap;
@@ -378,10 +472,12 @@ static void append_event(struct gw *gw, const char *sid, struct gw_session *s, u
 	slot->turn_id = xstrdup(turn_id);
 	slot->json = json;
 	slot->delta = delta;
-	s->last_active_us = util_now_us();
+	account(gw, s, event_bytes(slot), 0);
+	session_touch(gw, s);
 	pthread_cond_broadcast(&s->cond);
 	if (gw->listener)
 		gw->listener(gw->listener_arg, sid, seq, json);
+	evict_locked(gw, s);
 }
 
 /* The stream state of turn_id in s, created when create. */
@@ -416,7 +512,7 @@ int gw_deliver(struct gw *gw, Chat__Turn *turn)
 	 * longer worth keeping for a client that reconnects later. */
 	struct gw_stream *st = stream_of(s, turn->turn_id, 1);
 	st->finished = 1;
-	ring_rebuild(s, s->cap, turn->turn_id);
+	ring_rebuild(gw, s, s->cap, turn->turn_id);
 	append_event(gw, turn->session_id, s, seq, turn->turn_id, event_json(turn, seq), 0);
 	pthread_mutex_unlock(&gw->lock);
 	metrics_inc(gw->m_replies, 1);
@@ -500,7 +596,7 @@ int gw_replay(struct gw *gw, const char *sid, uint64_t after, gw_event_fn fn, vo
 		if (e->seq > after)
 			fn(arg, sid, e->seq, e->json);
 	}
-	s->last_active_us = util_now_us();
+	session_touch(gw, s);
 	pthread_mutex_unlock(&gw->lock);
 	return 0;
 }
@@ -546,7 +642,7 @@ int gw_wait_reply(struct gw *gw, const char *sid, const char *turn_id, int timeo
 			break;
 	}
 	s->waiters--;
-	s->last_active_us = util_now_us();
+	session_touch(gw, s);
 	pthread_mutex_unlock(&gw->lock);
 	return rc;
 }
@@ -574,7 +670,7 @@ int gw_events(struct gw *gw, const char *sid, uint64_t after, int wait_ms, char 
 	json_t *doc = json_pack("{s:s,s:o,s:I}", "session_id", sid, "events", events, "next",
 				(json_int_t)(s->next_seq > after ? s->next_seq : after));
 	s->waiters--;
-	s->last_active_us = util_now_us();
+	session_touch(gw, s);
 	pthread_mutex_unlock(&gw->lock);
 	*json = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
@@ -593,6 +689,14 @@ size_t gw_session_count(struct gw *gw)
 {
 	pthread_mutex_lock(&gw->lock);
 	size_t n = hmap_len(gw->sessions);
+	pthread_mutex_unlock(&gw->lock);
+	return n;
+}
+
+size_t gw_memory_bytes(struct gw *gw)
+{
+	pthread_mutex_lock(&gw->lock);
+	size_t n = gw->bytes;
 	pthread_mutex_unlock(&gw->lock);
 	return n;
 }

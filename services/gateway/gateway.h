@@ -22,9 +22,11 @@ struct gw_conf {
 	const char *tenant_id;
 	int ordinal;          /* reply partition this instance owns */
 	int events_per_session;
-	long max_sessions;
+	long max_sessions;    /* sessions held in memory; past it the least recently active go */
 	long session_ttl_s;
 	long dedupe_capacity; /* turn ids remembered as delivered */
+	long event_memory;    /* bytes of sessions and their events held in memory, 0: no limit;
+	                       * past it the least recently active sessions go (Redis keeps them) */
 };
 
 /* A customer message as the REST body carries it. */
@@ -102,6 +104,8 @@ int gw_events(struct gw *gw, const char *sid, uint64_t after, int wait_ms, char 
  * number removed. */
 size_t gw_sweep(struct gw *gw, int64_t now_us);
 size_t gw_session_count(struct gw *gw);
+/* Bytes of sessions and events held, as counted against event_memory. */
+size_t gw_memory_bytes(struct gw *gw);
 
 /* Wake every waiter; later waits return at once. */
 void gw_shutdown(struct gw *gw);

@@ -38,7 +38,7 @@ static long events_ttl_s;
 static int ws_libev;
 static long ws_port, ws_ping_s, ws_idle_s, ws_workers, ws_max_queue;
 static long http_port, ordinal, max_body, max_wait_ms, max_conns, events_per_session, max_sessions,
-    session_ttl_s, dedupe_capacity;
+    session_ttl_s, dedupe_capacity, event_memory_mb;
 static struct wa_conf wa_conf;
 static const struct cfg_entry cfg[] = {
 	SVC_BASE_CFG(base, "9101", "gateway"),
@@ -54,7 +54,12 @@ static const struct cfg_entry cfg[] = {
 	{ "GATEWAY_SESSION_EVENTS", CFG_INT, "256", 4, 4096,
 	  "events (deltas and replies) kept per session for polling and reconnects",
 	  &events_per_session },
-	{ "GATEWAY_MAX_SESSIONS", CFG_INT, "100000", 16, 10000000, "sessions held in memory", &max_sessions },
+	{ "GATEWAY_MAX_SESSIONS", CFG_INT, "100000", 16, 10000000,
+	  "sessions held in memory (past it the least recently active go; Redis keeps their events)", &max_sessions },
+	{ "GATEWAY_EVENT_MEMORY_MB", CFG_INT, "64", 0, 65536,
+	  "memory for sessions and their events, 0 for no limit (past it the least recently active go; Redis keeps "
+	  "their events)",
+	  &event_memory_mb },
 	{ "GATEWAY_SESSION_TTL_S", CFG_INT, "1800", 10, 86400, "idle time after which a session is forgotten",
 	  &session_ttl_s },
 	{ "GATEWAY_JWT_SECRET", CFG_STR, "", 0, 0,
@@ -471,8 +476,9 @@ int main(int argc, char **argv)
 	}
 	struct gateway g;
 	memset(&g, 0, sizeof(g));
-	struct gw_conf gc = { tenant_id, (int)ordinal, (int)events_per_session, max_sessions, session_ttl_s,
-			      dedupe_capacity };
+	struct gw_conf gc = { tenant_id,     (int)ordinal,   (int)events_per_session,
+			      max_sessions,  session_ttl_s,  dedupe_capacity,
+			      event_memory_mb * 1024 * 1024 };
 	g.gw = gw_new(&gc);
 	g.m_turns = metrics_counter("gateway_turns_total", "Messages accepted into the pipeline", "");
 	g.m_poison = metrics_counter("gateway_poison_replies_total", "Undecodable replies dead-lettered", "");

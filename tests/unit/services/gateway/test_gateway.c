@@ -512,3 +512,73 @@ Test(gw, sweep_keeps_sessions_with_waiters_and_shutdown_wakes)
 	cr_assert_lt(ms_since(t0), 1000, "after shutdown a wait returns at once");
 	gw_free(gw);
 }
+
+Test(gw, full_gateway_drops_the_least_recently_active_session)
+{
+	struct gw_conf c = conf;
+	c.max_sessions = 3;
+	struct gw *gw = gw_new(&c);
+	gw_touch_session(gw, "a");
+	gw_touch_session(gw, "b");
+	gw_touch_session(gw, "c");
+	cr_assert_eq(gw_session_alive(gw, "a"), 0); /* a is now the most recent */
+	gw_touch_session(gw, "d");
+	cr_assert_eq(gw_session_count(gw), 3);
+	cr_assert_eq(gw_session_alive(gw, "b"), -1, "b was the least recently active");
+	cr_assert_eq(gw_session_alive(gw, "a"), 0);
+	cr_assert_eq(gw_session_alive(gw, "c"), 0);
+	cr_assert_eq(gw_session_alive(gw, "d"), 0);
+	gw_free(gw);
+}
+
+Test(gw, event_memory_is_bounded_and_the_newest_sessions_stay)
+{
+	struct gw_conf c = conf;
+	c.event_memory = 16 * 1024;
+	struct gw *gw = gw_new(&c);
+	for (int i = 0; i < 500; i++) {
+		char sid[16], tid[16];
+		snprintf(sid, sizeof(sid), "s%d", i);
+		snprintf(tid, sizeof(tid), "turn-%d", i);
+		cr_assert_eq(deliver(gw, sid, tid), 1);
+		cr_assert_leq(gw_memory_bytes(gw), (size_t)c.event_memory, "after %d replies", i + 1);
+	}
+	size_t n = gw_session_count(gw);
+	cr_assert_gt(n, 5, "the budget holds more than a handful of sessions (%zu)", n);
+	cr_assert_lt(n, 500, "old sessions went (%zu held)", n);
+	json_t *j = events(gw, "s499", 0);
+	cr_assert_eq(json_array_size(json_object_get(j, "events")), 1, "the newest session keeps its reply");
+	json_decref(j);
+	char *s = NULL;
+	cr_assert_eq(gw_events(gw, "s0", 0, 0, &s), -1, "the oldest session went");
+
+	/* Every session gone gives its bytes back. */
+	gw_sweep(gw, util_now_us() + 3600 * 1000000LL);
+	cr_assert_eq(gw_session_count(gw), 0);
+	cr_assert_eq(gw_memory_bytes(gw), 0);
+	gw_free(gw);
+}
+
+Test(gw, event_memory_never_drops_a_session_somebody_waits_on)
+{
+	struct gw_conf c = conf;
+	c.event_memory = 8 * 1024;
+	struct gw *gw = gw_new(&c);
+	struct waiter w = { gw, 99 };
+	pthread_t th;
+	pthread_create(&th, NULL, wait_long, &w);
+	for (int i = 0; i < 200 && gw_session_count(gw) == 0; i++) {
+		struct timespec ts = { 0, 5000000L };
+		nanosleep(&ts, NULL);
+	}
+	for (int i = 0; i < 200; i++) {
+		char sid[16], tid[16];
+		snprintf(sid, sizeof(sid), "s%d", i);
+		snprintf(tid, sizeof(tid), "turn-%d", i);
+		deliver(gw, sid, tid);
+	}
+	cr_assert_eq(deliver(gw, "busy", "never"), 1);
+	pthread_join(th, NULL);
+	cr_assert_eq(w.rc, 0, "the waiter's session stayed and it got its reply");
+	gw_free(gw);
+}
