@@ -15,7 +15,10 @@
 #define OFF_MAX_TERMS 64
 #define OFF_MAX_SENT 512
 #define OFF_MAX_ANSWER 600   /* bytes of answer text we aim under */
-#define OFF_PIECE 96         /* bytes of arguments fed per stream step */
+/* Bytes of arguments fed per stream step. The composed answer exists whole
+ * at once, so it goes out as one text chunk: smaller pieces would only cost
+ * Kafka messages and stage work per turn, with nothing to show sooner. */
+#define OFF_PIECE 4096
 
 static const char *const STOP[] = {
 	"the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "is", "are", "was", "be", "can", "could",
@@ -47,8 +50,10 @@ struct term {
 
 static int is_stop(const char *w, size_t n)
 {
+	if (n > 9) /* the longest stop word, "bagaimana" */
+		return 0;
 	for (size_t i = 0; i < ARRAY_LEN(STOP); i++)
-		if (strlen(STOP[i]) == n && !memcmp(STOP[i], w, n))
+		if (STOP[i][0] == w[0] && strlen(STOP[i]) == n && !memcmp(STOP[i], w, n))
 			return 1;
 	return 0;
 }
@@ -375,9 +380,9 @@ static const char *text_lang(const char *t)
 			continue;
 		}
 		w[wl] = '\0';
-		for (size_t k = 0; wl && k < ARRAY_LEN(MS); k++) {
-			ms += !strcmp(w, MS[k]);
-			en += !strcmp(w, EN[k]);
+		for (size_t k = 0; wl >= 2 && wl <= 6 && k < ARRAY_LEN(MS); k++) {
+			ms += MS[k][0] == w[0] && !strcmp(w, MS[k]);
+			en += EN[k][0] == w[0] && !strcmp(w, EN[k]);
 		}
 		wl = 0;
 		if (!*p)
@@ -424,13 +429,16 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 	 * only those are read. */
 	const char *lang = turn->language && *turn->language ? turn->language : NULL;
 	int any_in_lang = 0;
-	for (size_t pi = 0; lang && pi < turn->n_passages; pi++)
-		any_in_lang |= !strcmp(text_lang(turn->passages[pi]->text), lang);
+	const char **plang = xcalloc(turn->n_passages + 1, sizeof(char *));
+	for (size_t pi = 0; lang && pi < turn->n_passages; pi++) {
+		plang[pi] = text_lang(turn->passages[pi]->text);
+		any_in_lang |= !strcmp(plang[pi], lang);
+	}
 	char **texts = xcalloc(turn->n_passages + 1, sizeof(char *));
 	for (size_t pi = 0; pi < turn->n_passages; pi++) {
 		const char *pt = turn->passages[pi]->text ? turn->passages[pi]->text : "";
 		texts[pi] = unwrap(pt);
-		if (any_in_lang && strcmp(text_lang(pt), lang))
+		if (any_in_lang && strcmp(plang[pi], lang))
 			continue;
 		if (ns < OFF_MAX_SENT)
 			ns = split(texts[pi], pi, s, ns, OFF_MAX_SENT);
@@ -594,6 +602,7 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 	for (size_t pi = 0; pi < turn->n_passages; pi++)
 		free(texts[pi]);
 	free(texts);
+	free(plang);
 	rc = feed_call(acc, tool, args);
 	json_decref(args);
 	if (rc < 0) {

@@ -24,6 +24,13 @@ make -j2 --no-print-directory BUILD="$OUT" CC=clang \
     SANFLAGS="-fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
     WARN="-Wall -Wextra -Werror -Wno-unused-parameter" fuzz-bins >/dev/null
 
+# With autogroup scheduling (most desktop and many server kernels) a nice
+# value only ranks processes within their session's group: lower the
+# group's weight too, or the fuzzers take a full share of the cores.
+if [[ -n ${FUZZ_NICE:-} && -w /proc/self/autogroup ]]; then
+    echo "$FUZZ_NICE" >/proc/self/autogroup 2>/dev/null || true
+fi
+
 targets=("$@")
 if ((${#targets[@]} == 0)); then
     for f in tests/fuzz/fuzz_*.c; do t=${f#tests/fuzz/fuzz_}; targets+=("${t%.c}"); done
