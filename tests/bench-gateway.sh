@@ -31,4 +31,5 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), open-file limit $(ulimit -n)"
 build/bin/chatctl ws-bench --connections "${BENCH_WS_CONNECTIONS:-10000}" --sources "${BENCH_WS_SOURCES:-4}" \
 	--gateway-pid "$(cat "$RUN_DIR/pids/gateway.pid")" --active "${BENCH_WS_ACTIVE:-100}" \
-	--turns "${BENCH_WS_TURNS:-1000}" --hold "${BENCH_WS_HOLD_SECONDS:-10}"
+	--turns "${BENCH_WS_TURNS:-1000}" --hold "${BENCH_WS_HOLD_SECONDS:-10}" \
+	--metrics "http://127.0.0.1:${SERVICE_ADMIN_PORT[gateway]}/metrics"

@@ -20,6 +20,7 @@
 struct frame {
 	struct frame *next;
 	uint64_t seq; /* 0: not a session event (error frames) */
+	int64_t at_us; /* when the reply reached this gateway (live events only; else 0) */
 	size_t len;
 	unsigned char buf[]; /* LWS_PRE bytes, then the payload */
 };
@@ -49,6 +50,7 @@ struct item {
 	struct item *next;
 	uint64_t conn_id;
 	uint64_t seq;
+	int64_t at_us; /* session events: when the gateway got them */
 	char sid[GW_MAX_SESSION_ID + 1];
 	char *json;
 };
@@ -61,6 +63,7 @@ struct job {
 	char addr[64];
 	struct gw_customer cust;
 	struct gw_msg msg;
+	int64_t at_us; /* when the frame was read whole */
 };
 
 struct gw_ws {
@@ -89,7 +92,7 @@ struct gw_ws {
 	pthread_cond_t job_cond;
 	struct job *job_head, *job_tail;
 	_Atomic long conns;
-	struct metric *m_conns, *m_frames_out, *m_msgs, *m_refused, *m_dropped;
+	struct metric *m_conns, *m_frames_out, *m_msgs, *m_refused, *m_dropped, *m_in, *m_out;
 };
 
 /* Wake the service thread only when the inbox was empty: lws delivers
@@ -117,6 +120,7 @@ void gw_ws_event(void *arg, const char *sid, uint64_t seq, const char *json)
 	struct item *it = xcalloc(1, sizeof(*it));
 	util_strlcpy(it->sid, sid, sizeof(it->sid));
 	it->seq = seq;
+	it->at_us = util_mono_us();
 	it->json = xstrdup(json);
 	post(ws, it);
 }
@@ -135,7 +139,7 @@ static void post_error(struct gw_ws *ws, uint64_t conn_id, const char *code, con
 
 /* --- service thread ------------------------------------------------------ */
 
-static void queue_frame(struct gw_ws *ws, struct conn *c, uint64_t seq, const char *json)
+static void queue_frame(struct gw_ws *ws, struct conn *c, uint64_t seq, const char *json, int64_t at_us)
 {
 	if (c->queued >= ws->conf.max_queue) {
 		/* A client that does not read: drop it rather than grow without bound. */
@@ -147,6 +151,7 @@ static void queue_frame(struct gw_ws *ws, struct conn *c, uint64_t seq, const ch
 	struct frame *f = xmalloc(sizeof(*f) + LWS_PRE + n);
 	f->next = NULL;
 	f->seq = seq;
+	f->at_us = at_us;
 	f->len = n;
 	memcpy(f->buf + LWS_PRE, json, n);
 	if (c->tail)
@@ -166,7 +171,7 @@ static void replay_cb(void *arg, const char *sid, uint64_t seq, const char *json
 	struct gw_ws *ws = lws_context_user(lws_get_context(c->wsi));
 	(void)sid;
 	if (seq > c->sent)
-		queue_frame(ws, c, seq, json);
+		queue_frame(ws, c, seq, json, 0);
 }
 
 /* Start live delivery: first what the session has after c->after. */
@@ -193,11 +198,11 @@ static void drain_inbox(struct gw_ws *ws)
 			snprintf(key, sizeof(key), "%llu", (unsigned long long)it->conn_id);
 			struct conn *c = hmap_get(ws->by_id, key);
 			if (c)
-				queue_frame(ws, c, 0, it->json);
+				queue_frame(ws, c, 0, it->json, 0);
 		} else {
 			for (struct conn *c = hmap_get(ws->by_session, it->sid); c; c = c->next_in_session)
 				if (c->ready && it->seq > c->sent)
-					queue_frame(ws, c, it->seq, it->json);
+					queue_frame(ws, c, it->seq, it->json, it->at_us);
 		}
 		free(it->json);
 		free(it);
@@ -341,6 +346,7 @@ static void on_frame(struct gw_ws *ws, struct conn *c, const char *data, size_t 
 	util_strlcpy(j->sid, c->sid, sizeof(j->sid));
 	util_strlcpy(j->addr, c->addr, sizeof(j->addr));
 	j->cust = c->cust;
+	j->at_us = util_mono_us();
 	pthread_mutex_lock(&ws->job_lock);
 	if (ws->job_tail)
 		ws->job_tail->next = j;
@@ -451,6 +457,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			return 0;
 		if (lws_write(wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT) < (int)f->len)
 			return -1;
+		if (f->at_us)
+			metrics_observe_us(ws->m_out, util_mono_us() - f->at_us);
 		c->head = f->next;
 		if (!c->head)
 			c->tail = NULL;
@@ -533,6 +541,7 @@ static void *worker_main(void *arg)
 			}
 			if (s && ws->io.enqueue_async(ws->io.arg, turn, on_enqueued, s, errstr, sizeof(errstr)) == 0) {
 				/* the broker's answer comes to on_enqueued */
+				metrics_observe_us(ws->m_in, util_mono_us() - j->at_us);
 			} else if (s) {
 				free(s);
 				log_write(LOG_WARN, turn->trace_id, j->sid, "message not enqueued: %s", errstr);
@@ -544,6 +553,7 @@ static void *worker_main(void *arg)
 					   "the assistant cannot take messages right now; try again shortly", 0);
 			} else {
 				metrics_inc(ws->m_msgs, 1);
+				metrics_observe_us(ws->m_in, util_mono_us() - j->at_us);
 			}
 			turn_free(turn);
 		}
@@ -615,6 +625,10 @@ struct gw_ws *gw_ws_start(struct gw *gw, const struct gw_ws_conf *conf, struct g
 	ws->m_msgs = metrics_counter("gateway_ws_messages_total", "Client messages enqueued from WebSockets", "");
 	ws->m_refused = metrics_counter("gateway_ws_refused_total", "Upgrades refused (bad path, origin, token, session)", "");
 	ws->m_dropped = metrics_counter("gateway_ws_slow_clients_total", "Connections dropped for not reading", "");
+	ws->m_in = metrics_histogram("gateway_ws_in_seconds",
+				     "A client message inside the gateway: frame read to turn handed to Kafka", "");
+	ws->m_out = metrics_histogram("gateway_ws_out_seconds",
+				      "A reply inside the gateway: taken from Kafka to frame written to the socket", "");
 
 	lws_set_log_level(LLL_ERR, lws_log);
 	ws->protocols[0] = (struct lws_protocols){ "chat", callback, sizeof(struct conn), 4096, 0, NULL, 0 };

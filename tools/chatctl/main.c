@@ -28,6 +28,7 @@ static const char usage[] =
     "  bench [--rate R] [--duration S] [--sessions N] [--workers N] [--text T]\n"
     "                                        open-loop load at R turns/s, latency percentiles\n"
     "  ws-bench [--connections N] [--sources K] [--gateway-pid P] [--active A] [--turns T] [--hold S]\n"
+    "           [--metrics URL]   (the gateway's /metrics: its own in/out histograms for the turns)\n"
     "                                        hold N idle WebSockets (from K loopback addresses), the\n"
     "                                        gateway's RSS per 1,000, then T turns over A of them\n"
     "  kb ingest PATH... [--tenant T]        publish documents (.md .markdown .txt .html .htm .pdf; folders\n"
@@ -298,6 +299,7 @@ int main(int argc, char **argv)
 			.active = (int)opt_long(argc, argv, 2, "--active", 100, 1, 100000),
 			.turns = (int)opt_long(argc, argv, 2, "--turns", 2000, 1, 10000000),
 			.hold_s = (int)opt_long(argc, argv, 2, "--hold", 10, 0, 3600),
+			.metrics_url = opt(argc, argv, 2, "--metrics", NULL),
 		};
 		rc = cc_wsbench(&wc) ? 1 : 0;
 	} else if (!strcmp(argv[1], "bench")) {

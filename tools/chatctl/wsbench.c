@@ -96,6 +96,71 @@ static int service(struct wsc *w, struct pollfd *pfd, int n, int wait_ms)
 	return lost;
 }
 
+/* A histogram of the gateway's /metrics: the count per bucket (cumulative,
+ * as exposed) and the bucket bounds in seconds. */
+#define WSB_BUCKETS 24
+struct wsb_hist {
+	double le[WSB_BUCKETS];
+	double cum[WSB_BUCKETS];
+	int n;
+};
+
+static int scrape_hist(struct cc_http *h, const char *url, const char *name, struct wsb_hist *out)
+{
+	long status = 0;
+	char *body = NULL, errstr[256];
+	memset(out, 0, sizeof(*out));
+	if (cc_get(h, url, &status, &body, errstr, sizeof(errstr)) || status != 200) {
+		fprintf(stderr, "wsbench: %s: %s\n", url, status ? "not 200" : errstr);
+		free(body);
+		return -1;
+	}
+	char prefix[128];
+	snprintf(prefix, sizeof(prefix), "%s_bucket{le=\"", name);
+	for (char *line = body; line && *line && out->n < WSB_BUCKETS;) {
+		char *nl = strchr(line, '\n');
+		if (!strncmp(line, prefix, strlen(prefix))) {
+			const char *v = line + strlen(prefix);
+			double le = strncmp(v, "+Inf", 4) ? strtod(v, NULL) : INFINITY;
+			const char *cnt = strstr(v, "} ");
+			if (cnt) {
+				out->le[out->n] = le;
+				out->cum[out->n++] = strtod(cnt + 2, NULL);
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	free(body);
+	return out->n ? 0 : -1;
+}
+
+/* The bucket bound (ms) under which a fraction q of the observations
+ * between snapshots a and b fall: an upper bound of that quantile. */
+static double hist_quantile_ms(const struct wsb_hist *a, const struct wsb_hist *b, double q, double *count)
+{
+	double total = b->cum[b->n - 1] - (a->n ? a->cum[a->n - 1] : 0);
+	*count = total;
+	for (int i = 0; total > 0 && i < b->n; i++)
+		if (b->cum[i] - (i < a->n ? a->cum[i] : 0) >= q * total)
+			return b->le[i] * 1000;
+	return NAN;
+}
+
+static void print_gateway_hists(struct cc_http *h, const char *url, const struct wsb_hist before[2])
+{
+	static const char *const names[2] = { "gateway_ws_in_seconds", "gateway_ws_out_seconds" };
+	static const char *const what[2] = { "in: frame read -> turn handed to Kafka", "out: reply from Kafka -> frame written" };
+	printf("  measured by the gateway itself (its histograms; a quantile is the bucket bound it falls under):\n");
+	for (int k = 0; k < 2; k++) {
+		struct wsb_hist after;
+		double n = 0;
+		if (scrape_hist(h, url, names[k], &after))
+			continue;
+		double p50 = hist_quantile_ms(&before[k], &after, 0.5, &n), p99 = hist_quantile_ms(&before[k], &after, 0.99, &n);
+		printf("  %-52s %8s%.2f %8s%.2f  (%.0f)\n", what[k], "<= ", p50, "<= ", p99, n);
+	}
+}
+
 int cc_wsbench(const struct wsbench_conf *c)
 {
 	struct rlimit rl;
@@ -173,6 +238,12 @@ int cc_wsbench(const struct wsbench_conf *c)
 	int64_t *sent_wall = xcalloc((size_t)active, sizeof(int64_t));
 	int ninside = 0;
 	int sent = 0, done = 0, nadded = 0, errors = 0, nrtt = 0;
+	struct wsb_hist before[2];
+	memset(before, 0, sizeof(before));
+	if (c->metrics_url) {
+		scrape_hist(&h, c->metrics_url, "gateway_ws_in_seconds", &before[0]);
+		scrape_hist(&h, c->metrics_url, "gateway_ws_out_seconds", &before[1]);
+	}
 	for (int i = 0; i < active && sent < c->turns; i++) {
 		if (w[i].fd < 0)
 			continue;
@@ -240,6 +311,8 @@ int cc_wsbench(const struct wsbench_conf *c)
 	       pct(added, nadded, 0.5), pct(added, nadded, 0.99));
 	printf("  %-52s %9.2f %9.2f\n", "inside the gateway (frame in to turn, reply to frame)", pct(inside, ninside, 0.5),
 	       pct(inside, ninside, 0.99));
+	if (c->metrics_url)
+		print_gateway_hists(&h, c->metrics_url, before);
 	for (int i = 0; i < c->connections; i++)
 		if (w[i].fd >= 0)
 			wsc_close(&w[i]);

@@ -14,6 +14,7 @@ struct wsbench_conf {
 	int active;        /* connections that send turns */
 	int turns;         /* turns in total */
 	int hold_s;        /* how long the idle connections are held and checked */
+	const char *metrics_url; /* the gateway's /metrics, or NULL */
 };
 
 int cc_wsbench(const struct wsbench_conf *c);
