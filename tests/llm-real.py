@@ -25,6 +25,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "pylib"))
+from gwclient import call, parse_url as url_parts  # noqa: E402
+
 
 # --- proxy
 
@@ -100,28 +103,6 @@ def proxy(listen_port, upstream_port, out_dir):
 
 # --- ask
 
-def url_parts(url):
-    m = re.match(r"^http://([^:/]+):(\d+)", url)
-    if not m:
-        raise SystemExit("llm-real: not an http://host:port URL: %s" % url)
-    return m.group(1), int(m.group(2))
-
-
-def call(host, port, method, path, body=None, token=None, timeout=60):
-    c = http.client.HTTPConnection(host, port, timeout=timeout)
-    h = {"Content-Type": "application/json"}
-    if token:
-        h["Authorization"] = "Bearer " + token
-    c.request(method, path, json.dumps(body) if body is not None else None, h)
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    try:
-        return r.status, json.loads(data) if data else {}
-    except ValueError:
-        return r.status, {"raw": data.decode("utf-8", "replace")}
-
-
 def metrics(admin):
     """The llm-caller's llm_* counters by name (label provider="openai")."""
     host, port = url_parts(admin)
@@ -161,7 +142,7 @@ def final_event(host, port, sid, token, ev, deadline):
         return ev
     after = 0
     while time.time() < deadline:
-        st, page = call(host, port, "GET", "/v1/sessions/%s/events?after=%d&wait=25000" % (sid, after),
+        st, page = call((host, port), "GET", "/v1/sessions/%s/events?after=%d&wait=25000" % (sid, after),
                         token=token, timeout=40)
         if st != 200:
             return None
@@ -201,11 +182,11 @@ def ask(out_dir, questions):
         before = metrics(admin)
         seen = set(exchanges(out_dir))
         t0 = time.time()
-        st, s = call(gw_host, gw_port, "POST", "/v1/sessions", {"locale": "en-MY"})
+        st, s = call((gw_host, gw_port), "POST", "/v1/sessions", {"locale": "en-MY"})
         if st != 201:
             fail("POST /v1/sessions: HTTP %d %s" % (st, s))
             continue
-        st, ev = call(gw_host, gw_port, "POST", "/v1/sessions/%s/messages?wait=25000" % s["session_id"],
+        st, ev = call((gw_host, gw_port), "POST", "/v1/sessions/%s/messages?wait=25000" % s["session_id"],
                       {"text": q}, s["token"], timeout=40)
         if st not in (200, 504):
             fail("POST messages: HTTP %d %s" % (st, ev))

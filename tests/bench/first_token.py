@@ -38,6 +38,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from gwclient import call, parse_url  # noqa: E402
+
 GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8080")
 QUESTIONS = [
     "How many days do I have to return an item?",
@@ -140,19 +143,10 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 def request(method, path, body=None, token=None):
-    u = GATEWAY.split("://", 1)[1]
-    host, port = u.split(":")
-    c = http.client.HTTPConnection(host, int(port), timeout=30)
-    h = {"Content-Type": "application/json"}
-    if token:
-        h["Authorization"] = "Bearer " + token
-    c.request(method, path, json.dumps(body) if body is not None else None, h)
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    if r.status >= 300:
-        raise RuntimeError("%s %s: HTTP %d %s" % (method, path, r.status, data[:200]))
-    return json.loads(data) if data else {}
+    status, data = call(parse_url(GATEWAY), method, path, body, token, timeout=30)
+    if status >= 300:
+        raise RuntimeError("%s %s: HTTP %d %s" % (method, path, status, str(data)[:200]))
+    return data
 
 
 class Events(threading.Thread):

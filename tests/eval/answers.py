@@ -16,21 +16,13 @@ offline one). Needs the stack (make run).
 import argparse
 import collections
 import http.client
-import json
 import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from gwclient import call  # noqa: E402
+
 GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8080")
-
-
-def call(conn, method, path, body=None, token=None):
-    h = {"Content-Type": "application/json"}
-    if token:
-        h["Authorization"] = "Bearer " + token
-    conn.request(method, path, json.dumps(body) if body is not None else None, h)
-    r = conn.getresponse()
-    data = r.read()
-    return r.status, (json.loads(data) if data else {})
 
 
 def main():
