@@ -31,6 +31,13 @@ struct llm_call {
 	char *args; /* concatenated argument fragments (JSON text) */
 	size_t args_len;
 	size_t streamed; /* bytes of the answer's text already passed to on_chunk */
+	/* The answer's "text" decoded as its fragments arrive, each byte of the
+	 * arguments read once: where its value starts in args (0: not seen
+	 * yet), where decoding stopped, and what it decoded to so far. */
+	size_t text_at, text_end;
+	char *text;
+	size_t text_len;
+	int text_closed;
 };
 
 /* What one provider turn produced so far. */

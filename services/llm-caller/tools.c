@@ -17,8 +17,10 @@ void llm_acc_init(struct llm_acc *a, llm_chunk_fn on_chunk, void *arg)
 
 void llm_acc_release(struct llm_acc *a)
 {
-	for (int i = 0; i < a->ncalls; i++)
+	for (int i = 0; i < a->ncalls; i++) {
 		free(a->calls[i].args);
+		free(a->calls[i].text);
+	}
 	free(a->text);
 	memset(a, 0, sizeof(*a));
 }
@@ -80,6 +82,23 @@ int llm_acc_tool_start(struct llm_acc *a, int idx, const char *id, const char *n
 	return 0;
 }
 
+static size_t decode_str(const char *s, size_t len, size_t i, char *out, size_t *olen, int *closed);
+static size_t member_value_at(const char *s, size_t len, const char *key);
+
+/* Decode what arrived of the answer's "text" since the last fragment. */
+static void decode_answer_text(struct llm_call *c)
+{
+	if (!c->text_at)
+		c->text_at = member_value_at(c->args, c->args_len, "text");
+	if (!c->text_at || c->text_closed)
+		return;
+	size_t from = c->text_end ? c->text_end : c->text_at;
+	/* JSON escapes never decode longer than they are written. */
+	c->text = xrealloc(c->text, c->text_len + (c->args_len - from) + 1);
+	c->text_end = decode_str(c->args, c->args_len, from, c->text, &c->text_len, &c->text_closed);
+	c->text[c->text_len] = '\0';
+}
+
 int llm_acc_tool_args(struct llm_acc *a, int idx, const char *frag, size_t n)
 {
 	struct llm_call *c = call_at(a, idx);
@@ -98,15 +117,15 @@ int llm_acc_tool_args(struct llm_acc *a, int idx, const char *frag, size_t n)
 				util_strlcpy(a->cite, cite, sizeof(a->cite));
 			free(cite);
 		}
-		char *t = llm_json_partial_string(c->args, c->args_len, "text");
-		size_t tl = t ? strlen(t) : 0;
+		decode_answer_text(c);
+		/* What llm_json_partial_string gives: up to a NUL a \u0000 made. */
+		size_t tl = c->text ? strlen(c->text) : 0;
 		if (tl > c->streamed) {
 			/* Never cut inside a UTF-8 character. */
-			size_t end = c->streamed + util_utf8_prefix(t + c->streamed, tl - c->streamed);
-			emit(a, t + c->streamed, end - c->streamed);
+			size_t end = c->streamed + util_utf8_prefix(c->text + c->streamed, tl - c->streamed);
+			emit(a, c->text + c->streamed, end - c->streamed);
 			c->streamed = end;
 		}
-		free(t);
 	}
 	return 0;
 }
@@ -220,7 +239,10 @@ char *llm_json_complete_string(const char *s, size_t len, const char *key)
 	return json_string_member(s, len, key, 1);
 }
 
-static char *json_string_member(const char *s, size_t len, const char *key, int need_closed)
+/* Where the string value of top-level member key starts in s (the byte
+ * after its opening quote), or 0 when the member is not (yet) there or its
+ * value is not a string. */
+static size_t member_value_at(const char *s, size_t len, const char *key)
 {
 	int depth = 0;
 	size_t i = 0, kl = strlen(key);
@@ -237,7 +259,7 @@ static char *json_string_member(const char *s, size_t len, const char *key, int 
 			int closed;
 			size_t end = decode_str(s, len, start, NULL, NULL, &closed);
 			if (!closed)
-				return NULL;
+				return 0;
 			i = end;
 			size_t j = i;
 			while (j < len && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r'))
@@ -251,21 +273,30 @@ static char *json_string_member(const char *s, size_t len, const char *key, int 
 			while (j < len && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r'))
 				j++;
 			if (j >= len || s[j] != '"')
-				return NULL;
-			char *out = xmalloc(len - j + 1);
-			size_t olen = 0;
-			decode_str(s, len, j + 1, out, &olen, &closed);
-			out[olen] = '\0';
-			if (need_closed && !closed) {
-				free(out);
-				return NULL;
-			}
-			return out;
+				return 0;
+			return j + 1;
 		} else {
 			i++;
 		}
 	}
-	return NULL;
+	return 0;
+}
+
+static char *json_string_member(const char *s, size_t len, const char *key, int need_closed)
+{
+	size_t at = member_value_at(s, len, key);
+	if (!at)
+		return NULL;
+	char *out = xmalloc(len - at + 1);
+	size_t olen = 0;
+	int closed;
+	decode_str(s, len, at, out, &olen, &closed);
+	out[olen] = '\0';
+	if (need_closed && !closed) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }
 
 /* name, description, then the required string arguments and their
