@@ -106,7 +106,10 @@ struct admin *admin_start(const char *addr, int port, char *errstr, size_t errle
 	}
 	struct admin *adm = xcalloc(1, sizeof(*adm));
 	atomic_store(&adm->last_beat_us, util_mono_us());
-	adm->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL,
+	/* epoll (or poll), never select(): a gateway holding thousands of
+	 * WebSockets has descriptors past FD_SETSIZE, and select() could not
+	 * take a probe's connection there. */
+	adm->mhd = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL,
 				    handle, adm, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_CONNECTION_LIMIT,
 				    (unsigned)64, MHD_OPTION_END);

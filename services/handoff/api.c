@@ -359,7 +359,7 @@ struct hapi *hapi_start(const struct hapi_conf *conf, char *errstr, size_t errle
 		return NULL;
 	}
 	/* One thread: the store's connections are not shared. */
-	api->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)conf->port, NULL,
+	api->mhd = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, (uint16_t)conf->port, NULL,
 				    NULL, handle, api, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
 				    (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
