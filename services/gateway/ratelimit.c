@@ -56,7 +56,7 @@ struct gw_ratelimit {
 	pthread_mutex_t lock; /* the outage flag */
 	char sha[41];
 	int down; /* logged the current outage */
-	struct metric *m_allowed, *m_limited, *m_unavailable;
+	struct metric *m_allowed, *m_limited, *m_unavailable, *m_seconds;
 };
 
 struct gw_ratelimit *gw_ratelimit_new(struct credis **r, int n, const struct gw_ratelimit_conf *conf)
@@ -78,6 +78,8 @@ struct gw_ratelimit *gw_ratelimit_new(struct credis **r, int n, const struct gw_
 	rl->m_limited = metrics_counter("gateway_ratelimit_total", "Rate-limit decisions", "result=\"limited\"");
 	rl->m_unavailable =
 	    metrics_counter("gateway_ratelimit_total", "Rate-limit decisions", "result=\"redis_unavailable\"");
+	rl->m_seconds = metrics_histogram("gateway_ratelimit_seconds",
+					  "A message's rate-limit check: the Redis round trip of the bucket script", "");
 	return rl;
 }
 
@@ -206,7 +208,9 @@ int gw_ratelimit_allow(void *arg, const char *sid, const char *addr, int *retry_
 {
 	struct gw_ratelimit *rl = arg;
 	long ms = 0;
+	int64_t t0 = util_mono_us();
 	enum gw_rl_result res = gw_ratelimit_take(rl, sid, addr, &ms);
+	metrics_observe_us(rl->m_seconds, util_mono_us() - t0);
 	return decide(rl, res, ms, retry_after_s);
 }
 

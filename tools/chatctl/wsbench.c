@@ -146,12 +146,18 @@ static double hist_quantile_ms(const struct wsb_hist *a, const struct wsb_hist *
 	return NAN;
 }
 
-static void print_gateway_hists(struct cc_http *h, const char *url, const struct wsb_hist before[2])
+#define WSB_HISTS 3
+static const char *const hist_names[WSB_HISTS] = { "gateway_ws_in_seconds", "gateway_ratelimit_seconds",
+						   "gateway_ws_out_seconds" };
+
+static void print_gateway_hists(struct cc_http *h, const char *url, const struct wsb_hist before[WSB_HISTS])
 {
-	static const char *const names[2] = { "gateway_ws_in_seconds", "gateway_ws_out_seconds" };
-	static const char *const what[2] = { "in: frame read -> turn handed to Kafka", "out: reply from Kafka -> frame written" };
+	static const char *const what[WSB_HISTS] = { "in: frame read -> turn handed to Kafka",
+						     "  of which the rate-limit check (Redis)",
+						     "out: reply from Kafka -> frame written" };
+	const char *const *names = hist_names;
 	printf("  measured by the gateway itself (its histograms; a quantile is the bucket bound it falls under):\n");
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < WSB_HISTS; k++) {
 		struct wsb_hist after;
 		double n = 0;
 		if (scrape_hist(h, url, names[k], &after))
@@ -238,12 +244,10 @@ int cc_wsbench(const struct wsbench_conf *c)
 	int64_t *sent_wall = xcalloc((size_t)active, sizeof(int64_t));
 	int ninside = 0;
 	int sent = 0, done = 0, nadded = 0, errors = 0, nrtt = 0;
-	struct wsb_hist before[2];
+	struct wsb_hist before[WSB_HISTS];
 	memset(before, 0, sizeof(before));
-	if (c->metrics_url) {
-		scrape_hist(&h, c->metrics_url, "gateway_ws_in_seconds", &before[0]);
-		scrape_hist(&h, c->metrics_url, "gateway_ws_out_seconds", &before[1]);
-	}
+	for (int k = 0; c->metrics_url && k < WSB_HISTS; k++)
+		scrape_hist(&h, c->metrics_url, hist_names[k], &before[k]);
 	for (int i = 0; i < active && sent < c->turns; i++) {
 		if (w[i].fd < 0)
 			continue;
