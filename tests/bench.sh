@@ -55,7 +55,11 @@ echo "everything on this machine: Kafka broker (KRaft, one node), Redis, Postgre
 printf '%s\n' "$machine" >"$RAW/machine.txt"
 
 echo "warming up for $WARMUP s..."
-build/bin/chatctl bench --rate 150 --duration "$WARMUP" --workers 64 >/dev/null || true
+# One session per turn/s offered (at least 100): a customer sending more
+# than a message a second would meet the gateway's per-session rate limit
+# (GATEWAY_RATE_SESSION_PER_MIN), and the sweep would measure that limit.
+sessions_for() { echo $(($1 > 100 ? $1 : 100)); }
+build/bin/chatctl bench --rate 150 --duration "$WARMUP" --workers 64 --sessions "$(sessions_for 150)" >/dev/null || true
 
 if [[ $MODE == sweep ]]; then
     : >"$RAW/steps.tsv"
@@ -63,7 +67,8 @@ if [[ $MODE == sweep ]]; then
         proc_sample >"$RAW/procs-$rate.before"
         t0=$(date +%s.%N)
         rc=0
-        build/bin/chatctl bench --rate "$rate" --duration "$SECONDS_PER_STEP" --workers 128 >"$RAW/step-$rate.txt" || rc=$?
+        build/bin/chatctl bench --rate "$rate" --duration "$SECONDS_PER_STEP" --workers 128 \
+            --sessions "$(sessions_for "${rate%.*}")" >"$RAW/step-$rate.txt" || rc=$?
         t1=$(date +%s.%N)
         proc_sample >"$RAW/procs-$rate.after"
         cat "$RAW/step-$rate.txt"
@@ -89,7 +94,8 @@ else
     proc_sample | awk -v m=0 '{ print m "\t" $1 "\t" $3 }' >>"$RAW/soak.tsv"
     : >"$RAW/soak-steps.txt"
     for ((m = 1; m <= SOAK_MINUTES; m++)); do
-        build/bin/chatctl bench --rate "$rate" --duration 60 --workers 128 >"$RAW/soak-step.txt" || true
+        build/bin/chatctl bench --rate "$rate" --duration 60 --workers 128 --sessions "$(sessions_for "${rate%.*}")" \
+            >"$RAW/soak-step.txt" || true
         head -n 1 "$RAW/soak-step.txt" | sed "s/^/minute $m: /" | tee -a "$RAW/soak-steps.txt"
         proc_sample | awk -v m="$m" '{ print m "\t" $1 "\t" $3 }' >>"$RAW/soak.tsv"
     done
