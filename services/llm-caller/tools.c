@@ -89,13 +89,12 @@ static size_t member_value_at(const char *s, size_t len, const char *key);
 static void decode_answer_text(struct llm_call *c)
 {
 	if (!c->text_at)
-		c->text_at = member_value_at(c->args, c->args_len, "text");
+		c->text_at = c->text_end = member_value_at(c->args, c->args_len, "text");
 	if (!c->text_at || c->text_closed)
 		return;
-	size_t from = c->text_end ? c->text_end : c->text_at;
 	/* JSON escapes never decode longer than they are written. */
-	c->text = xrealloc(c->text, c->text_len + (c->args_len - from) + 1);
-	c->text_end = decode_str(c->args, c->args_len, from, c->text, &c->text_len, &c->text_closed);
+	c->text = xrealloc(c->text, c->text_len + (c->args_len - c->text_end) + 1);
+	c->text_end = decode_str(c->args, c->args_len, c->text_end, c->text, &c->text_len, &c->text_closed);
 	c->text[c->text_len] = '\0';
 }
 
