@@ -481,6 +481,26 @@ static void *wait_long(void *arg)
 	return NULL;
 }
 
+/* Start w waiting for a reply in session "busy" on a thread of its own,
+ * and return once that session exists. */
+static void start_waiter(struct waiter *w, pthread_t *th)
+{
+	pthread_create(th, NULL, wait_long, w);
+	for (int i = 0; i < 200 && gw_session_count(w->gw) == 0; i++) {
+		struct timespec ts = { 0, 5000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Deliver reply "turn-<i>" to session "s<i>". */
+static int deliver_nth(struct gw *gw, int i)
+{
+	char sid[16], tid[16];
+	snprintf(sid, sizeof(sid), "s%d", i);
+	snprintf(tid, sizeof(tid), "turn-%d", i);
+	return deliver(gw, sid, tid);
+}
+
 Test(gw, sweep_keeps_sessions_with_waiters_and_shutdown_wakes)
 {
 	struct gw_conf c = conf;
@@ -488,12 +508,7 @@ Test(gw, sweep_keeps_sessions_with_waiters_and_shutdown_wakes)
 	struct gw *gw = gw_new(&c);
 	struct waiter w = { gw, 99 };
 	pthread_t th;
-	pthread_create(&th, NULL, wait_long, &w);
-	/* Wait until the waiter has created its session. */
-	for (int i = 0; i < 200 && gw_session_count(gw) == 0; i++) {
-		struct timespec ts = { 0, 5000000L };
-		nanosleep(&ts, NULL);
-	}
+	start_waiter(&w, &th);
 	struct timespec ts = { 0, 20000000L };
 	nanosleep(&ts, NULL);
 	gw_touch_session(gw, "idle");
@@ -537,10 +552,7 @@ Test(gw, event_memory_is_bounded_and_the_newest_sessions_stay)
 	c.event_memory = 16 * 1024;
 	struct gw *gw = gw_new(&c);
 	for (int i = 0; i < 500; i++) {
-		char sid[16], tid[16];
-		snprintf(sid, sizeof(sid), "s%d", i);
-		snprintf(tid, sizeof(tid), "turn-%d", i);
-		cr_assert_eq(deliver(gw, sid, tid), 1);
+		cr_assert_eq(deliver_nth(gw, i), 1);
 		cr_assert_leq(gw_memory_bytes(gw), (size_t)c.event_memory, "after %d replies", i + 1);
 	}
 	size_t n = gw_session_count(gw);
@@ -566,17 +578,9 @@ Test(gw, event_memory_never_drops_a_session_somebody_waits_on)
 	struct gw *gw = gw_new(&c);
 	struct waiter w = { gw, 99 };
 	pthread_t th;
-	pthread_create(&th, NULL, wait_long, &w);
-	for (int i = 0; i < 200 && gw_session_count(gw) == 0; i++) {
-		struct timespec ts = { 0, 5000000L };
-		nanosleep(&ts, NULL);
-	}
-	for (int i = 0; i < 200; i++) {
-		char sid[16], tid[16];
-		snprintf(sid, sizeof(sid), "s%d", i);
-		snprintf(tid, sizeof(tid), "turn-%d", i);
-		deliver(gw, sid, tid);
-	}
+	start_waiter(&w, &th);
+	for (int i = 0; i < 200; i++)
+		deliver_nth(gw, i);
 	cr_assert_eq(deliver(gw, "busy", "never"), 1);
 	pthread_join(th, NULL);
 	cr_assert_eq(w.rc, 0, "the waiter's session stayed and it got its reply");
