@@ -1,6 +1,7 @@
 /* cpg: a PostgreSQL connection that reconnects by itself. */
 #include "cpg.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +10,22 @@
 #include "util.h"
 
 #define CPG_RETRY_US 1000000LL
+#define CPG_MAX_PREPARED 32 /* statements kept prepared per connection; more run unprepared */
+
+/* A statement prepared on the current connection, named "cpg<index>". */
+struct cpg_stmt {
+	uint64_t hash;
+	char *sql;
+	int nparams;
+};
 
 struct cpg {
 	char *url;
 	PGconn *conn;
 	int up;
 	int64_t last_try_us;
+	struct cpg_stmt stmts[CPG_MAX_PREPARED];
+	int nstmts;
 };
 
 static PGconn *open_conn(const char *url)
@@ -32,14 +43,70 @@ struct cpg *cpg_new(const char *url)
 	return pg;
 }
 
+/* Prepared statements live and die with their connection. */
+static void forget_prepared(struct cpg *pg)
+{
+	for (int i = 0; i < pg->nstmts; i++)
+		free(pg->stmts[i].sql);
+	pg->nstmts = 0;
+}
+
+static void close_conn(struct cpg *pg)
+{
+	PQfinish(pg->conn);
+	pg->conn = NULL;
+	forget_prepared(pg);
+}
+
 void cpg_free(struct cpg *pg)
 {
 	if (!pg)
 		return;
 	if (pg->conn)
-		PQfinish(pg->conn);
+		close_conn(pg);
 	free(pg->url);
 	free(pg);
+}
+
+static uint64_t sql_hash(const char *sql)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h;
+}
+
+/* The name of sql's prepared statement on the current connection, preparing
+ * it first if needed: "" when it runs unprepared (the table is full, or the
+ * server refused to prepare it: the unprepared run then reports why). */
+static const char *prepared_name(struct cpg *pg, const char *sql, int nparams, char *name, size_t len)
+{
+	uint64_t h = sql_hash(sql);
+	for (int i = 0; i < pg->nstmts; i++) {
+		if (pg->stmts[i].hash == h && pg->stmts[i].nparams == nparams && !strcmp(pg->stmts[i].sql, sql)) {
+			snprintf(name, len, "cpg%d", i);
+			return name;
+		}
+	}
+	if (pg->nstmts == CPG_MAX_PREPARED)
+		return "";
+	snprintf(name, len, "cpg%d", pg->nstmts);
+	PGresult *res = PQprepare(pg->conn, name, sql, nparams, NULL);
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok)
+		return "";
+	pg->stmts[pg->nstmts++] = (struct cpg_stmt){ h, xstrdup(sql), nparams };
+	return name;
+}
+
+/* A prepared statement's plan can go stale when a migration changes a
+ * table under it ("cached plan must not change result type"): drop every
+ * prepared statement and run it once more, unprepared. */
+static int stale_plan(const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	return state && !strcmp(state, "0A000");
 }
 
 static void first_line(char *s)
@@ -66,10 +133,8 @@ static int ensure(struct cpg *pg)
 {
 	if (pg->conn && PQstatus(pg->conn) == CONNECTION_OK)
 		return 0;
-	if (pg->conn) {
-		PQfinish(pg->conn);
-		pg->conn = NULL;
-	}
+	if (pg->conn)
+		close_conn(pg);
 	int64_t now = util_mono_us();
 	if (pg->last_try_us && now - pg->last_try_us < CPG_RETRY_US)
 		return -1;
@@ -89,16 +154,26 @@ static int ensure(struct cpg *pg)
 static void lost(struct cpg *pg)
 {
 	set_state(pg, 0, PQerrorMessage(pg->conn));
-	PQfinish(pg->conn);
-	pg->conn = NULL;
+	close_conn(pg);
 	pg->last_try_us = util_mono_us();
 }
 
+/* Statements run prepared (parsed and planned once per connection, which
+ * halves the server's work for a short query); PostgreSQL still plans a
+ * statement for its parameters where that pays (plan_cache_mode auto). */
 int cpg_send(struct cpg *pg, const char *sql, int nparams, const char *const *params)
 {
 	if (ensure(pg))
 		return -1;
-	if (!PQsendQueryParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0)) {
+	char name[16];
+	const char *stmt = prepared_name(pg, sql, nparams, name, sizeof(name));
+	if (PQstatus(pg->conn) != CONNECTION_OK) {
+		lost(pg);
+		return -1;
+	}
+	int sent = *stmt ? PQsendQueryPrepared(pg->conn, stmt, nparams, params, NULL, NULL, 0)
+			 : PQsendQueryParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (!sent) {
 		lost(pg);
 		return -1;
 	}
@@ -119,6 +194,11 @@ PGresult *cpg_wait(struct cpg *pg)
 		lost(pg);
 		return NULL;
 	}
+	if (stale_plan(res) && PQtransactionStatus(pg->conn) == PQTRANS_IDLE) {
+		/* This statement fails; the next one is prepared afresh. */
+		PQclear(PQexec(pg->conn, "DEALLOCATE ALL"));
+		forget_prepared(pg);
+	}
 	return res;
 }
 
@@ -126,14 +206,25 @@ PGresult *cpg_exec(struct cpg *pg, const char *sql, int nparams, const char *con
 {
 	if (ensure(pg))
 		return NULL;
-	PGresult *res = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	char name[16];
+	const char *stmt = prepared_name(pg, sql, nparams, name, sizeof(name));
+	PGresult *res = NULL;
+	if (*stmt && PQstatus(pg->conn) == CONNECTION_OK) {
+		res = PQexecPrepared(pg->conn, stmt, nparams, params, NULL, NULL, 0);
+		if (stale_plan(res) && PQtransactionStatus(pg->conn) == PQTRANS_IDLE) {
+			PQclear(res);
+			res = PQexec(pg->conn, "DEALLOCATE ALL");
+			forget_prepared(pg);
+			PQclear(res);
+			res = NULL;
+		}
+	}
+	if (!res && PQstatus(pg->conn) == CONNECTION_OK)
+		res = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 	if (PQstatus(pg->conn) != CONNECTION_OK) {
 		/* The server went away mid-statement: report it as down. */
-		set_state(pg, 0, PQerrorMessage(pg->conn));
 		PQclear(res);
-		PQfinish(pg->conn);
-		pg->conn = NULL;
-		pg->last_try_us = util_mono_us();
+		lost(pg);
 		return NULL;
 	}
 	return res;
