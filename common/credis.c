@@ -1,6 +1,7 @@
 /* credis: a Redis connection that reconnects by itself. */
 #include "credis.h"
 
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,13 @@
 #include "util.h"
 
 #define CREDIS_RETRY_US 1000000LL
+#define CREDIS_SCRIPTS 16 /* Lua scripts whose SHA1 is remembered; more run as plain EVAL */
+
+struct credis_script {
+	char *body;
+	size_t len;
+	char sha[41];
+};
 
 struct credis {
 	char host[256];
@@ -20,6 +28,8 @@ struct credis {
 	redisContext *ctx;
 	int up;             /* state last logged */
 	int64_t last_try_us;
+	struct credis_script scripts[CREDIS_SCRIPTS];
+	int nscripts;
 };
 
 static int parse_url(struct credis *r, const char *url, char *errstr, size_t errlen)
@@ -98,6 +108,8 @@ void credis_free(struct credis *r)
 		return;
 	if (r->ctx)
 		redisFree(r->ctx);
+	for (int i = 0; i < r->nscripts; i++)
+		free(r->scripts[i].body);
 	free(r);
 }
 
@@ -188,11 +200,58 @@ redisReply *credis_cmd(struct credis *r, const char *fmt, ...)
 	return finish(r, rep);
 }
 
+/* The SHA1 (hex) of a script body, remembered; NULL when the table is full. */
+static const char *script_sha(struct credis *r, const char *body, size_t len)
+{
+	for (int i = 0; i < r->nscripts; i++)
+		if (r->scripts[i].len == len && !memcmp(r->scripts[i].body, body, len))
+			return r->scripts[i].sha;
+	if (r->nscripts == CREDIS_SCRIPTS)
+		return NULL;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	if (!EVP_Digest(body, len, md, &mdlen, EVP_sha1(), NULL) || mdlen != 20)
+		return NULL;
+	struct credis_script *sc = &r->scripts[r->nscripts++];
+	sc->body = xmalloc(len + 1);
+	memcpy(sc->body, body, len);
+	sc->body[len] = '\0';
+	sc->len = len;
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(sc->sha + 2 * i, 3, "%02x", md[i]);
+	return sc->sha;
+}
+
+/* EVAL runs as EVALSHA: Redis neither receives nor hashes the script's body
+ * on every call. When Redis does not have the script (its first use, or
+ * after a restart or SCRIPT FLUSH) the command goes again as EVAL. */
 redisReply *credis_cmdargv(struct credis *r, int argc, const char **argv, const size_t *lens)
 {
 	if (ensure(r))
 		return NULL;
-	return finish(r, redisCommandArgv(r->ctx, argc, argv, lens));
+	const char *sha = NULL;
+	if (argc >= 3 && argc <= CREDIS_MAX_ARGS && !strcmp(argv[0], "EVAL"))
+		sha = script_sha(r, argv[1], lens ? lens[1] : strlen(argv[1]));
+	if (!sha)
+		return finish(r, redisCommandArgv(r->ctx, argc, argv, lens));
+	const char *av[CREDIS_MAX_ARGS];
+	size_t lv[CREDIS_MAX_ARGS];
+	for (int i = 0; i < argc; i++) {
+		av[i] = argv[i];
+		lv[i] = lens ? lens[i] : strlen(argv[i]);
+	}
+	av[0] = "EVALSHA";
+	lv[0] = 7;
+	av[1] = sha;
+	lv[1] = 40;
+	redisReply *rep = finish(r, redisCommandArgv(r->ctx, argc, av, lv));
+	if (rep && rep->type == REDIS_REPLY_ERROR && !strncmp(rep->str, "NOSCRIPT", 8)) {
+		freeReplyObject(rep);
+		if (ensure(r))
+			return NULL;
+		rep = finish(r, redisCommandArgv(r->ctx, argc, argv, lens));
+	}
+	return rep;
 }
 
 int credis_up(const struct credis *r)

@@ -18,6 +18,10 @@ void credis_free(struct credis *r);
  * with freeReplyObject) or NULL when Redis is unreachable. A reply of type
  * REDIS_REPLY_ERROR is returned as is. */
 redisReply *credis_cmd(struct credis *r, const char *fmt, ...);
+/* The same with an argument vector (lens NULL: NUL-terminated strings).
+ * "EVAL" goes out as EVALSHA (EVAL when Redis lacks the script) for up to
+ * CREDIS_MAX_ARGS arguments. */
+#define CREDIS_MAX_ARGS 32
 redisReply *credis_cmdargv(struct credis *r, int argc, const char **argv, const size_t *lens);
 /* 1 when the last command reached Redis. */
 int credis_up(const struct credis *r);

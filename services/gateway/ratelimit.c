@@ -2,7 +2,6 @@
 #include "ratelimit.h"
 
 #include <assert.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -54,7 +53,6 @@ struct gw_ratelimit {
 	_Atomic unsigned next;
 	struct gw_ratelimit_conf conf;
 	pthread_mutex_t lock; /* the outage flag */
-	char sha[41];
 	int down; /* logged the current outage */
 	struct metric *m_allowed, *m_limited, *m_unavailable, *m_seconds;
 };
@@ -69,11 +67,6 @@ struct gw_ratelimit *gw_ratelimit_new(struct credis **r, int n, const struct gw_
 	}
 	rl->conf = *conf;
 	pthread_mutex_init(&rl->lock, NULL);
-	unsigned char md[20];
-	unsigned int mdlen = 0;
-	EVP_Digest(script, strlen(script), md, &mdlen, EVP_sha1(), NULL);
-	for (unsigned i = 0; i < mdlen; i++)
-		snprintf(rl->sha + 2 * i, 3, "%02x", md[i]);
 	rl->m_allowed = metrics_counter("gateway_ratelimit_total", "Rate-limit decisions", "result=\"allowed\"");
 	rl->m_limited = metrics_counter("gateway_ratelimit_total", "Rate-limit decisions", "result=\"limited\"");
 	rl->m_unavailable =
@@ -93,35 +86,22 @@ void gw_ratelimit_free(struct gw_ratelimit *rl)
 	free(rl);
 }
 
-/* EVALSHA, and EVAL when Redis does not have the script (first use, or
- * after a restart or SCRIPT FLUSH), on connection r (caller holds its
- * lock). */
-static redisReply *run(struct gw_ratelimit *rl, struct credis *r, int nkeys, const char **keys, const char **args, int nargs)
+/* The bucket script on connection r (caller holds its lock); credis sends
+ * it as EVALSHA. */
+static redisReply *run(struct credis *r, int nkeys, const char **keys, const char **args, int nargs)
 {
 	const char *argv[16];
-	size_t lens[16];
 	char nk[8];
 	snprintf(nk, sizeof(nk), "%d", nkeys);
 	int argc = 0;
-	argv[argc++] = "EVALSHA";
-	argv[argc++] = rl->sha;
+	argv[argc++] = "EVAL";
+	argv[argc++] = script;
 	argv[argc++] = nk;
 	for (int i = 0; i < nkeys; i++)
 		argv[argc++] = keys[i];
 	for (int i = 0; i < nargs; i++)
 		argv[argc++] = args[i];
-	for (int i = 0; i < argc; i++)
-		lens[i] = strlen(argv[i]);
-	redisReply *rep = credis_cmdargv(r, argc, argv, lens);
-	if (rep && rep->type == REDIS_REPLY_ERROR && !strncmp(rep->str, "NOSCRIPT", 8)) {
-		freeReplyObject(rep);
-		argv[0] = "EVAL";
-		argv[1] = script;
-		lens[0] = 4;
-		lens[1] = strlen(script);
-		rep = credis_cmdargv(r, argc, argv, lens);
-	}
-	return rep;
+	return credis_cmdargv(r, argc, argv, NULL);
 }
 
 /* Run the script on buckets keys[0..nkeys) with their (rate, burst) in
@@ -139,7 +119,7 @@ static enum gw_rl_result take(struct gw_ratelimit *rl, int nkeys, const char **k
 		args[k] = a[k];
 	int i = (int)(atomic_fetch_add(&rl->next, 1) % (unsigned)rl->nconns);
 	pthread_mutex_lock(&rl->conn_lock[i]);
-	redisReply *rep = run(rl, rl->r[i], nkeys, keys, args, 2 * nkeys + 1);
+	redisReply *rep = run(rl->r[i], nkeys, keys, args, 2 * nkeys + 1);
 	pthread_mutex_unlock(&rl->conn_lock[i]);
 	enum gw_rl_result res = GW_RL_UNAVAILABLE;
 	pthread_mutex_lock(&rl->lock);

@@ -31,6 +31,7 @@ struct fake_redis {
 	int port;
 	pthread_t th;
 	char log[1024]; /* commands seen, "AUTH pw|SELECT 3|PING|" */
+	int has_script; /* an EVAL was seen: EVALSHA finds the script */
 };
 
 /* Parse complete RESP arrays from buf; answer each. Returns bytes used. */
@@ -62,6 +63,10 @@ static size_t serve_commands(struct fake_redis *f, int fd, const char *buf, size
 		size_t ll = strlen(f->log);
 		snprintf(f->log + ll, sizeof(f->log) - ll, "%s|", cmd);
 		const char *reply = strncmp(cmd, "PING", 4) ? "+OK\r\n" : "+PONG\r\n";
+		if (!strncmp(cmd, "EVALSHA ", 8))
+			reply = f->has_script ? ":1\r\n" : "-NOSCRIPT No matching script. Please use EVAL.\r\n";
+		else if (!strncmp(cmd, "EVAL ", 5))
+			reply = (f->has_script = 1) ? ":1\r\n" : "";
 		if (write(fd, reply, strlen(reply)) < 0)
 			*quit = 1;
 		if (!strncmp(cmd, "PING", 4))
@@ -148,6 +153,32 @@ Test(credis, url_user_password)
 	struct fake_redis f;
 	ping_through("redis://user:pw@127.0.0.1:%d/", &f);
 	cr_assert_str_eq(f.log, "AUTH pw|PING|", "password after the colon, trailing / is db 0: %s", f.log);
+}
+
+Test(credis, eval_goes_as_evalsha_and_as_eval_when_redis_lacks_the_script)
+{
+	struct fake_redis f;
+	char url[128], err[256] = "";
+	fake_start(&f);
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", f.port);
+	struct credis *r = credis_new(url, 1000, err, sizeof(err));
+	cr_assert_not_null(r, "%s", err);
+	const char *argv[] = { "EVAL", "return 1", "1", "k", "a" };
+	for (int i = 0; i < 2; i++) {
+		redisReply *rep = credis_cmdargv(r, 5, argv, NULL);
+		cr_assert_not_null(rep);
+		cr_assert_eq(rep->type, REDIS_REPLY_INTEGER, "call %d: the script's answer, not NOSCRIPT", i);
+		freeReplyObject(rep);
+	}
+	redisReply *rep = credis_cmd(r, "PING");
+	freeReplyObject(rep);
+	fake_stop(&f);
+	credis_free(r);
+	/* SHA1("return 1") */
+	cr_assert_str_eq(f.log,
+			 "EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db 1 k a|EVAL return 1 1 k a|"
+			 "EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db 1 k a|PING|",
+			 "%s", f.log);
 }
 
 Test(credis, url_accepted_forms)
