@@ -755,7 +755,10 @@ int guard_stream(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em
 			else
 				st->blocked = 1;
 		}
-		if (st->early && !st->blocked)
+		/* Once the final chunk is in, the whole text waits for the
+		 * verdict (which is a moment behind) and goes out with the final
+		 * flag: one message, not the words and then an empty final. */
+		if (st->early && !st->blocked && !st->final_seen)
 			rc = release_words(g, em, st);
 		break;
 	case GS_RELEASE: {

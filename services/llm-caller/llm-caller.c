@@ -87,9 +87,15 @@ struct stream_ctx {
 	int sink_failed;
 	const struct llm_acc *acc; /* the provider turn being streamed, or NULL */
 	int cite_sent;             /* the citation went out on a chunk */
+	/* An answer that exists whole at once (the offline composer) is held
+	 * and goes out with the final flag: one message instead of two. */
+	int hold;
+	char *held;
+	size_t held_len;
+	char *held_cite;
 };
 
-static void send_chunk(struct stream_ctx *sc, const char *text, size_t len, int final)
+static void send_chunk(struct stream_ctx *sc, const char *text, size_t len, int final, const char *cite)
 {
 	if (!sc->l->sink.chunk)
 		return;
@@ -105,12 +111,12 @@ static void send_chunk(struct stream_ctx *sc, const char *text, size_t len, int 
 	/* The first text after the citation is known carries what the
 	 * guardrail needs to check it and release sentences early. */
 	char **ids = NULL;
-	if (!sc->cite_sent && len && sc->acc && sc->acc->cite[0]) {
+	if (!sc->cite_sent && len && cite && cite[0]) {
 		const Chat__Turn *t = sc->turn;
 		ids = xcalloc(t->n_passages ? t->n_passages : 1, sizeof(*ids));
 		for (size_t i = 0; i < t->n_passages; i++)
 			ids[i] = t->passages[i]->id;
-		c.citation_id = (char *)sc->acc->cite;
+		c.citation_id = (char *)cite;
 		c.passage_ids = ids;
 		c.n_passage_ids = t->n_passages;
 		c.input_text = t->text ? t->text : (char *)"";
@@ -124,9 +130,31 @@ static void send_chunk(struct stream_ctx *sc, const char *text, size_t len, int 
 	free(delta);
 }
 
+/* Send what is held, as the stream's last chunk when final. */
+static void send_held(struct stream_ctx *sc, int final)
+{
+	if (sc->held)
+		send_chunk(sc, sc->held, sc->held_len, final, sc->held_cite);
+	else if (final)
+		send_chunk(sc, "", 0, 1, NULL);
+	free(sc->held);
+	free(sc->held_cite);
+	sc->held = sc->held_cite = NULL;
+	sc->held_len = 0;
+}
+
 static void on_chunk(void *arg, const char *text, size_t len)
 {
-	send_chunk(arg, text, len, 0);
+	struct stream_ctx *sc = arg;
+	const char *cite = sc->acc ? sc->acc->cite : NULL;
+	if (!sc->hold) {
+		send_chunk(sc, text, len, 0, cite);
+		return;
+	}
+	send_held(sc, 0);
+	sc->held = xstrndup(text, len);
+	sc->held_len = len;
+	sc->held_cite = cite && cite[0] ? xstrdup(cite) : NULL;
 }
 
 static void sleep_backoff(long base_ms, int attempt)
@@ -145,6 +173,7 @@ static void degraded(struct llm *l, Chat__Turn *turn, struct stream_ctx *sc, con
 	char err[256] = "";
 	llm_acc_init(&acc, sc->seq == 0 ? on_chunk : NULL, sc);
 	sc->acc = &acc;
+	sc->hold = 1; /* composed whole */
 	metrics_inc(l->m_degraded, 1);
 	log_write(LOG_WARN, turn->trace_id, turn->session_id, "llm-caller: %s: answering from the passages (degraded): %s",
 		  l->provider.name, why);
@@ -165,7 +194,7 @@ static void degraded(struct llm *l, Chat__Turn *turn, struct stream_ctx *sc, con
 int llm_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, size_t errlen)
 {
 	struct llm *l = ctx;
-	struct stream_ctx sc = { l, turn, 0, 0, NULL, 0 };
+	struct stream_ctx sc = { l, turn, 0, 0, NULL, 0, !strcmp(l->provider.name, "offline"), NULL, 0, NULL };
 	struct llm_prompt prompt;
 	struct llm_tenant tenant;
 	char err[256] = "";
@@ -216,6 +245,14 @@ int llm_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr,
 		metrics_inc(l->m_fail, 1);
 		snprintf(why, sizeof(why), "%s", err[0] ? err : "provider failed");
 		size_t streamed = acc.chunks;
+		if (sc.held) {
+			/* held text of a failed answer was never shown: drop it */
+			free(sc.held);
+			free(sc.held_cite);
+			sc.held = sc.held_cite = NULL;
+			sc.held_len = 0;
+			streamed = 0;
+		}
 		sc.acc = NULL;
 		llm_acc_release(&acc);
 		log_write(LOG_WARN, turn->trace_id, turn->session_id, "llm-caller: %s attempt %d failed: %s",
@@ -234,7 +271,7 @@ int llm_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr,
 	 * draft (LLM_STREAM_FLUSH_MS) costs a broker round trip per turn and
 	 * caps the stage's throughput; the guardrail takes chunks and drafts
 	 * in either order, so by default it does not wait. */
-	send_chunk(&sc, "", 0, 1);
+	send_held(&sc, 1);
 	if (l->sink.flush && l->sink.flush(l->sink.arg, (int)l->cfg.stream_flush_ms) < 0)
 		sc.sink_failed = 1;
 	if (sc.sink_failed)

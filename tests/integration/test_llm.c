@@ -97,9 +97,9 @@ Test(llm, returns_question_streams_a_cited_answer, .timeout = 120)
 		chat__stream_chunk__free_unpacked(c, NULL);
 	}
 	/* The offline provider has its answer whole at once: it streams it as
-	 * one text chunk, then the final one (real providers' token streams are
-	 * covered by the provider tests and make bench-first-token). */
-	cr_assert_eq(chunks, 2, "the answer came in %d chunk(s), not text then final", chunks);
+	 * one chunk that is also the final one (real providers' token streams
+	 * are covered by the provider tests and make bench-first-token). */
+	cr_assert_eq(chunks, 1, "the answer came in %d chunk(s), not one final chunk with the text", chunks);
 	cr_assert_str_eq(text, turn->draft->text);
 	cr_assert_leq(last_ts, drafted_ts, "the final chunk was written after the draft");
 

@@ -551,11 +551,37 @@ Test(guard, an_uncited_or_foreign_citation_or_an_attack_releases_nothing_early)
 Test(guard, a_cut_turn_ends_its_early_stream_with_an_empty_final)
 {
 	struct outs o = { 0 };
-	raw("e9", 0, "You can return items within 30 days. More", 1, "kb:returns#1", "return?", &o);
+	raw("e9", 0, "You can return items within 30 days. More", 0, "kb:returns#1", "return?", &o);
 	cr_assert_eq(o.n, 1);
 	pass("e9", "kb:nowhere#1", &o); /* ungrounded in the draft: handed off */
 	cr_assert_eq(o.n, 2);
 	cr_assert_eq(o.final[1], 1);
 	cr_assert_str_empty(o.delta[1], "the checked reply replaces what was shown");
 	cr_assert_eq(o.seq[1], 1);
+}
+
+Test(guard, a_whole_answer_goes_out_with_its_final_flag_in_one_chunk)
+{
+	/* The offline composer's answer comes whole, with the final flag: it
+	 * waits for the verdict, a moment behind, and leaves as one message. */
+	struct outs o = { 0 };
+	const char *text = "You can return items within 30 days. Bring the receipt.";
+	raw("e11", 0, text, 1, "kb:returns#1", "return?", &o);
+	cr_assert_eq(o.n, 0, "nothing before the verdict once the final chunk is in");
+	pass("e11", "kb:returns#1", &o);
+	cr_assert_eq(o.n, 1, "one chunk: the text and the end together");
+	cr_assert_eq(o.final[0], 1);
+	cr_assert_eq(o.seq[0], 0);
+	cr_assert_str_eq(o.delta[0], text);
+	cr_assert_eq(guard_streams_open(&g), 0);
+
+	/* the same when the draft was checked first */
+	struct outs p = { 0 };
+	struct kstage_emit em = { .n = 0 };
+	verdict("e12", "kb:returns#1", &em);
+	kstage_emit_reset(&em);
+	raw("e12", 0, text, 1, "kb:returns#1", "return?", &p);
+	cr_assert_eq(p.n, 1);
+	cr_assert_eq(p.final[0], 1);
+	cr_assert_str_eq(p.delta[0], text);
 }

@@ -596,7 +596,7 @@ Test(llm, stage_streams_then_routes_the_answer)
 	cr_assert_str_eq(d.topic[0], "chat.drafted.v1");
 	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
 	cr_assert_str_eq(t->draft->producer, "llm-caller/offline");
-	cr_assert_eq(s.n, 2, "the offline answer in one chunk, then the final one");
+	cr_assert_eq(s.n, 1, "the offline answer exists whole at once: one chunk, the final one");
 	cr_assert_eq(s.finals, 1, "one final chunk");
 	cr_assert_eq(s.flushed_at, s.n, "flushed after the last chunk, before returning the turn");
 	cr_assert_str_eq(s.text, t->draft->text);
@@ -657,6 +657,10 @@ Test(llm, stage_degrades_when_the_provider_stays_down)
 	cr_assert(strstr(t->draft->producer, "degraded"), "%s", t->draft->producer);
 	cr_assert_str_eq(t->draft->citations[0], "returns#0");
 	cr_assert_eq(d.n, 1);
+	cr_assert_eq(s.n, 1, "the degraded answer is composed whole: one chunk");
+	cr_assert_eq(s.finals, 1);
+	cr_assert_str_eq(s.text, t->draft->text);
+	cr_assert_str_eq(s.cite, "returns#0", "the held chunk still carries the citation");
 	turn_free(t);
 
 	/* Third failure opens the breaker: the next turn does not call out. */
