@@ -8,7 +8,9 @@
 # build-fuzz/artifacts/<name>/.
 #
 # FUZZ_RUNS=N stops each target after N executions (SECONDS stays the cap);
-# FUZZ_NICE=19 runs the targets at low priority beside other work:
+# FUZZ_NICE=19 runs the targets at low priority beside other work;
+# FUZZ_TIMEOUT (10) is the seconds one input may take before it counts as a
+# hang (wall clock: raise it for a run that is paused now and then):
 # make fuzz FUZZ_RUNS=10000000 FUZZ_SECONDS=3600 is the long run.
 #
 # Usage: bash tests/fuzz/fuzz.sh [SECONDS [TARGET...]]
@@ -51,7 +53,7 @@ for t in "${targets[@]}"; do
     esac
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ${FUZZ_NICE:+nice -n "$FUZZ_NICE"} "$OUT/fuzz/$t" -max_total_time="$SECONDS_EACH" \
-        ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -timeout=10 -rss_limit_mb=2048 -max_len=$max_len \
+        ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 -max_len=$max_len \
         -print_final_stats=1 -artifact_prefix="$OUT/artifacts/$t/" \
         "$OUT/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
     execs=$(awk '/stat::number_of_executed_units/ { print $NF }' "$log" | tail -n 1)
