@@ -158,15 +158,12 @@ static void lost(struct cpg *pg)
 	pg->last_try_us = util_mono_us();
 }
 
-/* Statements run prepared (parsed and planned once per connection, which
- * halves the server's work for a short query); PostgreSQL still plans a
- * statement for its parameters where that pays (plan_cache_mode auto). */
-int cpg_send(struct cpg *pg, const char *sql, int nparams, const char *const *params)
+static int send_stmt(struct cpg *pg, const char *sql, int nparams, const char *const *params, int prepare)
 {
 	if (ensure(pg))
 		return -1;
 	char name[16];
-	const char *stmt = prepared_name(pg, sql, nparams, name, sizeof(name));
+	const char *stmt = prepare ? prepared_name(pg, sql, nparams, name, sizeof(name)) : "";
 	if (PQstatus(pg->conn) != CONNECTION_OK) {
 		lost(pg);
 		return -1;
@@ -178,6 +175,19 @@ int cpg_send(struct cpg *pg, const char *sql, int nparams, const char *const *pa
 		return -1;
 	}
 	return 0;
+}
+
+/* Statements run prepared (parsed and planned once per connection, which
+ * halves the server's work for a short query); PostgreSQL still plans a
+ * statement for its parameters where that pays (plan_cache_mode auto). */
+int cpg_send(struct cpg *pg, const char *sql, int nparams, const char *const *params)
+{
+	return send_stmt(pg, sql, nparams, params, 1);
+}
+
+int cpg_send_oneshot(struct cpg *pg, const char *sql, int nparams, const char *const *params)
+{
+	return send_stmt(pg, sql, nparams, params, 0);
 }
 
 PGresult *cpg_wait(struct cpg *pg)

@@ -14,13 +14,19 @@ void cpg_free(struct cpg *pg);
 
 /* Run one parameterized statement (text parameters, NULL entries are SQL
  * NULL). Returns the result (caller PQclear()s) when the server answered,
- * even with an SQL error; NULL when the database is unreachable. */
+ * even with an SQL error; NULL when the database is unreachable.
+ * Statements run prepared: parsed once per connection, and planned once
+ * where PostgreSQL's plan cache finds a generic plan as good as one for
+ * the values (plan_cache_mode auto). */
 PGresult *cpg_exec(struct cpg *pg, const char *sql, int nparams, const char *const *params);
 /* cpg_exec in two halves, so the caller works while the server runs the
  * statement: cpg_send returns 0 once it is sent (-1: unreachable; then
  * cpg_wait must not be called), cpg_wait blocks for its result with
  * cpg_exec's contract. At most one statement in flight per connection. */
 int cpg_send(struct cpg *pg, const char *sql, int nparams, const char *const *params);
+/* cpg_send, unprepared: planned for these parameters' values every time,
+ * for a statement whose best plan depends on them (cpg_wait collects it). */
+int cpg_send_oneshot(struct cpg *pg, const char *sql, int nparams, const char *const *params);
 PGresult *cpg_wait(struct cpg *pg);
 /* Run a statement whose result is only "how many rows": 0 with *rows set
  * (rows may be NULL), -1 when the database is unreachable, -2 when it

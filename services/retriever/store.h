@@ -16,6 +16,7 @@
 #define RETR_OR_BUDGET 5000 /* estimated matches of the words OR-ed (the rarest word always) */
 #define RETR_EST_MIN 50     /* words estimated to match fewer chunks count as rare (0) */
 #define RETR_STATS_US (60 * 1000000LL) /* planner statistics re-read at most this often */
+#define RETR_PLAN_ROWS 5000 /* a tenant estimated at this many chunks has its searches planned each time */
 
 /* The planner's statistics the full-text search bounds its work with:
  * the commonest words of kb_chunks.tsv (share of chunks) and the
@@ -89,8 +90,9 @@ void retr_store_tick(void *arg);
  * (heap; caller frees): words[] and their estimated chunks est[] (share
  * of chunks times the tenant's estimated chunks), only those estimated
  * at RETR_EST_MIN chunks or more. A tenant not among the statistics'
- * largest gets none. Pure. */
-void retr_common_words(const struct retr_stats *stats, const char *tenant, char **words, char **est);
+ * largest gets none. Returns the tenant's estimated chunks (0 when not
+ * among the largest). Pure. */
+double retr_common_words(const struct retr_stats *stats, const char *tenant, char **words, char **est);
 
 /* Reciprocal rank fusion (fu: a is the full-text ranking, b the vector
  * one) of two ranked lists of ids (best first, either may be empty):

@@ -58,6 +58,18 @@ Test(cpg, statements_run_prepared_and_give_the_same_results)
 	cr_assert_not_null(res);
 	cr_assert_str_eq(PQgetvalue(res, 0, 0), "42");
 	PQclear(res);
+
+	/* and one planned for its values each time: never prepared */
+	static const char once[] = "SELECT $1::int * 3";
+	cr_assert_eq(cpg_send_oneshot(pg, once, 1, q), 0);
+	res = cpg_wait(pg);
+	cr_assert_not_null(res);
+	cr_assert_str_eq(PQgetvalue(res, 0, 0), "63");
+	PQclear(res);
+	const char *op[] = { once };
+	n = value(pg, by_name, 1, op);
+	cr_assert_str_eq(n, "0", "a one-shot statement is not prepared");
+	free(n);
 	cpg_free(pg);
 }
 
