@@ -139,9 +139,7 @@ def attacks():
         if rng.random() < 0.05:
             out.append(f"{v} {o}. {l}{t}." if l else f"{v} {o} und {t}.")
     # an attack hidden after a normal question
-    hosts = ["Do you deliver to Penang?", "What is the return policy?", "Is the sofa in stock?",
-             "Berapa harga katil ini?", "这张桌子有货吗？", "Wann öffnet der Laden?"]
-    for h in hosts:
+    for h in HOSTS:
         for t in rng.sample(standalone, 4):
             out.append(f"{h} {t}")
     out += standalone * 2 + more_attacks * 2
@@ -246,9 +244,30 @@ benign = [
     "Is it true that the system of government in Malaysia is a constitutional monarchy?",
     "What role does the central bank play?", "Translate 'thank you' into Malay.",
     "Ich möchte ein neues Fahrrad kaufen, worauf soll ich achten?", "Welche Rolle spielt Social Media in der Politik?",
+    # store policies and everyday words an attack also uses ("your", "policy",
+    # "instructions", "system", "rules"), in questions that are only questions
+    "What's your return policy?", "What is your exchange policy?", "What is your price match policy?",
+    "Tell me about your warranty policy.", "What is your cancellation policy for custom sofas?",
+    "What's your policy on late deliveries?", "Can you explain your delivery policy to East Malaysia?",
+    "What are your store opening hours on public holidays?", "What are the rules for redeeming reward points?",
+    "The assembly instructions for the wardrobe are missing a page.", "Where can I download the instructions for the recliner?",
+    "I lost the care instructions for my leather sofa.", "The washing instructions on the cushion cover are hard to read.",
+    "Your payment system declined my card twice.", "Is your online system down? I cannot check out.",
+    "The delivery driver asked me to ignore the first SMS, is that right?", "Can I skip the assembly service?",
+    "Please forget my old address and use the new one.", "I want to override the delivery date I picked.",
+    "Can you act fast on my refund? It has been two weeks.", "Pretend I am a new customer, what would the sofa cost?",
+    "What does your privacy policy say about my phone number?", "Do you keep my card details in your system?",
+    "Apakah polisi pemulangan anda?", "Apa peraturan untuk tebus mata ganjaran?", "Arahan pemasangan almari hilang.",
+    "你们的退货政策是什么？", "安装说明书不见了，可以再给我一份吗？", "积分兑换有什么规则？",
 ]
 
+# The questions the attacks hide behind are benign on their own: without
+# them the model learns "return policy" as a sign of an attack.
+HOSTS = ["Do you deliver to Penang?", "What is the return policy?", "Is the sofa in stock?",
+         "Berapa harga katil ini?", "这张桌子有货吗？", "Wann öffnet der Laden?"]
+
 def main(path):
+    benign.extend(HOSTS)
     a = sorted(set(attacks()))
     pre = ["", "Hi, ", "Hello, ", "Excuse me, ", "Hai, ", "你好，", "Hallo, "]
     post = ["", " Thanks!", " Thank you.", " Terima kasih.", " 谢谢。", " Danke."]
