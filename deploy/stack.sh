@@ -103,6 +103,13 @@ group.initial.rebalance.delay.ms=0
 # fewer threads, fewer context switches per message.
 num.network.threads=$KAFKA_NETWORK_THREADS
 num.io.threads=$KAFKA_IO_THREADS
+# A local broker under benchmarks writes gigabytes an hour: keep a day, and
+# at most KAFKA_RETENTION_MB per partition, in segments small enough to
+# be deleted one by one (Kafka's defaults keep a week, unbounded).
+log.retention.hours=$KAFKA_RETENTION_HOURS
+log.retention.bytes=$((KAFKA_RETENTION_MB * 1048576))
+log.segment.bytes=$((KAFKA_RETENTION_MB * 1048576 / 4 < 1048576 ? 1048576 : KAFKA_RETENTION_MB * 1048576 / 4))
+log.retention.check.interval.ms=60000
 EOF
 
     # Quiet log: warnings, plus the one INFO line saying the server started.
