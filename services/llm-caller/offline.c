@@ -14,6 +14,7 @@
 
 #define OFF_MAX_TERMS 64
 #define OFF_MAX_SENT 512
+#define OFF_LANG_BYTES 1024 /* bytes of a passage its language is guessed from */
 #define OFF_MAX_ANSWER 600   /* bytes of answer text we aim under */
 /* Bytes of arguments fed per stream step. The composed answer exists whole
  * at once, so it goes out as one text chunk: smaller pieces would only cost
@@ -38,7 +39,7 @@ static const char *const STOP_HAN[] = { "的", "是", "什", "么", "吗", "呢"
 static int is_stop_han(const char *w, size_t n)
 {
 	for (size_t i = 0; i < ARRAY_LEN(STOP_HAN); i++)
-		if (strlen(STOP_HAN[i]) == n && !memcmp(STOP_HAN[i], w, n))
+		if (!strncmp(STOP_HAN[i], w, n) && STOP_HAN[i][n] == '\0')
 			return 1;
 	return 0;
 }
@@ -53,7 +54,7 @@ static int is_stop(const char *w, size_t n)
 	if (n > 9) /* the longest stop word, "bagaimana" */
 		return 0;
 	for (size_t i = 0; i < ARRAY_LEN(STOP); i++)
-		if (STOP[i][0] == w[0] && strlen(STOP[i]) == n && !memcmp(STOP[i], w, n))
+		if (STOP[i][0] == w[0] && STOP[i][1] == w[1] && !strncmp(STOP[i], w, n) && STOP[i][n] == '\0')
 			return 1;
 	return 0;
 }
@@ -84,9 +85,10 @@ static void terms_of(const char *text, void (*fn)(void *arg, const char *w, size
 	size_t wl = 0;
 	const unsigned char *prev_han = NULL;
 	for (const unsigned char *p = (const unsigned char *)text;; p++) {
-		if (*p && (isalnum(*p) || (*p == '-' && wl > 0))) {
+		unsigned char c = *p, lc = c | 0x20; /* ASCII only: the bytes of UTF-8 text are not letters */
+		if ((lc >= 'a' && lc <= 'z') || (c >= '0' && c <= '9') || (c == '-' && wl > 0)) {
 			if (wl < sizeof(w) - 1)
-				w[wl++] = (char)tolower(*p);
+				w[wl++] = (char)(c >= 'A' && c <= 'Z' ? lc : c);
 			prev_han = NULL;
 			continue;
 		}
@@ -167,8 +169,8 @@ static int structural_line(const char *l)
 	if (l[0] == '*' && l[1] == '*')
 		return 1; /* a bold line: a question or a heading */
 	const char *nl = strchr(l, '\n');
-	const char *bar = strstr(l, " | ");
-	if (bar && (!nl || bar < nl))
+	size_t ll = nl ? (size_t)(nl - l) : strlen(l);
+	if (memmem(l, ll, " | ", 3))
 		return 1; /* a table row whose outer pipes were dropped */
 	const char *d = l;
 	while (isdigit((unsigned char)*d))
@@ -354,9 +356,9 @@ static int feed_call(struct llm_acc *acc, const char *name, json_t *args)
 	return rc;
 }
 
-/* The language of a passage, guessed: "zh" when Han characters make up a
- * good part of it, "ms" when Malay function words outnumber English ones,
- * else "en". */
+/* The language of a passage, guessed from its first OFF_LANG_BYTES: "zh"
+ * when Han characters make up a good part of it, "ms" when Malay function
+ * words outnumber English ones, else "en". */
 static const char *text_lang(const char *t)
 {
 	static const char *const MS[] = { "dan", "yang", "untuk", "anda", "dengan", "tidak", "boleh", "kami",
@@ -370,13 +372,16 @@ static const char *text_lang(const char *t)
 	if (!t)
 		return "en";
 	for (const unsigned char *p = (const unsigned char *)t;; p++) {
+		if (bytes >= OFF_LANG_BYTES && !wl)
+			break; /* between words */
 		if (*p >= 0xe4 && *p <= 0xe9)
 			han++;
 		if (*p)
 			bytes++;
-		if (*p && isalpha(*p)) {
+		unsigned char lc = *p | 0x20;
+		if (lc >= 'a' && lc <= 'z') {
 			if (wl < sizeof(w) - 1)
-				w[wl++] = (char)tolower(*p);
+				w[wl++] = (char)lc;
 			continue;
 		}
 		w[wl] = '\0';
