@@ -465,6 +465,12 @@ int guard_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errst
 	redact_customer_text(turn);
 	remember(g, turn, !changed && (draft->action == CHAT__ACTION__ACTION_ANSWER ||
 				       draft->action == CHAT__ACTION__ACTION_CLARIFY));
+	/* Past the checks a passage is cited by id and title (the formatter)
+	 * and logged by id, title and score (knowledge gaps): its text, most
+	 * of the turn's bytes, would only be decoded again by the formatter,
+	 * the gateway and the recorder. */
+	for (size_t i = 0; i < turn->n_passages; i++)
+		turn_set_str(&turn->passages[i]->text, "");
 	turn_route(d, g->out_topic, RD_KAFKA_PARTITION_UA);
 	return 0;
 }

@@ -56,6 +56,10 @@ Test(guard, grounded_citation_passes_unchanged)
 	cr_assert_eq(t->verdict->downgraded, 0);
 	cr_assert_eq(d.n, 1);
 	cr_assert_str_eq(d.topic[0], "chat.checked.v1");
+	cr_assert_eq(t->n_passages, 2, "the passages stay, for citations and knowledge gaps");
+	cr_assert_str_eq(t->passages[0]->id, "kb:returns#1");
+	cr_assert_str_eq(t->passages[0]->title, "Returns");
+	cr_assert_str_empty(t->passages[0]->text, "the checked turn goes on without the passages' texts");
 	turn_free(t);
 }
 
