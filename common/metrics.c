@@ -11,9 +11,10 @@
 
 enum metric_kind { M_COUNTER, M_GAUGE, M_HISTOGRAM };
 
-/* Upper bounds in microseconds. */
-static const int64_t bucket_us[] = { 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000,
-				     250000, 500000, 1000000, 2500000, 10000000 };
+/* Upper bounds in microseconds: finer around a millisecond, where the
+ * gateway's own share of a turn is measured against its target. */
+static const int64_t bucket_us[] = { 50, 100, 250, 500, 750, 1000, 1500, 2000, 2500, 5000, 10000, 25000,
+				     50000, 100000, 250000, 500000, 1000000, 2500000, 10000000 };
 #define NBUCKETS (sizeof(bucket_us) / sizeof(bucket_us[0]))
 
 struct metric {

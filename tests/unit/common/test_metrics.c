@@ -55,13 +55,16 @@ Test(metrics, histogram_cumulative_buckets)
 	struct metric *h = metrics_histogram("ut_latency_seconds", "Latency", "");
 	metrics_observe_us(h, 500);      /* le 0.0005 */
 	metrics_observe_us(h, 1000);     /* le 0.001 (inclusive) */
-	metrics_observe_us(h, 2000);     /* le 0.0025 */
+	metrics_observe_us(h, 2000);     /* le 0.002 (inclusive) */
 	metrics_observe_us(h, 20000000); /* over every bucket: only +Inf */
 	char *s = render();
 	cr_assert(strstr(s, "# TYPE ut_latency_seconds histogram\n") != NULL, "%s", s);
 	cr_assert(strstr(s, "ut_latency_seconds_bucket{le=\"0.0001\"} 0\n") != NULL, "%s", s);
 	cr_assert(strstr(s, "ut_latency_seconds_bucket{le=\"0.0005\"} 1\n") != NULL, "%s", s);
 	cr_assert(strstr(s, "ut_latency_seconds_bucket{le=\"0.001\"} 2\n") != NULL, "%s", s);
+	cr_assert(strstr(s, "ut_latency_seconds_bucket{le=\"0.00075\"} 1\n") != NULL, "%s", s);
+	cr_assert(strstr(s, "ut_latency_seconds_bucket{le=\"0.0015\"} 2\n") != NULL, "%s", s);
+	cr_assert(strstr(s, "ut_latency_seconds_bucket{le=\"0.002\"} 3\n") != NULL, "%s", s);
 	cr_assert(strstr(s, "ut_latency_seconds_bucket{le=\"0.0025\"} 3\n") != NULL, "%s", s);
 	cr_assert(strstr(s, "ut_latency_seconds_bucket{le=\"10\"} 3\n") != NULL, "%s", s);
 	cr_assert(strstr(s, "ut_latency_seconds_bucket{le=\"+Inf\"} 4\n") != NULL, "%s", s);
