@@ -167,11 +167,15 @@ void orch_fill(char *out, size_t outlen, const char *tpl, const char *const *arg
 
 /* Run the tool for turn->intent (order_status, stock_check,
  * loyalty_points, promotions, store_info, return_refund with an order id,
- * price for a product question naming a SKU): fill turn->draft and append
- * a ToolResult. Returns 0; a tool that cannot reach its data answers so. */
+ * price for a product question naming a SKU or a product): fill
+ * turn->draft and append a ToolResult. Returns 0; a tool that cannot reach
+ * its data answers so. Returns 1, leaving the turn as it was, when a price
+ * question names no product of the catalogue: the knowledge base may
+ * know the answer. */
 int orch_tool_run(const struct orch *o, Chat__Turn *turn);
 /* The tool turn would run ("" when none): orch_is_tool_intent plus a
- * return with an order id and a price question about a SKU. */
+ * return with an order id and a price question about a SKU, or about a
+ * product by name when it asks no service's fee. */
 const char *orch_tool_for(const Chat__Turn *turn);
 /* 1 when intent is answered by a tool. */
 int orch_is_tool_intent(const char *intent);
@@ -192,6 +196,13 @@ int orch_resolve(Chat__Turn *turn, const struct orch_state *st, double min_confi
 
 /* 1 when text asks for a price ("how much", "harga", "多少钱"). */
 int orch_asks_price(const char *text);
+/* 1 when text names a service or its fee (delivery, assembly, hanging,
+ * haul-away, warranty, returns, "fee", "caj", "运费"), by word stems: a
+ * price question then is not about a product's price. */
+int orch_asks_service(const char *text);
+/* 1 when text asks a product's price: a price word ("berapa" alone is not
+ * one) and no service. */
+int orch_asks_product_price(const char *text);
 
 /* kstage handler for chat.outbound.v1: remember and persist the delivered
  * reply. A database that is down holds the message in Kafka. */

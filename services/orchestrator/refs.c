@@ -71,6 +71,41 @@ int orch_asks_price(const char *text)
 	return has_any(text, words, ARRAY_LEN(words));
 }
 
+/* 1 when a word of text starts with stem (ASCII, any case). */
+static int has_stem(const char *text, const char *stem)
+{
+	for (const char *p = text; (p = strcasestr(p, stem)) != NULL; p++)
+		if (p == text || !isalnum((unsigned char)p[-1]))
+			return 1;
+	return 0;
+}
+
+int orch_asks_service(const char *text)
+{
+	/* Stems: "deliver" also finds "delivery", "assembl" "assembled". */
+	static const char *const stems[] = {
+		"deliver", "ship", "postage", "courier", "assembl", "install", "mounting", "to mount", "hanging",
+		"to hang", "fixing", "to fix", "haul", "dispos", "pick up", "pickup", "remov", "take away", "repair",
+		"servic", "technician",
+		"your team", "warrant", "return", "refund", "exchange", "fee", "charge", "membership", "gift wrap",
+		"hantar", "penghantaran", "pasang", "pemasangan", "caj", "yuran", "pulang", "tukar", "baiki",
+	};
+	static const char *const han[] = { "运费", "送货", "配送", "安装", "保修", "退货", "退款", "费用", "维修" };
+	for (size_t i = 0; i < ARRAY_LEN(stems); i++)
+		if (has_stem(text, stems[i]))
+			return 1;
+	return has_any(text, han, ARRAY_LEN(han));
+}
+
+int orch_asks_product_price(const char *text)
+{
+	/* orch_asks_price less "berapa" alone, which also asks how many days
+	 * or how long ("berapa hari", "berapa lama"). */
+	static const char *const words[] = { "how much", "price", "prices", "priced", "cost", "costs", "harga",
+					     "多少钱", "价格", "价钱", "几钱" };
+	return has_any(text, words, ARRAY_LEN(words)) && !orch_asks_service(text);
+}
+
 /* Words that point back at something already said. */
 static int refers_back(const char *text)
 {

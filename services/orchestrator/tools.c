@@ -621,21 +621,69 @@ static void tool_return(const struct orch *o, Chat__Turn *turn)
 }
 
 /* The live price of the product a question names (by SKU). */
-static void tool_price(const struct orch *o, Chat__Turn *turn)
+/* Several products match a price question's words as well as each other:
+ * each with its live price, and a quick reply to ask about one. */
+static void price_list(Chat__Turn *turn, const struct orch_product *prods, int n)
+{
+	const char *lang = turn->language;
+	struct reply r = { .n = 0 };
+	reply_fill(&r, lang, "search_head", NULL, 0);
+	for (int i = 0; i < n; i++) {
+		char price[48];
+		if (prods[i].price_sen >= 0)
+			orch_format_rm(prods[i].price_sen, price, sizeof(price));
+		else
+			util_strlcpy(price, orch_template("price_unknown", lang), sizeof(price));
+		const char *largs[] = { prods[i].name, prods[i].sku, price };
+		reply_fill(&r, lang, "search_line", largs, 3);
+	}
+	reply_fill(&r, lang, "search_more", NULL, 0);
+	set_answer(turn, CHAT__ACTION__ACTION_ANSWER, r.s);
+	json_t *cands = json_array();
+	for (int i = 0; i < n; i++) {
+		char payload[256];
+		const char *qargs[] = { prods[i].sku };
+		orch_fill(payload, sizeof(payload), orch_template("price_ask", lang), qargs, 1);
+		orch_add_quick_reply(turn->draft, prods[i].name, payload);
+		json_array_append_new(cands, json_string(prods[i].sku));
+	}
+	add_result(turn, "price", 1, json_pack("{s:b,s:o}", "found", 1, "candidates", cands), NULL);
+}
+
+/* 0, or 1 when the question names no product (the turn is left as it was). */
+static int tool_price(const struct orch *o, Chat__Turn *turn)
 {
 	static const char tool[] = "price";
 	const char *lang = turn->language;
-	struct orch_product p;
-	memset(&p, 0, sizeof(p));
-	int n = o->tools.find_products(o->tools.arg, turn_tenant(turn->tenant_id), entity(turn, "sku"), NULL, &p, 1);
+	const char *sku = entity(turn, "sku");
+	struct orch_product prods[MAX_PRODUCTS];
+	memset(prods, 0, sizeof(prods));
+	int n;
+	if (sku) {
+		n = o->tools.find_products(o->tools.arg, turn_tenant(turn->tenant_id), sku, NULL, prods, 1);
+	} else {
+		/* "How much is the Perhentian sofa?": the products named. */
+		char words[WORDS_MAX];
+		product_words(turn, words, sizeof(words));
+		n = *words ? o->tools.find_products(o->tools.arg, turn_tenant(turn->tenant_id), NULL, words, prods,
+						   MAX_PRODUCTS)
+			   : 0;
+		if (n == 0)
+			return 1;
+	}
 	if (n < 0) {
 		answer_unavailable(turn, tool, n);
-		return;
+		return 0;
 	}
 	if (n == 0) {
 		answer_key(turn, CHAT__ACTION__ACTION_CLARIFY, tool, "product_not_found", json_pack("{s:b}", "found", 0));
-		return;
+		return 0;
 	}
+	if (n > 1 && prods[1].rank >= prods[0].rank) {
+		price_list(turn, prods, n);
+		return 0;
+	}
+	const struct orch_product p = prods[0];
 	char price[48];
 	if (p.price_sen >= 0)
 		orch_format_rm(p.price_sen, price, sizeof(price));
@@ -649,6 +697,7 @@ static void tool_price(const struct orch *o, Chat__Turn *turn)
 		   json_pack("{s:b,s:s,s:s,s:I,s:s}", "found", 1, "sku", p.sku, "name", p.name, "price_sen",
 			     (json_int_t)p.price_sen, "currency", p.currency),
 		   NULL);
+	return 0;
 }
 
 /* The search of product_search: each significant word of the text as a
@@ -742,9 +791,14 @@ const char *orch_tool_for(const Chat__Turn *turn)
 	}
 	if (!strcmp(intent, "return_refund") && entity(turn, "order_id"))
 		return "start_return";
-	if ((!strcmp(intent, "product_question") || !strcmp(intent, "product_search")) && entity(turn, "sku") &&
-	    orch_asks_price(turn->text))
-		return "price";
+	if ((!strcmp(intent, "product_question") || !strcmp(intent, "product_search")) && orch_asks_price(turn->text)) {
+		if (entity(turn, "sku"))
+			return "price";
+		char words[WORDS_MAX];
+		product_words(turn, words, sizeof(words));
+		if (*words && orch_asks_product_price(turn->text))
+			return "price";
+	}
 	return "";
 }
 
@@ -754,7 +808,7 @@ int orch_tool_run(const struct orch *o, Chat__Turn *turn)
 	if (!strcmp(intent, "start_return"))
 		tool_return(o, turn);
 	else if (!strcmp(intent, "price"))
-		tool_price(o, turn);
+		return tool_price(o, turn);
 	else if (!strcmp(intent, "product_search"))
 		tool_product_search(o, turn);
 	else if (!strcmp(intent, "order_status"))

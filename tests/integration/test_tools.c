@@ -95,3 +95,30 @@ Test(tools, unknown_sku_is_a_polite_answer)
 	cr_assert(strstr(text, "couldn't find that product"), "%s", text);
 	json_decref(ev);
 }
+
+/* A price question that names a product, not its SKU, gets the live price
+ * from the catalogue; one about a service's fee goes to the knowledge base. */
+Test(tools, a_price_question_naming_a_product_gets_the_live_price)
+{
+	char *price = it_pg_wait("SELECT price_sen::text FROM prices WHERE tenant_id = 'demo' AND sku = $1", "HL-SOFA-0016",
+				 1000);
+	cr_assert_not_null(price, "demo data missing: no price for HL-SOFA-0016");
+	long sen;
+	cr_assert_eq(util_parse_long(price, 0, 1000000000L, &sen), 0);
+	char rm[64];
+	format_rm(sen, rm, sizeof(rm));
+
+	char sid[64];
+	it_open_session(sid, sizeof(sid));
+	json_t *ev = it_ask(sid, "what does the Kinabalu sectional cost?");
+	const char *text = reply_text(ev);
+	cr_assert(strstr(text, "HL-SOFA-0016") && strstr(text, rm), "live price %s of HL-SOFA-0016 missing: %s", rm, text);
+	json_decref(ev);
+
+	it_open_session(sid, sizeof(sid));
+	ev = it_ask(sid, "what does it cost to have a bed frame assembled?");
+	text = reply_text(ev);
+	cr_assert_null(strstr(text, "HL-BED"), "an assembly fee answered with a bed's price: %s", text);
+	json_decref(ev);
+	free(price);
+}

@@ -663,3 +663,94 @@ Test(tools, replayed_tool_turn_is_answered_afresh)
 	cr_assert_eq(t->draft->n_cards, 1, "no second card");
 	turn_free(t);
 }
+
+/* Route t through the orchestrator: its route and where it went. */
+static enum _Chat__Route route_of(struct orch *o, Chat__Turn *t, const char **topic)
+{
+	struct turn_dests d = { .n = 0 };
+	char err[128] = "";
+	cr_assert_eq(orch_route(o, t, &d, err, sizeof(err)), 0);
+	cr_assert_eq(d.n, 1);
+	*topic = d.topic[0];
+	return t->route;
+}
+
+Test(tools, a_price_question_naming_a_product_gets_its_live_price)
+{
+	struct fake_tools f = { 0 };
+	demo_bed(&f);
+	f.prods[0].rank = 1.5;
+	struct orch o = make_orch(&f);
+	Chat__Turn *t = ask("product_question", "en", "How much is the Damai bed frame?");
+	const char *topic;
+	cr_assert_eq(route_of(&o, t, &topic), CHAT__ROUTE__ROUTE_TOOL);
+	cr_assert_str_eq(topic, TOPIC_DRAFTED);
+	cr_assert_str_empty(f.last_sku, "looked up by name, not by SKU");
+	cr_assert(strstr(f.last_words, "damai") && strstr(f.last_words, "bed"), "%s", f.last_words);
+	cr_assert(strstr(t->draft->text, "Damai Queen Bed Frame") && strstr(t->draft->text, "RM 1,499.00"), "%s",
+		  t->draft->text);
+	cr_assert_str_eq(t->tool_results[0]->tool, "price");
+	turn_free(t);
+}
+
+Test(tools, a_price_question_matching_several_products_equally_lists_their_prices)
+{
+	struct fake_tools f = { 0 };
+	struct orch_product a = { "HL-SOFA-0009", "Perhentian 3-Seater Fabric Sofa, Mustard", "MYR", 189900, 1.0 };
+	struct orch_product b = { "HL-SOFA-0010", "Perhentian 3-Seater Fabric Sofa, Teal", "MYR", 199900, 1.0 };
+	f.prods[0] = a;
+	f.prods[1] = b;
+	f.n_prods = 2;
+	struct orch o = make_orch(&f);
+	Chat__Turn *t = ask("product_question", "en", "how much is the perhentian sofa");
+	const char *topic;
+	cr_assert_eq(route_of(&o, t, &topic), CHAT__ROUTE__ROUTE_TOOL);
+	const char *txt = t->draft->text;
+	cr_assert(strstr(txt, "RM 1,899.00") && strstr(txt, "RM 1,999.00"), "both prices: %s", txt);
+	cr_assert_eq(t->draft->n_quick_replies, 2, "one quick reply per product");
+	turn_free(t);
+}
+
+Test(tools, a_price_question_naming_no_product_goes_to_the_knowledge_base)
+{
+	struct fake_tools f = { 0 }; /* the catalogue finds nothing */
+	struct orch o = make_orch(&f);
+	Chat__Turn *t = ask("product_question", "en", "how much is the gift wrapping");
+	const char *topic;
+	cr_assert_eq(route_of(&o, t, &topic), CHAT__ROUTE__ROUTE_RAG);
+	cr_assert_str_eq(topic, TOPIC_RETRIEVE);
+	cr_assert(!t->draft || !t->draft->text[0], "the turn is left as it was");
+	cr_assert_eq(t->n_tool_results, 0);
+	turn_free(t);
+}
+
+Test(tools, a_question_about_a_fee_is_no_product_price)
+{
+	struct fake_tools f = { 0 };
+	demo_bed(&f);
+	static const char *const texts[] = { "How much is delivery for the Damai bed frame?",
+					      "how much does assembly of the Damai bed cost",
+					      "berapa caj penghantaran katil Damai" };
+	for (size_t i = 0; i < 3; i++) {
+		Chat__Turn *t = ask("product_question", i == 2 ? "ms" : "en", texts[i]);
+		cr_assert_str_eq(orch_tool_for(t), "", "%s", texts[i]);
+		turn_free(t);
+	}
+	cr_assert_eq(f.calls, 0);
+}
+
+Test(tools, a_price_word_about_a_service_or_a_duration_is_no_product_price)
+{
+	static const char *const service[] = { "how much for your team to hang a big mirror on the wall",
+					       "what does it cost to have a bed frame assembled",
+					       "can they haul my old mattress away? how much",
+					       "berapa hari saya boleh pulangkan barang", "berapa lama barang sampai",
+					       "安装衣柜多少钱" };
+	for (size_t i = 0; i < sizeof(service) / sizeof(service[0]); i++)
+		cr_assert_eq(orch_asks_product_price(service[i]), 0, "%s", service[i]);
+	static const char *const product[] = { "how much is the Perhentian sofa", "price of the Selangor 2-seater",
+					       "berapa harga sofa Perhentian", "Perhentian 沙发多少钱",
+					       "what does the Kinabalu sectional cost" };
+	for (size_t i = 0; i < sizeof(product) / sizeof(product[0]); i++)
+		cr_assert_eq(orch_asks_product_price(product[i]), 1, "%s", product[i]);
+}
