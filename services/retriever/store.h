@@ -16,7 +16,8 @@
 #define RETR_OR_BUDGET 5000 /* estimated matches of the words OR-ed (the rarest word always) */
 #define RETR_EST_MIN 50     /* words estimated to match fewer chunks count as rare (0) */
 #define RETR_STATS_US (60 * 1000000LL) /* planner statistics re-read at most this often */
-#define RETR_PLAN_ROWS 5000 /* a tenant estimated at this many chunks has its searches planned each time */
+#define RETR_PLAN_ROWS 5000 /* from this many estimated chunks a tenant's search is planned each time and
+			     * may use the full-text index; below, it tests the tenant's chunks one by one */
 
 /* The planner's statistics the full-text search bounds its work with:
  * the commonest words of kb_chunks.tsv (share of chunks) and the
@@ -61,6 +62,7 @@ struct retr_store {
 	enum retr_mode mode;
 	struct retr_fusion fusion; /* RETR_RRF_K, RETR_W_FTS, RETR_W_VEC */
 	struct retr_stats stats;
+	char *search_small;    /* the full-text search for a small tenant (see store.c) */
 	int64_t last_sync_us;  /* vindex_sync at most every RETR_SYNC_US */
 	long vector_failures;  /* query vectors the provider could not make */
 };

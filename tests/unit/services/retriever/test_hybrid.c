@@ -207,3 +207,22 @@ Test(hybrid, common_words_for_a_tenant)
 	free(w);
 	free(e);
 }
+
+/* A small tenant's search is the same statement with its matches written
+ * so that no index on tsv can serve them (beside a large tenant, the
+ * full-text index's bitmap of an OR of common words is the large tenant's
+ * matches). */
+Test(hybrid, a_small_tenants_search_tests_its_own_rows)
+{
+	struct retr_store *st = retr_store_new("postgresql://x:y@127.0.0.1:1/none", NULL, RETR_FTS);
+	const char *sql = st->search_small;
+	cr_assert(strstr(sql, "coalesce(c.tsv @@ q.allq, false)") && strstr(sql, "coalesce(c.tsv @@ q.rareq, false)"),
+		  "%s", sql);
+	/* every match of the statement is rewritten, none is left indexable */
+	size_t n = 0;
+	for (const char *p = sql; (p = strstr(p, "c.tsv @@ ")); p++)
+		n++;
+	cr_assert_eq(n, 2, "two conditions, both inside coalesce: %s", sql);
+	cr_assert(strstr(sql, "ts_rank_cd(c.tsv, q.anyq, 1)"), "ranked as before");
+	retr_store_free(st);
+}
