@@ -393,9 +393,22 @@ async function flood(browser) {
 	const { ctx, page, w, errors } = await newPage(browser);
 	await w.locator('.launcher').click();
 	await page.waitForFunction(() => window.RetailAssistant.state().state === 'online', null, { timeout: REPLY_MS });
-	await page.evaluate((n) => { for (let i = 0; i < n; i++) window.RetailAssistant.send(`hello ${i}`); }, burst + 5);
+	// The gateway lets messages through while Redis does not answer within
+	// its timeout (fail open, logged): on a loaded machine one burst can
+	// meet such a moment. A second burst, a few seconds later, finds the
+	// bucket no fuller than its burst size.
 	const alert = w.locator('.sys.err').first();
-	await alert.waitFor({ timeout: REPLY_MS });
+	for (let attempt = 1; ; attempt++) {
+		await page.evaluate((n) => { for (let i = 0; i < n; i++) window.RetailAssistant.send(`hello ${i}`); }, burst + 5);
+		try {
+			await alert.waitFor({ timeout: attempt < 3 ? 15000 : REPLY_MS });
+			break;
+		} catch (e) {
+			if (attempt >= 3)
+				throw e;
+			console.log(`  note  burst ${attempt} got no refusal (the gateway's log says whether Redis was unavailable); again`);
+		}
+	}
 	const text = (await alert.innerText()).trim();
 	check(text.length > 0 && (await alert.getAttribute('role')) === 'alert', 'messages over the limit are reported to the customer', text);
 	check(errors.length === 0, 'no script errors on the page', errors);
