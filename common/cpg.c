@@ -101,12 +101,18 @@ static const char *prepared_name(struct cpg *pg, const char *sql, int nparams, c
 }
 
 /* A prepared statement's plan can go stale when a migration changes a
- * table under it ("cached plan must not change result type"): drop every
- * prepared statement and run it once more, unprepared. */
-static int stale_plan(const PGresult *res)
+ * table under it ("cached plan must not change result type"): then every
+ * prepared statement of the connection is dropped, to be prepared afresh.
+ * 1 when res was such a failure (outside a transaction, which a failed
+ * statement would have aborted). */
+static int drop_stale(struct cpg *pg, const PGresult *res)
 {
 	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	return state && !strcmp(state, "0A000");
+	if (!state || strcmp(state, "0A000") || PQtransactionStatus(pg->conn) != PQTRANS_IDLE)
+		return 0;
+	PQclear(PQexec(pg->conn, "DEALLOCATE ALL"));
+	forget_prepared(pg);
+	return 1;
 }
 
 static void first_line(char *s)
@@ -204,11 +210,7 @@ PGresult *cpg_wait(struct cpg *pg)
 		lost(pg);
 		return NULL;
 	}
-	if (stale_plan(res) && PQtransactionStatus(pg->conn) == PQTRANS_IDLE) {
-		/* This statement fails; the next one is prepared afresh. */
-		PQclear(PQexec(pg->conn, "DEALLOCATE ALL"));
-		forget_prepared(pg);
-	}
+	drop_stale(pg, res); /* this statement fails; the next one is prepared afresh */
 	return res;
 }
 
@@ -221,11 +223,8 @@ PGresult *cpg_exec(struct cpg *pg, const char *sql, int nparams, const char *con
 	PGresult *res = NULL;
 	if (*stmt && PQstatus(pg->conn) == CONNECTION_OK) {
 		res = PQexecPrepared(pg->conn, stmt, nparams, params, NULL, NULL, 0);
-		if (stale_plan(res) && PQtransactionStatus(pg->conn) == PQTRANS_IDLE) {
-			PQclear(res);
-			res = PQexec(pg->conn, "DEALLOCATE ALL");
-			forget_prepared(pg);
-			PQclear(res);
+		if (drop_stale(pg, res)) {
+			PQclear(res); /* run once more, unprepared */
 			res = NULL;
 		}
 	}

@@ -130,6 +130,14 @@ static void send_chunk(struct stream_ctx *sc, const char *text, size_t len, int 
 	free(delta);
 }
 
+static void drop_held(struct stream_ctx *sc)
+{
+	free(sc->held);
+	free(sc->held_cite);
+	sc->held = sc->held_cite = NULL;
+	sc->held_len = 0;
+}
+
 /* Send what is held, as the stream's last chunk when final. */
 static void send_held(struct stream_ctx *sc, int final)
 {
@@ -137,10 +145,7 @@ static void send_held(struct stream_ctx *sc, int final)
 		send_chunk(sc, sc->held, sc->held_len, final, sc->held_cite);
 	else if (final)
 		send_chunk(sc, "", 0, 1, NULL);
-	free(sc->held);
-	free(sc->held_cite);
-	sc->held = sc->held_cite = NULL;
-	sc->held_len = 0;
+	drop_held(sc);
 }
 
 static void on_chunk(void *arg, const char *text, size_t len)
@@ -247,10 +252,7 @@ int llm_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr,
 		size_t streamed = acc.chunks;
 		if (sc.held) {
 			/* held text of a failed answer was never shown: drop it */
-			free(sc.held);
-			free(sc.held_cite);
-			sc.held = sc.held_cite = NULL;
-			sc.held_len = 0;
+			drop_held(&sc);
 			streamed = 0;
 		}
 		sc.acc = NULL;

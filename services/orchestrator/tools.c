@@ -283,6 +283,16 @@ static void product_words(const Chat__Turn *turn, char *out, size_t outlen)
 	}
 }
 
+/* A product's live price as shown ("RM 1,299.00"), or "price not
+ * available" in lang. */
+static void price_text(const struct orch_product *p, const char *lang, char *out, size_t len)
+{
+	if (p->price_sen >= 0)
+		orch_format_rm(p->price_sen, out, len);
+	else
+		util_strlcpy(out, orch_template("price_unknown", lang), len);
+}
+
 static const char *stock_word(const char *lang, int qty, char *buf, size_t len)
 {
 	if (qty <= 0)
@@ -367,10 +377,7 @@ static void tool_stock_check(const struct orch *o, Chat__Turn *turn)
 			only = i;
 
 	char price[48];
-	if (p->price_sen >= 0)
-		orch_format_rm(p->price_sen, price, sizeof(price));
-	else
-		util_strlcpy(price, orch_template("price_unknown", lang), sizeof(price));
+	price_text(p, lang, price, sizeof(price));
 	struct reply r = { .n = 0 };
 	const char *hargs[] = { p->name, p->sku, price };
 	reply_fill(&r, lang, "stock_head", hargs, 3);
@@ -620,7 +627,6 @@ static void tool_return(const struct orch *o, Chat__Turn *turn)
 		   NULL);
 }
 
-/* The live price of the product a question names (by SKU). */
 /* Several products match a price question's words as well as each other:
  * each with its live price, and a quick reply to ask about one. */
 static void price_list(Chat__Turn *turn, const struct orch_product *prods, int n)
@@ -630,10 +636,7 @@ static void price_list(Chat__Turn *turn, const struct orch_product *prods, int n
 	reply_fill(&r, lang, "search_head", NULL, 0);
 	for (int i = 0; i < n; i++) {
 		char price[48];
-		if (prods[i].price_sen >= 0)
-			orch_format_rm(prods[i].price_sen, price, sizeof(price));
-		else
-			util_strlcpy(price, orch_template("price_unknown", lang), sizeof(price));
+		price_text(&prods[i], lang, price, sizeof(price));
 		const char *largs[] = { prods[i].name, prods[i].sku, price };
 		reply_fill(&r, lang, "search_line", largs, 3);
 	}
@@ -685,10 +688,7 @@ static int tool_price(const struct orch *o, Chat__Turn *turn)
 	}
 	const struct orch_product p = prods[0];
 	char price[48];
-	if (p.price_sen >= 0)
-		orch_format_rm(p.price_sen, price, sizeof(price));
-	else
-		util_strlcpy(price, orch_template("price_unknown", lang), sizeof(price));
+	price_text(&p, lang, price, sizeof(price));
 	struct reply r = { .n = 0 };
 	const char *args[] = { p.name, p.sku, price };
 	reply_fill(&r, lang, "price", args, 3);
@@ -761,10 +761,7 @@ static void tool_product_search(const struct orch *o, Chat__Turn *turn)
 		for (int k = 0; k < ns; k++)
 			total[i] += st[k].qty > 0 ? st[k].qty : 0;
 		char price[48];
-		if (prods[i].price_sen >= 0)
-			orch_format_rm(prods[i].price_sen, price, sizeof(price));
-		else
-			util_strlcpy(price, orch_template("price_unknown", lang), sizeof(price));
+		price_text(&prods[i], lang, price, sizeof(price));
 		const char *largs[] = { prods[i].name, prods[i].sku, price };
 		reply_fill(&r, lang, "search_line", largs, 3);
 	}

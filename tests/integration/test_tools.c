@@ -65,15 +65,21 @@ Test(tools, guest_with_a_wrong_email_learns_nothing)
 	json_decref(ev);
 }
 
-Test(tools, stock_of_a_sku_at_a_store_shows_the_live_price)
+/* The demo catalogue's live price of sku, as a reply shows it. */
+static void live_price(const char *sku, char *rm, size_t len)
 {
-	char *price = it_pg_wait("SELECT price_sen::text FROM prices WHERE tenant_id = 'demo' AND sku = $1", "HL-BED-0003",
-				 1000);
-	cr_assert_not_null(price, "demo data missing: no price for HL-BED-0003");
+	char *price = it_pg_wait("SELECT price_sen::text FROM prices WHERE tenant_id = 'demo' AND sku = $1", sku, 1000);
+	cr_assert_not_null(price, "demo data missing: no price for %s", sku);
 	long sen;
 	cr_assert_eq(util_parse_long(price, 0, 1000000000L, &sen), 0);
+	format_rm(sen, rm, len);
+	free(price);
+}
+
+Test(tools, stock_of_a_sku_at_a_store_shows_the_live_price)
+{
 	char rm[64];
-	format_rm(sen, rm, sizeof(rm));
+	live_price("HL-BED-0003", rm, sizeof(rm));
 
 	char sid[64];
 	it_open_session(sid, sizeof(sid));
@@ -82,7 +88,6 @@ Test(tools, stock_of_a_sku_at_a_store_shows_the_live_price)
 	cr_assert(strstr(text, "HL-BED-0003") && strstr(text, "Damai Queen Bed Frame"), "%s", text);
 	cr_assert(strstr(text, rm), "live price %s missing: %s", rm, text);
 	cr_assert(strstr(text, "Mid Valley"), "%s", text);
-	free(price);
 	json_decref(ev);
 }
 
@@ -100,13 +105,8 @@ Test(tools, unknown_sku_is_a_polite_answer)
  * from the catalogue; one about a service's fee goes to the knowledge base. */
 Test(tools, a_price_question_naming_a_product_gets_the_live_price)
 {
-	char *price = it_pg_wait("SELECT price_sen::text FROM prices WHERE tenant_id = 'demo' AND sku = $1", "HL-SOFA-0016",
-				 1000);
-	cr_assert_not_null(price, "demo data missing: no price for HL-SOFA-0016");
-	long sen;
-	cr_assert_eq(util_parse_long(price, 0, 1000000000L, &sen), 0);
 	char rm[64];
-	format_rm(sen, rm, sizeof(rm));
+	live_price("HL-SOFA-0016", rm, sizeof(rm));
 
 	char sid[64];
 	it_open_session(sid, sizeof(sid));
@@ -120,5 +120,4 @@ Test(tools, a_price_question_naming_a_product_gets_the_live_price)
 	text = reply_text(ev);
 	cr_assert_null(strstr(text, "HL-BED"), "an assembly fee answered with a bed's price: %s", text);
 	json_decref(ev);
-	free(price);
 }
