@@ -319,10 +319,22 @@ static int check_prices(struct guard *g, Chat__Turn *turn)
 	}
 	if (distinct != 1)
 		fallback = NULL;
+	/* an amount about no product that the cited passages state (a fee, a
+	 * voucher, a threshold) is the retailer's own figure, not a price the
+	 * model made up */
+	const char **cited = xcalloc(draft->n_citations + 1, sizeof(*cited));
+	size_t ncited = 0;
+	for (size_t i = 0; i < draft->n_citations; i++)
+		for (size_t p = 0; p < turn->n_passages; p++)
+			if (!strcmp(turn->passages[p]->id, draft->citations[i])) {
+				cited[ncited++] = turn->passages[p]->text;
+				break;
+			}
 	struct guard_price_result res;
 	/* the orchestrator's amounts come from records (totals, refunds):
 	 * corrected when they name a product, never removed for want of one */
-	char *fixed = guard_price_check(draft->text, prods, np2, fallback, !from_llm(draft), &res);
+	char *fixed = guard_price_check(draft->text, prods, np2, fallback, !from_llm(draft), cited, ncited, &res);
+	free(cited);
 	if (res.corrected)
 		add_flag(turn->verdict, "price_corrected");
 	if (res.removed)

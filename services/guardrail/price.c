@@ -331,8 +331,24 @@ static size_t base_len(const char *name)
 	return n;
 }
 
+/* 1 when one of sources states the amount sen. */
+static int stated_in(const char *const *sources, size_t nsources, int64_t sen)
+{
+	struct guard_price found[GUARD_PRICE_MAX];
+	for (size_t i = 0; i < nsources; i++) {
+		if (!sources[i])
+			continue;
+		size_t nf = guard_price_find(sources[i], strlen(sources[i]), found, GUARD_PRICE_MAX);
+		for (size_t k = 0; k < nf; k++)
+			if (found[k].sen == sen)
+				return 1;
+	}
+	return 0;
+}
+
 char *guard_price_check(const char *text, const struct guard_product *products, size_t n,
-			const struct guard_product *fallback, int keep_undetermined, struct guard_price_result *res)
+			const struct guard_product *fallback, int keep_undetermined, const char *const *sources,
+			size_t nsources, struct guard_price_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	size_t len = strlen(text);
@@ -378,7 +394,7 @@ char *guard_price_check(const char *text, const struct guard_product *products, 
 		}
 		if (!best)
 			best = fallback;
-		if (!best && keep_undetermined)
+		if (!best && (keep_undetermined || stated_in(sources, nsources, pr->sen)))
 			continue;
 		if (best && best->known && best->price_sen >= 0 && guard_price_agrees(pr, best->price_sen))
 			continue;

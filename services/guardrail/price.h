@@ -59,10 +59,13 @@ struct guard_price_result {
  * name), else, when the turn is about exactly one product (fallback, may
  * be NULL), that one. A price whose product cannot be determined is
  * removed, or left alone with keep_undetermined (text composed from the
- * retailer's records: an order total, a refund). Returns the new text
- * (heap) and fills res. */
+ * retailer's records: an order total, a refund) or when one of
+ * sources[0..nsources) (the passages the answer cites: a fee, a voucher,
+ * a threshold from the retailer's own knowledge) states the same amount.
+ * Returns the new text (heap) and fills res. */
 char *guard_price_check(const char *text, const struct guard_product *products, size_t n,
-			const struct guard_product *fallback, int keep_undetermined, struct guard_price_result *res);
+			const struct guard_product *fallback, int keep_undetermined, const char *const *sources,
+			size_t nsources, struct guard_price_result *res);
 
 void guard_product_release(struct guard_product *p);
 

@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	prod.price_sen = sen;
 	prod.known = 1;
 	struct guard_price_result res = { 0, 0 };
-	char *out = guard_price_check(text, &prod, 1, &prod, 0, &res);
+	char *out = guard_price_check(text, &prod, 1, &prod, 0, NULL, 0, &res);
 	FUZZ_CHECK(out != NULL);
 	FUZZ_CHECK(res.corrected >= 0 && res.removed >= 0);
 	FUZZ_CHECK(res.corrected + res.removed <= (int)GUARD_PRICE_MAX);

@@ -279,6 +279,27 @@ Test(checks, prices_are_corrected_or_removed)
 	cr_assert_eq(guard_process(&g, t, &d, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(t->draft->text, "It is only today.", "an LLM price of no known product goes");
 	turn_free(t);
+	/* an amount about no product that the cited passage states is the
+	 * retailer's own figure (a fee, a voucher) and stays; a product's
+	 * price is still the catalogue's even when the passage states another */
+	t = llm_turn("p6", "fee?", "Removal of your old furniture: RM 50 per piece. The Damai Queen Bed Frame is RM 999.",
+		     "kb:fees#1");
+	tu_add_passage(t, "kb:fees#1", "Assembly prices");
+	turn_set_str(&t->passages[t->n_passages - 1]->text,
+		     "| Removal of your old furniture (per piece) | RM 50 |\nDamai Queen Bed Frame: RM 999 assembled.");
+	d.n = 0;
+	cr_assert_eq(guard_process(&g, t, &d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(t->draft->text, "Removal of your old furniture: RM 50 per piece. The Damai Queen Bed Frame is "
+					 "RM 1,299.00.");
+	turn_free(t);
+	/* stated by a passage of the turn that the answer does not cite: goes */
+	t = llm_turn("p7", "fee?", "Removal costs RM 50.", "kb:returns#1");
+	tu_add_passage(t, "kb:fees#1", "Assembly prices");
+	turn_set_str(&t->passages[t->n_passages - 1]->text, "| Removal (per piece) | RM 50 |");
+	d.n = 0;
+	cr_assert_eq(guard_process(&g, t, &d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(t->draft->text, "Removal costs.");
+	turn_free(t);
 
 	down = 1;
 	t = llm_turn("p2", "price?", "The Damai bed is RM 999.", "kb:returns#1");
