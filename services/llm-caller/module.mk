@@ -13,7 +13,8 @@ bench-first-token: deps all
 		python3 tests/bench/first_token.py; rc=$$?; \
 		[ $$started = 1 ] && bash deploy/stack.sh down >/dev/null; exit $$rc'
 
-# make eval-answers: the retrieval question set asked end to end (needs make run).
+# make eval-answers: the retrieval question set asked end to end, then the
+# answer-fact set (needs make run).
 .PHONY: eval-answers
 eval-answers:
-	$(Q)bash -c 'source deploy/env.sh && python3 tests/eval/answers.py'
+	$(Q)bash -c 'source deploy/env.sh && python3 tests/eval/answers.py && python3 tests/eval/answers.py --facts'

@@ -156,7 +156,98 @@ struct sent {
 	double score;
 	int order;
 	int para_end; /* the sentence ends its line or paragraph */
+	int row;      /* a table row (header rows are not sentences) */
+	size_t hs, he; /* a row's table header line in the passage (hs == he: none) */
+	size_t gs, ge; /* the heading above a row's table ("## Delivery fees"; gs == ge: none) */
 };
+
+/* The start of the line that holds byte at. */
+static size_t line_start(const char *t, size_t at)
+{
+	while (at > 0 && t[at - 1] != '\n')
+		at--;
+	return at;
+}
+
+static size_t line_len(const char *l)
+{
+	const char *nl = strchr(l, '\n');
+	return nl ? (size_t)(nl - l) : strlen(l);
+}
+
+/* A Markdown table line: it starts with '|', or holds " | " (a row whose
+ * outer pipes were dropped). */
+static int table_line(const char *l, size_t n)
+{
+	size_t i = 0;
+	while (i < n && l[i] == ' ')
+		i++;
+	return (i < n && l[i] == '|') || memmem(l, n, " | ", 3) != NULL;
+}
+
+/* A table's separator line: "| --- | :---: |". */
+static int separator_line(const char *l, size_t n)
+{
+	int dash = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (l[i] == '-')
+			dash = 1;
+		else if (!strchr("|: \t", l[i]))
+			return 0;
+	}
+	return dash;
+}
+
+/* A line that is a heading: '#'-marked, or (in ingested text, where the
+ * marks are gone) a short line standing alone that ends without
+ * punctuation. */
+static int heading_line(const char *t, size_t ls, size_t n)
+{
+	if (t[ls] == '#')
+		return 1;
+	if (n == 0 || n > 80 || strchr(".!?:;,|", t[ls + n - 1]))
+		return 0;
+	int alone_before = ls == 0 || (ls >= 2 && t[ls - 2] == '\n') || ls == 1;
+	int alone_after = t[ls + n] == '\0' || (t[ls + n] == '\n' && t[ls + n + 1] == '\n');
+	return alone_before && alone_after;
+}
+
+/* For a table line starting at ls: -1 when it is the table's header or
+ * separator line, else 1 with the header line's bounds in x->hs, x->he
+ * (a table's first line; none when the table opens the passage, which may
+ * have been cut inside a table) and the heading above the table in x->gs,
+ * x->ge. The ingestion writes a table as "cell | cell" lines. */
+static int table_row(const char *t, size_t ls, struct sent *x)
+{
+	x->hs = x->he = x->gs = x->ge = 0;
+	size_t n = line_len(t + ls);
+	if (separator_line(t + ls, n))
+		return -1;
+	size_t bs = ls; /* the table's first line */
+	while (bs > 0) {
+		size_t ps = line_start(t, bs - 1), pl = bs - 1 - ps;
+		if (!pl || !(table_line(t + ps, pl) || separator_line(t + ps, pl)))
+			break;
+		bs = ps;
+	}
+	if (bs == ls)
+		return bs == 0 ? 1 : -1; /* the header */
+	if (bs > 0) {
+		x->hs = bs;
+		x->he = bs + line_len(t + bs);
+	}
+	/* the nearest heading above the table, within a few lines */
+	for (int k = 0; k < 8 && bs > 0; k++) {
+		size_t ps = line_start(t, bs - 1), pl = bs - 1 - ps;
+		if (pl && heading_line(t, ps, pl)) {
+			x->gs = ps;
+			x->ge = ps + pl;
+			break;
+		}
+		bs = ps;
+	}
+	return 1;
+}
 
 static int structural_line(const char *l)
 {
@@ -216,11 +307,14 @@ static char *unwrap(const char *t)
 static int split(const char *t, size_t pi, struct sent *out, int n, int max)
 {
 	size_t i = 0, start = 0, len = strlen(t);
+	int in_table = table_line(t, line_len(t));
 	while (i <= len && n < max) {
 		int cut = 0;
 		size_t next = i + 1;
 		if (i == len || t[i] == '\n') {
 			cut = 1;
+		} else if (in_table) {
+			/* a table row is cut only at its end */
 		} else if ((t[i] == '.' || t[i] == '?' || t[i] == '!') && i + 1 < len && t[i + 1] == ' ') {
 			size_t j = i + 1;
 			while (j < len && t[j] == ' ')
@@ -246,15 +340,21 @@ static int split(const char *t, size_t pi, struct sent *out, int n, int max)
 			int letters = 0;
 			for (size_t k = start; k < end && !letters; k++)
 				letters = isalpha((unsigned char)t[k]) || (unsigned char)t[k] >= 0x80;
-			if (end > start + 1 && letters) {
+			int row = in_table ? table_row(t, line_start(t, start), &out[n]) : 0;
+			if (end > start + 1 && letters && row >= 0) {
 				out[n].passage = pi;
 				out[n].start = start;
 				out[n].len = end - start;
 				out[n].score = 0;
 				out[n].order = n;
 				out[n].para_end = t[i] == '\n' || i == len;
+				out[n].row = row;
+				if (!row)
+					out[n].hs = out[n].he = out[n].gs = out[n].ge = 0;
 				n++;
 			}
+			if (i < len && t[i] == '\n')
+				in_table = table_line(t + i + 1, line_len(t + i + 1));
 			start = next;
 			i = next;
 			continue;
@@ -273,6 +373,10 @@ struct obuf {
 
 static void clean_append(struct obuf *b, const char *s, size_t n)
 {
+	if (b->len + n + 2 > b->cap) {
+		b->cap = (b->len + n + 2) * 2;
+		b->s = xrealloc(b->s, b->cap);
+	}
 	size_t i = 0;
 	while (i < n && (s[i] == '#' || s[i] == '-' || s[i] == '*' || s[i] == '>' || s[i] == ' '))
 		if (s[i] == '*' && i + 1 < n && s[i + 1] == '*')
@@ -296,6 +400,74 @@ static void clean_append(struct obuf *b, const char *s, size_t n)
 		b->s[b->len++] = c;
 	}
 	b->s[b->len] = '\0';
+}
+
+struct cell {
+	const char *s;
+	size_t n;
+};
+
+/* The cells of a table line, trimmed of white space and of Markdown's
+ * emphasis; empty outer cells dropped. */
+static int cells_of(const char *l, size_t n, struct cell *c, int max)
+{
+	int nc = 0;
+	size_t i = 0;
+	while (i < n && l[i] == ' ')
+		i++;
+	if (i < n && l[i] == '|')
+		i++;
+	while (i < n && nc < max) {
+		const char *bar = memchr(l + i, '|', n - i);
+		size_t e = bar ? (size_t)(bar - l) : n;
+		size_t a = i, z = e;
+		while (a < z && (l[a] == ' ' || l[a] == '*' || l[a] == '`'))
+			a++;
+		while (z > a && (l[z - 1] == ' ' || l[z - 1] == '*' || l[z - 1] == '`'))
+			z--;
+		if (z > a || bar)
+			c[nc++] = (struct cell){ l + a, z - a };
+		i = e + 1;
+	}
+	while (nc > 0 && c[nc - 1].n == 0)
+		nc--;
+	return nc;
+}
+
+#define OFF_MAX_CELLS 8
+
+/* A table row as a sentence, each value with its column's header:
+ * "Pocket spring mattresses: 10 years." for two columns,
+ * "Silver — Tier points: 1,000; Perks: RM 20 voucher." for more.
+ * Without a header the cells are joined with ", ". */
+static void row_append(struct obuf *b, const char *t, const struct sent *x)
+{
+	struct cell rc[OFF_MAX_CELLS], hc[OFF_MAX_CELLS];
+	int nr = cells_of(t + x->start, x->len, rc, OFF_MAX_CELLS);
+	int nh = x->he > x->hs ? cells_of(t + x->hs, x->he - x->hs, hc, OFF_MAX_CELLS) : 0;
+	size_t cap = x->len + (x->he - x->hs) + 8 * OFF_MAX_CELLS + 4, o = 0;
+	char *r = xmalloc(cap);
+	for (int i = 0; i < nr; i++) {
+		if (rc[i].n == 0)
+			continue;
+		if (o) {
+			const char *sep = nh != nr ? ", " : i > 1 ? "; " : nr > 2 ? " \xe2\x80\x94 " : ": ";
+			memcpy(r + o, sep, strlen(sep));
+			o += strlen(sep);
+		}
+		if (nh == nr && nr > 2 && i > 0 && hc[i].n) {
+			memcpy(r + o, hc[i].s, hc[i].n);
+			o += hc[i].n;
+			memcpy(r + o, ": ", 2);
+			o += 2;
+		}
+		memcpy(r + o, rc[i].s, rc[i].n);
+		o += rc[i].n;
+	}
+	if (o && !strchr(".!?", r[o - 1]))
+		r[o++] = '.';
+	clean_append(b, r, o);
+	free(r);
 }
 
 /* 0 for a heading: a line that ends without punctuation. */
@@ -452,12 +624,37 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 	 * weighing more; a small bonus for the retriever's rank. */
 	int df[OFF_MAX_TERMS] = { 0 };
 	unsigned char(*hits)[OFF_MAX_TERMS] = xcalloc((size_t)ns + 1, OFF_MAX_TERMS);
+	unsigned char *own = xcalloc((size_t)ns + 1, 1); /* a row's own cells hold a term */
+	unsigned char *key = xcalloc((size_t)ns + 1, 1); /* a row's first cell holds one */
 	for (int i = 0; i < ns; i++) {
 		struct sent_match m = { &q, { 0 } };
 		const char *t = texts[s[i].passage];
-		char *one = xstrndup(t + s[i].start, s[i].len);
+		char *one;
+		if (s[i].row) {
+			const char *bar = memchr(t + s[i].start + 1, '|', s[i].len - 1);
+			one = xstrndup(t + s[i].start, bar ? (size_t)(bar - t - s[i].start) : s[i].len);
+			terms_of(one, match_term, &m);
+			free(one);
+			for (int k = 0; k < q.n; k++)
+				key[i] |= m.hit[k];
+		}
+		one = xstrndup(t + s[i].start, s[i].len);
 		terms_of(one, match_term, &m);
 		free(one);
+		for (int k = 0; k < q.n; k++)
+			own[i] |= m.hit[k];
+		/* a row is read with its table's header ("Warranty") and the
+		 * heading above the table ("Delivery fees") */
+		if (s[i].row && s[i].he > s[i].hs) {
+			one = xstrndup(t + s[i].hs, s[i].he - s[i].hs);
+			terms_of(one, match_term, &m);
+			free(one);
+		}
+		if (s[i].row && s[i].ge > s[i].gs) {
+			one = xstrndup(t + s[i].gs, s[i].ge - s[i].gs);
+			terms_of(one, match_term, &m);
+			free(one);
+		}
 		memcpy(hits[i], m.hit, OFF_MAX_TERMS);
 		for (int k = 0; k < q.n; k++)
 			df[k] += m.hit[k];
@@ -542,10 +739,18 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 	}
 	free(hits);
 	qhits = NULL;
-	/* A table row alone rarely answers: keep it below prose. */
+	/* A table row that matches the question only through its header
+	 * ("Warranty" for any product group) stays below prose; one whose own
+	 * cells name a question term is read as a sentence, and one whose first
+	 * cell (what the row is about) names one answers before prose that
+	 * mentions it in passing. */
 	for (int i = 0; i < ns; i++)
-		if (memchr(texts[s[i].passage] + s[i].start, '|', s[i].len))
+		if (s[i].row && !own[i])
 			s[i].score *= 0.6;
+		else if (key[i])
+			s[i].score *= 1.2; /* the row is about what the question names: "East Malaysia (Sabah, ...)" */
+	free(own);
+	free(key);
 
 	struct sent *orig = xmalloc(((size_t)ns + 1) * sizeof(*orig));
 	if (ns)
@@ -584,9 +789,12 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 				/* Offsets are into the sentence's own passage: check it first. */
 				if (dup || s[i].passage != pi || s[i].len == 0)
 					continue;
+				/* a row goes with rows of its own table (both mattress
+				 * types' warranties), a sentence with sentences */
 				char last = texts[pi][s[i].start + s[i].len - 1];
-				if (!strchr(".!?)", last) || s[i].score < s[0].score * 0.8 ||
-				    bytes + s[i].len > OFF_MAX_ANSWER)
+				int fits = s[0].row ? s[i].row && s[i].hs == s[0].hs && s[i].he == s[0].he
+						    : !s[i].row && strchr(".!?)", last);
+				if (!fits || s[i].score < s[0].score * 0.8 || bytes + s[i].len > OFF_MAX_ANSWER)
 					continue;
 				pick[np++] = s[i];
 				bytes += s[i].len;
@@ -596,7 +804,10 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 			struct obuf b = { xmalloc(bytes + 8), 0, bytes + 8 };
 			b.s[0] = '\0';
 			for (int i = 0; i < np; i++)
-				clean_append(&b, t + pick[i].start, pick[i].len);
+				if (pick[i].row)
+					row_append(&b, t, &pick[i]);
+				else
+					clean_append(&b, t + pick[i].start, pick[i].len);
 			tool = "answer";
 			args = json_pack("{s:s, s:s}", "citation_id", turn->passages[pi]->id, "text", b.s);
 			free(b.s);

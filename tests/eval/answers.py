@@ -11,7 +11,13 @@ half (A: used while tuning, B: held out) and language.
 The answer provider is whatever the stack runs (LLM_PROVIDER, default the
 offline one). Needs the stack (make run).
 
+With --facts, the questions of tests/eval/answers/facts.tsv are asked
+instead and a reply counts when its text states the expected fact (a
+phrase); this measures which sentences an answer picks, not only which
+document it cites.
+
     answers.py [--questions FILE] [--show-wrong]
+    answers.py --facts [FILE] [--show-wrong]
 """
 import argparse
 import collections
@@ -30,7 +36,11 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--questions", default=os.path.join(here, "retrieval", "questions.tsv"))
     ap.add_argument("--show-wrong", action="store_true", help="print each reply that is not grounded-correct")
+    ap.add_argument("--facts", nargs="?", const=os.path.join(here, "answers", "facts.tsv"),
+                    help="ask the answer-fact questions (default tests/eval/answers/facts.tsv) instead")
     args = ap.parse_args()
+    if args.facts:
+        return facts(args.facts, args.show_wrong)
 
     rows = []
     for line in open(args.questions, encoding="utf-8"):
@@ -78,6 +88,41 @@ def main():
         other = t["n"] - sum(t[k] for k in cols)
         print("%-8s %5d" % (key, t["n"]) + "".join(" %*.3f" % (w, t[k] / t["n"]) for k, w in zip(cols, (8, 10, 9, 8, 9, 8)))
               + " %6.3f" % (other / t["n"]))
+    return 0
+
+
+def norm(text):
+    return text.lower().replace("\u2013", "-").replace("\u2014", "-").replace("**", "")
+
+
+def facts(path, show_wrong):
+    rows = []
+    for line in open(path, encoding="utf-8"):
+        if not line.strip() or line.startswith("#"):
+            continue
+        lang, doc, fact, q = line.rstrip("\n").split("\t", 3)
+        rows.append((lang, doc, [norm(f) for f in fact.split(";;")], q))
+    host, port = GATEWAY.split("://", 1)[1].rstrip("/").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    stated = cited_doc = 0
+    for lang, doc, alts, q in rows:
+        st, s = call(conn, "POST", "/v1/sessions", {"locale": {"en": "en-MY", "ms": "ms-MY", "zh": "zh-MY"}[lang]})
+        if st != 201:
+            print("eval-answers: POST /v1/sessions: HTTP %d %s" % (st, s), file=sys.stderr)
+            return 1
+        st, ev = call(conn, "POST", "/v1/sessions/%s/messages?wait=20000" % s["session_id"], {"text": q},
+                      s["token"])
+        text = ev.get("text", "") if st == 200 else ""
+        cited = {c.get("id", "").split("#")[0] for c in ev.get("citations", [])} if st == 200 else set()
+        ok = any(a in norm(text) for a in alts)
+        stated += ok
+        cited_doc += any(c.rsplit("/", 1)[-1].split(".")[0] == doc for c in cited)
+        if show_wrong and not ok:
+            print("missing %-14s %s\n    -> %s %s" % (alts[0], q, ",".join(sorted(cited)), text[:200]),
+                  file=sys.stderr)
+    n = len(rows)
+    print("answer facts: %d questions: fact stated %.3f (%d), expected document cited %.3f (%d)"
+          % (n, stated / n, stated, cited_doc / n, cited_doc))
     return 0
 
 

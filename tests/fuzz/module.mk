@@ -21,6 +21,7 @@ FUZZ_SVC_jwt := gateway
 FUZZ_SVC_ingest_json := ingestion
 FUZZ_SVC_feedback := gateway
 FUZZ_SVC_pdf := chatctl
+FUZZ_SVC_offline := llm-caller
 
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))

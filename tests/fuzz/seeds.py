@@ -267,3 +267,12 @@ write("ingest_json", "price_num.json", '{"tenant_id":"demo","sku":"X-1","price":
 with open(os.path.join(HERE, "..", "..", "deploy", "demo", "kb", "en", "care-guide.pdf"), "rb") as _fh:
     write("pdf", "care-guide.pdf", _fh.read())
 write("pdf", "broken.pdf", b"%PDF-1.4\nnot really")
+
+# The offline answer provider: the question, then passages separated by form
+# feeds, as the ingestion writes them (tables as "cell | cell" lines).
+write("offline", "table.txt", "what warranty do mattresses have?\nProduct warranty\n\nWarranty periods\n\n"
+      "Product group | Warranty\nPocket spring mattresses | 10 years\nMemory foam mattresses | 5 years\n\f"
+      "Delivery fees\n\nWhere | Parcel-size items | Bulky furniture\nEast Malaysia (Sabah) | RM 25 | not available\n")
+write("offline", "markdown.txt", "How long is the warranty on **folding chairs**?\n## Warranty\n\n| Product | Warranty |\n"
+      "| --- | --- |\n| **Folding chairs** | 1 year |\n\fFAQ\n**1. Do you deliver to Sabah?**\nNot online. Contact us.\n")
+write("offline", "chinese.txt", "退货要多少天？\n您可以在收货后30天内退货。白金会员可享45天。\f标准送货需要两到四个工作日。")

@@ -748,6 +748,58 @@ Test(llm, offline_joins_wrapped_lines_and_answers_faq_questions_with_their_answe
 	turn_free(t);
 }
 
+/* The ingestion writes a table as "cell | cell" lines, the header first,
+ * under its section's heading. */
+static const char WARRANTY[] =
+	"Product warranty\n\nEvery product is checked before it leaves our warehouse. Care for your mattress "
+	"as the label says to keep the warranty valid.\n\nWarranty periods\n\nProduct group | Warranty\n"
+	"Sofas, armchairs | 2 years (frame and springs)\nPocket spring mattresses | 10 years\n"
+	"Memory foam mattresses | 5 years\nFolding chairs | 1 year\n\nThe warranty starts on the delivery date.";
+static const char FEES[] = "Delivery\n\nWe deliver everywhere. Parcel-size items are shipped by our courier "
+			   "partners.\n\nDelivery fees\n\nWhere | Parcel-size items | Bulky furniture\n"
+			   "Klang Valley, Penang | RM 15, free from RM 300 | RM 79\n"
+			   "East Malaysia (Sabah, Sarawak) | RM 25, free from RM 500 | not available online";
+
+static char *offline_text(const char *q, const char *passage)
+{
+	Chat__Turn *t = tu_turn("s1", "t1", q);
+	add_passage(t, "kb#0", "Policy", passage);
+	struct llm_acc acc;
+	char err[256] = "";
+	llm_acc_init(&acc, NULL, NULL);
+	cr_assert_eq(llm_offline_compose(t, &acc, err), 0, "%s", err);
+	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER, "%s", q);
+	char *text = xstrdup(t->draft->text);
+	llm_acc_release(&acc);
+	turn_free(t);
+	return text;
+}
+
+Test(llm, offline_answers_a_table_row_with_its_header)
+{
+	char *a = offline_text("what warranty do mattresses have?", WARRANTY);
+	cr_assert_str_eq(a, "Pocket spring mattresses: 10 years. Memory foam mattresses: 5 years.",
+			 "the rows of the table that name the product, not the care line");
+	free(a);
+	a = offline_text("shipping fee to Sabah for a small parcel?", FEES);
+	cr_assert_str_eq(a, "East Malaysia (Sabah, Sarawak) \xe2\x80\x94 Parcel-size items: RM 25, free from RM 500; "
+			    "Bulky furniture: not available online.",
+			 "a row of three columns names each value's column");
+	free(a);
+	/* the same table as Markdown, with its separator line and emphasis */
+	a = offline_text("how long is the warranty on folding chairs?",
+			 "## Warranty periods\n\n| Product group | Warranty |\n| --- | --- |\n| **Sofas** | 2 years |\n"
+			 "| **Folding chairs** | 1 year |\n");
+	cr_assert_str_eq(a, "Folding chairs: 1 year.");
+	free(a);
+	/* a header row is never an answer on its own */
+	a = offline_text("product group warranty", "Warranty\n\nProduct group | Warranty\nSofas | 2 years\n\n"
+						   "Every product group has a warranty, shown on its page.");
+	cr_assert_str_eq(a, "Every product group has a warranty, shown on its page.");
+	free(a);
+}
+
 Test(llm, offline_answers_from_passages_in_the_customers_language)
 {
 	Chat__Turn *t = tu_turn("s1", "t1", "Berapa hari untuk pemulangan barang? return 30");
