@@ -624,8 +624,9 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 	 * weighing more; a small bonus for the retriever's rank. */
 	int df[OFF_MAX_TERMS] = { 0 };
 	unsigned char(*hits)[OFF_MAX_TERMS] = xcalloc((size_t)ns + 1, OFF_MAX_TERMS);
-	unsigned char *own = xcalloc((size_t)ns + 1, 1); /* a row's own cells hold a term */
-	unsigned char *key = xcalloc((size_t)ns + 1, 1); /* a row's first cell holds one */
+	unsigned char *key = xcalloc((size_t)ns + 1, 1);    /* a row's first cell holds a term */
+	unsigned char *own = xcalloc((size_t)ns + 1, 1);    /* its cells do */
+	unsigned char *header = xcalloc((size_t)ns + 1, 1); /* its table's header does */
 	for (int i = 0; i < ns; i++) {
 		struct sent_match m = { &q, { 0 } };
 		const char *t = texts[s[i].passage];
@@ -643,12 +644,18 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 		free(one);
 		for (int k = 0; k < q.n; k++)
 			own[i] |= m.hit[k];
-		/* a row is read with its table's header ("Warranty") and the
-		 * heading above the table ("Delivery fees") */
+		/* a row is read with its table's header ("Warranty": what its
+		 * values are) and the heading above the table ("Delivery fees":
+		 * what the section is about) */
 		if (s[i].row && s[i].he > s[i].hs) {
+			struct sent_match h = { &q, { 0 } };
 			one = xstrndup(t + s[i].hs, s[i].he - s[i].hs);
-			terms_of(one, match_term, &m);
+			terms_of(one, match_term, &h);
 			free(one);
+			for (int k = 0; k < q.n; k++) {
+				header[i] |= h.hit[k];
+				m.hit[k] |= h.hit[k];
+			}
 		}
 		if (s[i].row && s[i].ge > s[i].gs) {
 			one = xstrndup(t + s[i].gs, s[i].ge - s[i].gs);
@@ -739,18 +746,19 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 	}
 	free(hits);
 	qhits = NULL;
-	/* A table row that matches the question only through its header
-	 * ("Warranty" for any product group) stays below prose; one whose own
-	 * cells name a question term is read as a sentence, and one whose first
-	 * cell (what the row is about) names one answers before prose that
-	 * mentions it in passing. */
+	/* A table row is about what its first cell names: when that is a
+	 * question term ("East Malaysia (Sabah, ...)") the row answers before
+	 * prose that mentions it in passing. When its cells and its column
+	 * names both match ("how long" ... "Kept for") it is read as a
+	 * sentence. Otherwise its words match by chance ("item" in a return
+	 * status's meaning), or only its header does ("Warranty" for every
+	 * product group), and it stays below prose. */
 	for (int i = 0; i < ns; i++)
-		if (s[i].row && !own[i])
-			s[i].score *= 0.6;
-		else if (key[i])
-			s[i].score *= 1.2; /* the row is about what the question names: "East Malaysia (Sabah, ...)" */
-	free(own);
+		if (s[i].row)
+			s[i].score *= key[i] ? 1.2 : own[i] && header[i] ? 1.0 : 0.6;
 	free(key);
+	free(own);
+	free(header);
 
 	struct sent *orig = xmalloc(((size_t)ns + 1) * sizeof(*orig));
 	if (ns)
