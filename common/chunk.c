@@ -371,6 +371,11 @@ static int is_table_rule(const char *s, size_t n)
 static void md_extract(struct xb *b, const char *s, size_t len)
 {
 	int in_code = 0;
+	/* The line before was paragraph text; a list is open. A number that
+	 * ends a sentence and starts the next line ("... on 30 November\n2028.
+	 * We remind you") is text: as in CommonMark, an ordered item can
+	 * interrupt a paragraph only when it starts at 1. */
+	int prev_text = 0, in_list = 0, prev_blank = 1;
 	size_t pos = 0;
 	while (pos < len) {
 		size_t le = line_end(s, len, pos), n = le - pos;
@@ -381,6 +386,8 @@ static void md_extract(struct xb *b, const char *s, size_t len)
 		if (is_fence(l, n)) {
 			xb_par(b);
 			in_code = !in_code;
+			prev_text = in_list = 0;
+			prev_blank = 1;
 			continue;
 		}
 		if (in_code) {
@@ -394,8 +401,12 @@ static void md_extract(struct xb *b, const char *s, size_t len)
 			i++;
 		if (i == n) {
 			xb_par(b);
+			prev_text = 0;
+			prev_blank = 1;
 			continue;
 		}
+		int was_blank = prev_blank;
+		prev_blank = 0;
 		if (l[i] == '#') {
 			size_t h = i;
 			while (h < n && l[h] == '#')
@@ -409,6 +420,7 @@ static void md_extract(struct xb *b, const char *s, size_t len)
 				xb_heading_begin(b);
 				md_inline(b, l + h, e - h);
 				xb_heading_end(b);
+				prev_text = in_list = 0;
 				continue;
 			}
 		}
@@ -431,13 +443,22 @@ static void md_extract(struct xb *b, const char *s, size_t len)
 			size_t d = i;
 			while (d < n && isdigit((unsigned char)l[d]))
 				d++;
-			if (d > i && d + 1 < n && (l[d] == '.' || l[d] == ')') && l[d + 1] == ' ') {
+			int starts_at_1 = d == i + 1 && l[i] == '1';
+			if (d > i && d - i <= 9 && d + 1 < n && (l[d] == '.' || l[d] == ')') && l[d + 1] == ' ' &&
+			    (!prev_text || in_list || starts_at_1)) {
 				i = d + 2;
 				item = 1;
 			}
 		}
 		if (item)
 			xb_line(b);
+		/* a paragraph after a blank line closes the list; an indented one
+		 * continues its item */
+		if (item)
+			in_list = 1;
+		else if (was_blank && l[0] != ' ' && l[0] != '\t')
+			in_list = 0;
+		prev_text = !memchr(l + i, '|', n - i);
 		if (memchr(l + i, '|', n - i)) {
 			/* A table row: cells separated by spaces, one row per line. */
 			size_t a = i, e = n;

@@ -11,7 +11,7 @@
 
 /* Bump when the chunks made from the same text change: the stored content
  * hash includes it, so the next ingest re-indexes unchanged documents. */
-#define CHUNK_VERSION 1
+#define CHUNK_VERSION 2
 #define CHUNK_TARGET_TOKENS 512
 #define CHUNK_OVERLAP_TOKENS 50
 #define CHUNK_MAX_BYTES 16384   /* a chunk never grows past this many bytes */

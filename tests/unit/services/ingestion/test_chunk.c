@@ -80,6 +80,20 @@ Test(chunk, markdown_is_stripped_lightly)
 	free(t);
 }
 
+Test(chunk, a_number_that_starts_a_wrapped_line_is_text_not_a_list)
+{
+	const char md[] = "Points earned on 15 November 2026 expire on 30 November\n2028. We remind you.\n\n"
+			  "To return:\n1. pack it,\n2. bring it in,\n   with the receipt,\n3. get the refund.\n\n"
+			  "# Steps\n\n4. keep the box\n5. done\n";
+	char *t = chunk_extract(md, strlen(md), CHUNK_MARKDOWN);
+	cr_assert(strstr(t, "30 November\n2028. We remind you."), "a year on a wrapped line stays: %s", t);
+	cr_assert(strstr(t, "pack it,\nbring it in,"), "an ordered list from 1 interrupts its paragraph: %s", t);
+	cr_assert(strstr(t, "get the refund."), "%s", t);
+	cr_assert_null(strstr(t, "3. get"), "items go on after a continuation line: %s", t);
+	cr_assert(strstr(t, "keep the box\ndone"), "after a heading any number starts a list: %s", t);
+	free(t);
+}
+
 Test(chunk, html_tags_scripts_styles_and_entities)
 {
 	const char html[] = "<html><head><title>Refunds</title><style>p{color:red}</style></head><body>"
