@@ -204,6 +204,16 @@ int orch_asks_service(const char *text);
  * one) and no service. */
 int orch_asks_product_price(const char *text);
 
+/* 1 when a rewards question asks how the programme works (earning,
+ * redeeming, expiry, joining, tiers: the knowledge base's) rather than for
+ * the customer's own balance or tier (the loyalty tool's). */
+int orch_asks_programme(const char *text);
+
+/* 1 when text asks what something means or what happens next ("my order
+ * says packed, what does that mean?"): without an order id, a question
+ * for the knowledge base rather than a look-up. */
+int orch_asks_meaning(const char *text);
+
 /* kstage handler for chat.outbound.v1: remember and persist the delivered
  * reply. A database that is down holds the message in Kafka. */
 int orch_record(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em, char *errstr, size_t errlen);

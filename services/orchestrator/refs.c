@@ -106,6 +106,42 @@ int orch_asks_product_price(const char *text)
 	return has_any(text, words, ARRAY_LEN(words)) && !orch_asks_service(text);
 }
 
+int orch_asks_programme(const char *text)
+{
+	/* The customer's own balance or tier: the tool's. */
+	static const char *const own[] = { "balance", "how many points do i have", "how many points i have",
+					   "how many points have i", "how many points i got", "what tier am i",
+					   "which tier am i", "check my", "baki", "ada berapa", "berapa mata saya",
+					   "berapa point saya", "semak", "余额", "我有多少", "查询积分", "查积分" };
+	/* How the programme works: earning, spending, expiry, joining, tiers. */
+	static const char *const stems[] = {
+		"earn", "expir", "redeem", "redemption", "per ", "every", "worth", "how do", "how to", "how can",
+		"use ", "using", "join", "sign up", "register", "membership", "free", "benefit", "perk", "upgrade",
+		"double", "credited", "valid", "transfer", "convert", "combine", "gift", "carry", "need", "get for",
+		"when", "why", "missing", "return", "refund", "cancel", "dapat", "luput", "tebus", "guna", "setiap",
+		"daftar", "macam mana", "camne", "cara", "naik", "sah ", "faedah", "kelebihan", "tamat", "perlu",
+		"bila", "kenapa", "pulang",
+	};
+	static const char *const han[] = { "怎么", "如何", "过期", "有效", "兑换", "换", "赚", "每", "用", "升级",
+					   "注册", "加入", "福利", "好处", "到期", "需要", "消费", "付", "抵", "转",
+					   "什么时候", "为什么", "退货" };
+	if (has_any(text, own, ARRAY_LEN(own)))
+		return 0;
+	for (size_t i = 0; i < ARRAY_LEN(stems); i++)
+		if (has_stem(text, stems[i]))
+			return 1;
+	return has_any(text, han, ARRAY_LEN(han));
+}
+
+int orch_asks_meaning(const char *text)
+{
+	static const char *const words[] = { "meaning", "what happens", "maksud", "bermaksud", "意思", "含义" };
+	static const char *const mean[] = { "mean", "means" }, *const asks[] = { "what", "does", "do" };
+	/* "what does packed mean", not "I mean, where is it" */
+	return has_any(text, words, ARRAY_LEN(words)) ||
+	       (has_any(text, mean, ARRAY_LEN(mean)) && has_any(text, asks, ARRAY_LEN(asks)));
+}
+
 /* Words that point back at something already said. */
 static int refers_back(const char *text)
 {

@@ -778,6 +778,10 @@ static void tool_product_search(const struct orch *o, Chat__Turn *turn)
 const char *orch_tool_for(const Chat__Turn *turn)
 {
 	const char *intent = turn->intent;
+	if (!strcmp(intent, "loyalty_points") && orch_asks_programme(turn->text))
+		return ""; /* "do my points expire?": the programme's rules, not a balance */
+	if (!strcmp(intent, "order_status") && !entity(turn, "order_id") && orch_asks_meaning(turn->text))
+		return ""; /* "it says packed, what does that mean?": the status's meaning */
 	if (orch_is_tool_intent(intent))
 		return intent;
 	if (!strcmp(intent, "product_search") && !entity(turn, "sku")) {

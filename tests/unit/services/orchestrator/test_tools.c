@@ -724,6 +724,55 @@ Test(tools, a_price_question_naming_no_product_goes_to_the_knowledge_base)
 	turn_free(t);
 }
 
+/* A rewards question about how the programme works is the knowledge
+ * base's; one about the customer's own points is the loyalty tool's. */
+Test(tools, a_question_about_the_rewards_programme_goes_to_the_knowledge_base)
+{
+	static const char *const programme[] = { "do my points expire", "how many points per ringgit do gold members earn",
+						 "macam mana nak tebus mata?", "积分什么时候过期",
+						 "how many points do I need for a voucher" };
+	static const char *const own[] = { "how many points do I have", "check my loyalty points", "point saya ada berapa",
+					   "我的会员积分有多少", "my points balance is wrong" };
+	for (size_t i = 0; i < ARRAY_LEN(programme); i++) {
+		struct fake_tools f = { .has_loyalty = 1 };
+		struct orch o = make_orch(&f);
+		Chat__Turn *t = ask("loyalty_points", "en", programme[i]);
+		login(t, "CUST-1001");
+		const char *topic;
+		cr_assert_eq(route_of(&o, t, &topic), CHAT__ROUTE__ROUTE_RAG, "%s", programme[i]);
+		cr_assert_eq(f.calls, 0, "%s", programme[i]);
+		turn_free(t);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(own); i++) {
+		struct fake_tools f = { .has_loyalty = 1 };
+		struct orch o = make_orch(&f);
+		Chat__Turn *t = ask("loyalty_points", "en", own[i]);
+		login(t, "CUST-1001");
+		const char *topic;
+		cr_assert_eq(route_of(&o, t, &topic), CHAT__ROUTE__ROUTE_TOOL, "%s", own[i]);
+		cr_assert_eq(f.calls, 1, "%s", own[i]);
+		turn_free(t);
+	}
+}
+
+Test(tools, what_an_order_status_means_is_the_knowledge_bases)
+{
+	struct fake_tools f = { 0 };
+	demo_order(&f);
+	struct orch o = make_orch(&f);
+	Chat__Turn *t = ask("order_status", "en", "my order says packed, what does that mean?");
+	const char *topic;
+	cr_assert_eq(route_of(&o, t, &topic), CHAT__ROUTE__ROUTE_RAG);
+	cr_assert_eq(f.calls, 0);
+	turn_free(t);
+	/* with an order id it is that order's status */
+	t = ask("order_status", "en", "ORD-102695 a@example.com says packed, what does that mean?");
+	add_entity(t, "order_id", "ORD-102695");
+	add_entity(t, "email", "a@example.com");
+	cr_assert_eq(route_of(&o, t, &topic), CHAT__ROUTE__ROUTE_TOOL);
+	turn_free(t);
+}
+
 Test(tools, a_question_about_a_fee_is_no_product_price)
 {
 	struct fake_tools f = { 0 };
