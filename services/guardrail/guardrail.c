@@ -381,6 +381,9 @@ static void remember(struct guard *g, const Chat__Turn *turn, int release)
 	g->last.release = release;
 	g->last.streamed = from_llm(turn->draft);
 	util_strlcpy(g->last.turn_id, turn->turn_id, sizeof(g->last.turn_id));
+	util_strlcpy(g->last.tenant_id, turn->tenant_id ? turn->tenant_id : "", sizeof(g->last.tenant_id));
+	util_strlcpy(g->last.session_id, turn->session_id ? turn->session_id : "", sizeof(g->last.session_id));
+	g->last.reply_partition = turn->reply_partition;
 }
 
 int guard_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, size_t errlen)
@@ -804,15 +807,16 @@ int guard_stream(void *ctx, const struct kstage_msg *msg, struct kstage_emit *em
 	return 0;
 }
 
-/* Apply the verdict of the draft just checked to its turn's stream. */
-static int stream_verdict(struct guard *g, struct kstage_emit *em, const Chat__Turn *turn)
+/* Apply the verdict of the draft just checked (g->last) to its turn's
+ * stream. */
+static int stream_verdict(struct guard *g, struct kstage_emit *em)
 {
 	struct gstream *st = hmap_get(g->streams, g->last.turn_id);
 	if (!st) {
 		/* the draft came first: remember the verdict for the chunks to come */
 		if (!g->last.streamed)
 			return 0;
-		st = stream_get(g, em, turn->tenant_id, turn->session_id, turn->turn_id, turn->reply_partition);
+		st = stream_get(g, em, g->last.tenant_id, g->last.session_id, g->last.turn_id, g->last.reply_partition);
 		st->state = g->last.release ? GS_RELEASE : GS_CUT;
 		return 0;
 	}
@@ -850,17 +854,10 @@ int guard_drafted(void *ctx, const struct kstage_msg *msg, struct kstage_emit *e
 	int rc = turn_stage_handle(&ts, msg, em, errstr, errlen);
 	if (rc || !g->last.valid)
 		return rc;
-	/* the stream state needs the turn's ids: decode once more (cheap,
-	 * and only the ids are read) */
-	Chat__Turn *turn = turn_decode(msg->payload, msg->len, errstr, errlen);
-	if (!turn)
-		return 0;
-	if (stream_verdict(g, em, turn) < 0) {
+	if (stream_verdict(g, em) < 0) {
 		snprintf(errstr, errlen, "no room to emit the stream verdict");
 		kstage_emit_reset(em);
-		turn_free(turn);
 		return KSTAGE_ERETRY;
 	}
-	turn_free(turn);
 	return 0;
 }

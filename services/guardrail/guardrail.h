@@ -41,6 +41,10 @@ struct guard_last {
 	int release; /* 1: the stream may be shown; 0: it is cut */
 	int streamed; /* the draft comes from a producer that streams */
 	char turn_id[72];
+	/* the rest of the ids the turn's stream state needs */
+	char tenant_id[136];
+	char session_id[136];
+	int32_t reply_partition;
 };
 
 struct guard {

@@ -1,6 +1,7 @@
 guardrail_MAIN := services/guardrail/main.c
 guardrail_SRCS := services/guardrail/guardrail.c services/guardrail/redact.c services/guardrail/injection.c \
 	services/guardrail/price.c services/guardrail/competitor.c services/guardrail/store.c \
+	services/guardrail/catalog.c \
 	services/intent-classifier/model.c
 
 # The prompt-injection model: the intent classifier's learner (intent-train)

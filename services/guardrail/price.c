@@ -24,16 +24,22 @@ static unsigned char lower(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
-/* 1 when text[i..] starts with s (ASCII case-insensitive). */
-static int ci_at(const char *text, size_t len, size_t i, const char *s)
+/* 1 when text[i..] starts with the n bytes of s (ASCII case-insensitive). */
+static int ci_at_n(const char *text, size_t len, size_t i, const char *s, size_t n)
 {
-	size_t n = strlen(s);
 	if (i + n > len)
 		return 0;
 	for (size_t k = 0; k < n; k++)
 		if (lower((unsigned char)text[i + k]) != lower((unsigned char)s[k]))
 			return 0;
 	return 1;
+}
+
+static int ci_at(const char *text, size_t len, size_t i, const char *s)
+{
+	if (i >= len || lower((unsigned char)text[i]) != lower((unsigned char)s[0]))
+		return 0;
+	return ci_at_n(text, len, i, s, strlen(s));
 }
 
 /* Spaces (ASCII or no-break) from i; returns the index after them. */
@@ -150,8 +156,9 @@ static int has_word(const char *text, size_t from, size_t to, const char *w)
 {
 	size_t n = strlen(w);
 	int ascii = (unsigned char)w[0] < 0x80;
+	unsigned char first = lower((unsigned char)w[0]);
 	for (size_t i = from; i + n <= to; i++) {
-		if (!ci_at(text, to, i, w))
+		if (lower((unsigned char)text[i]) != first || !ci_at_n(text, to, i, w, n))
 			continue;
 		if (ascii && ((i > 0 && is_alnum((unsigned char)text[i - 1])) ||
 			      (i + n < to && is_alnum((unsigned char)text[i + n]) && is_alnum((unsigned char)w[n - 1]))))
@@ -180,7 +187,16 @@ static int other_amount(const char *text, size_t len, size_t start, size_t end)
 
 static const char *const suffixes[] = { "ringgit", "myr", "rm", "令吉", "零吉", "马币", "馬幣", NULL };
 
+/* The amounts of text; with classify, each is told apart from fees and
+ * thresholds (other_amount, the costly part). */
+static size_t find_prices(const char *text, size_t len, struct guard_price *out, size_t max, int classify);
+
 size_t guard_price_find(const char *text, size_t len, struct guard_price *out, size_t max)
+{
+	return find_prices(text, len, out, max, 1);
+}
+
+static size_t find_prices(const char *text, size_t len, struct guard_price *out, size_t max, int classify)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < len && n < max;) {
@@ -198,7 +214,8 @@ size_t guard_price_find(const char *text, size_t len, struct guard_price *out, s
 				size_t e = j < len && is_digit((unsigned char)text[j]) ? read_amount(text, len, j, &sen, &unit)
 										: 0;
 				if (e) {
-					out[n] = (struct guard_price){ i, e, sen, unit, other_amount(text, len, i, e) };
+					out[n] = (struct guard_price){ i, e, sen, unit,
+								       classify && other_amount(text, len, i, e) };
 					n++;
 					i = e;
 					continue;
@@ -218,7 +235,8 @@ size_t guard_price_find(const char *text, size_t len, struct guard_price *out, s
 					if ((unsigned char)suffixes[k][0] < 0x80 && j + sl < len &&
 					    is_alnum((unsigned char)text[j + sl]))
 						continue;
-					out[n] = (struct guard_price){ i, j + sl, sen, unit, other_amount(text, len, i, j + sl) };
+					out[n] = (struct guard_price){ i, j + sl, sen, unit,
+								       classify && other_amount(text, len, i, j + sl) };
 					n++;
 					e = j + sl;
 					break;
@@ -331,18 +349,28 @@ static size_t base_len(const char *name)
 	return n;
 }
 
-/* 1 when one of sources states the amount sen. */
-static int stated_in(const char *const *sources, size_t nsources, int64_t sen)
+/* The amounts sources state, read once per check (*n < 0: not yet). */
+struct stated {
+	int n;
+	int64_t sen[GUARD_PRICE_MAX * 4];
+};
+
+static int stated_in(const char *const *sources, size_t nsources, struct stated *st, int64_t sen)
 {
-	struct guard_price found[GUARD_PRICE_MAX];
-	for (size_t i = 0; i < nsources; i++) {
-		if (!sources[i])
-			continue;
-		size_t nf = guard_price_find(sources[i], strlen(sources[i]), found, GUARD_PRICE_MAX);
-		for (size_t k = 0; k < nf; k++)
-			if (found[k].sen == sen)
-				return 1;
+	if (st->n < 0) {
+		st->n = 0;
+		struct guard_price found[GUARD_PRICE_MAX];
+		for (size_t i = 0; i < nsources; i++) {
+			if (!sources[i])
+				continue;
+			size_t nf = find_prices(sources[i], strlen(sources[i]), found, GUARD_PRICE_MAX, 0);
+			for (size_t k = 0; k < nf && st->n < (int)ARRAY_LEN(st->sen); k++)
+				st->sen[st->n++] = found[k].sen;
+		}
 	}
+	for (int k = 0; k < st->n; k++)
+		if (st->sen[k] == sen)
+			return 1;
 	return 0;
 }
 
@@ -371,6 +399,7 @@ char *guard_price_check(const char *text, const struct guard_product *products, 
 				nm = find_mentions(text, len, p->names[k], base, p, m, nm, MAX_MENTIONS);
 		}
 	}
+	struct stated stated = { .n = -1 };
 	size_t cap = len + np * 24 + 1, o = 0, at = 0;
 	char *out = xmalloc(cap);
 	for (size_t i = 0; i < np; i++) {
@@ -394,7 +423,7 @@ char *guard_price_check(const char *text, const struct guard_product *products, 
 		}
 		if (!best)
 			best = fallback;
-		if (!best && (keep_undetermined || stated_in(sources, nsources, pr->sen)))
+		if (!best && (keep_undetermined || stated_in(sources, nsources, &stated, pr->sen)))
 			continue;
 		if (best && best->known && best->price_sen >= 0 && guard_price_agrees(pr, best->price_sen))
 			continue;
