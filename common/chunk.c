@@ -593,10 +593,13 @@ static void html_text(struct xb *b, const char *s, size_t n)
 static void html_extract(struct xb *b, const char *s, size_t n)
 {
 	static const char *const blocks[] = { "p",	"div",	  "section", "article", "header", "footer", "main",
-					      "nav",	"aside",  "ul",	     "ol",	"table",  "tr",	    "blockquote",
+					      "nav",	"aside",  "ul",	     "ol",	"table",  "blockquote",
 					      "pre",	"hr",	  "form",    "figure",	"dl",	  "dd",	    "dt",
 					      "title",	"body",	  "html",    "caption", "address", NULL };
-	static const char *const lines[] = { "br", "li", "td", "th", NULL };
+	/* a table's rows are lines of one block, as the Markdown extractor
+	 * writes them ("cell | cell"): the answer composer reads a row with
+	 * the table's first line as its header */
+	static const char *const lines[] = { "br", "li", "tr", "td", "th", NULL };
 	static const char *const skipped[] = { "script", "style", "noscript", "template", "svg", "head", NULL };
 	size_t i = 0, text = 0;
 	while (i < n) {

@@ -80,6 +80,17 @@ Test(chunk, markdown_is_stripped_lightly)
 	free(t);
 }
 
+Test(chunk, an_html_table_is_one_block_of_rows)
+{
+	const char html[] = "<h2>Delivery fees</h2><table><caption>Per order</caption><thead><tr><th>Where</th>"
+			    "<th>Fee</th></tr></thead><tbody><tr><td>Klang Valley</td><td>RM 15</td></tr>"
+			    "<tr><td>Sabah</td><td>RM 25</td></tr></tbody></table><p>After.</p>";
+	char *t = chunk_extract(html, strlen(html), CHUNK_HTML);
+	cr_assert(strstr(t, "Where | Fee\nKlang Valley | RM 15\nSabah | RM 25\n\nAfter."),
+		  "rows on consecutive lines, like Markdown's: %s", t);
+	free(t);
+}
+
 Test(chunk, a_number_that_starts_a_wrapped_line_is_text_not_a_list)
 {
 	const char md[] = "Points earned on 15 November 2026 expire on 30 November\n2028. We remind you.\n\n"
