@@ -725,6 +725,19 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 		s[i].score *= 0.3;
 		memset(carried, 0, sizeof(carried));
 	}
+	/* A heading ("Payment methods", "Coming soon") names a topic without
+	 * answering anything: like a question, it hands most of its weight to
+	 * what follows it. */
+	for (int i = 0; i < ns; i++) {
+		const char *t = texts[s[i].passage];
+		size_t ls = line_start(t, s[i].start);
+		if (s[i].row || s[i].score <= 0 || ls != s[i].start || line_len(t + ls) != s[i].len ||
+		    !heading_line(t, ls, s[i].len))
+			continue;
+		if (i + 1 < ns && s[i + 1].passage == s[i].passage)
+			s[i + 1].score += 0.8 * s[i].score;
+		s[i].score *= 0.3;
+	}
 	/* "How long / how many / berapa / 多久": a sentence with a number
 	 * answers such a question better than one without. */
 	static const char *const QTY[] = { "how long", "how many", "how much", "how soon", "when", "berapa",

@@ -800,6 +800,15 @@ Test(llm, offline_answers_a_table_row_with_its_header)
 	free(a);
 }
 
+Test(llm, offline_answers_with_what_a_heading_introduces_not_the_heading)
+{
+	char *a = offline_text("what payment options do you have?",
+			       "Shop policies\n\nPayment options\n\nWe accept cards, FPX and e-wallets.\n\nReturns\n\n"
+			       "Return any item within 30 days.");
+	cr_assert_str_eq(a, "We accept cards, FPX and e-wallets.");
+	free(a);
+}
+
 Test(llm, offline_answers_from_passages_in_the_customers_language)
 {
 	Chat__Turn *t = tu_turn("s1", "t1", "Berapa hari untuk pemulangan barang? return 30");
