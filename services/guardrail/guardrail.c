@@ -267,6 +267,22 @@ static size_t context_skus(const Chat__Turn *turn, char skus[][GUARD_PRICE_SKU_M
 	return n;
 }
 
+/* The texts of the passages the draft cites (heap array of borrowed
+ * strings; the caller frees the array). */
+static const char **cited_texts(const Chat__Turn *turn, size_t *n)
+{
+	const Chat__Draft *draft = turn->draft;
+	const char **cited = xcalloc(draft->n_citations + 1, sizeof(*cited));
+	*n = 0;
+	for (size_t i = 0; i < draft->n_citations; i++)
+		for (size_t p = 0; p < turn->n_passages; p++)
+			if (!strcmp(turn->passages[p]->id, draft->citations[i])) {
+				cited[(*n)++] = turn->passages[p]->text;
+				break;
+			}
+	return cited;
+}
+
 /* Check the prices of the draft's text. -1 when the catalog is down. */
 static int check_prices(struct guard *g, Chat__Turn *turn)
 {
@@ -322,14 +338,8 @@ static int check_prices(struct guard *g, Chat__Turn *turn)
 	/* an amount about no product that the cited passages state (a fee, a
 	 * voucher, a threshold) is the retailer's own figure, not a price the
 	 * model made up */
-	const char **cited = xcalloc(draft->n_citations + 1, sizeof(*cited));
-	size_t ncited = 0;
-	for (size_t i = 0; i < draft->n_citations; i++)
-		for (size_t p = 0; p < turn->n_passages; p++)
-			if (!strcmp(turn->passages[p]->id, draft->citations[i])) {
-				cited[ncited++] = turn->passages[p]->text;
-				break;
-			}
+	size_t ncited;
+	const char **cited = cited_texts(turn, &ncited);
 	struct guard_price_result res;
 	/* the orchestrator's amounts come from records (totals, refunds):
 	 * corrected when they name a product, never removed for want of one */
@@ -436,10 +446,16 @@ int guard_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errst
 			changed = 1;
 		}
 	}
-	/* 3. personal data */
+	/* 3. personal data; an e-mail address or phone number the cited
+	 * passage states word for word is the retailer's own ("write to
+	 * help@..."), not a person's, and stays in the final text (a streamed
+	 * chunk, replaced by it, keeps the placeholder) */
 	if (draft->text[0]) {
 		struct redact_counts rc = { { 0 } };
-		char *red = redact_text(draft->text, guard_redact_mask(draft), &rc);
+		size_t ncited;
+		const char **cited = cited_texts(turn, &ncited);
+		char *red = redact_text_keep(draft->text, guard_redact_mask(draft), cited, ncited, &rc);
+		free(cited);
 		int any = 0;
 		for (int k = 0; k < REDACT_NKINDS; k++)
 			if (rc.n[k]) {

@@ -73,7 +73,18 @@ struct scan {
 	int final;
 	int hit_end;
 	unsigned mask;
+	const char *const *keep; /* texts whose e-mails and phone numbers stay */
+	size_t nkeep;
 };
+
+/* 1 when one of s->keep states buf[p, next) word for word. */
+static int kept(const struct scan *s, size_t p, size_t next)
+{
+	for (size_t i = 0; i < s->nkeep; i++)
+		if (s->keep[i] && memmem(s->keep[i], strlen(s->keep[i]), s->buf + p, next - p))
+			return 1;
+	return 0;
+}
 
 static int at(struct scan *s, size_t i)
 {
@@ -592,6 +603,9 @@ static size_t scan_run(struct scan *s, size_t from, struct out *o, struct redact
 		if (s->hit_end)
 			break;
 		assert(st.next > p);
+		if (st.kind >= 0 && s->nkeep && (st.kind == REDACT_EMAIL || st.kind == REDACT_PHONE) &&
+		    kept(s, p, st.next))
+			st.kind = -1;
 		if (st.kind >= 0) {
 			out_put(o, placeholders[st.kind], strlen(placeholders[st.kind]));
 			if (cnt)
@@ -606,7 +620,16 @@ static size_t scan_run(struct scan *s, size_t from, struct out *o, struct redact
 
 char *redact_buf(const char *in, size_t len, unsigned kinds_mask, struct redact_counts *cnt)
 {
-	struct scan s = { in, len, 1, 0, kinds_mask & REDACT_ALL };
+	struct scan s = { in, len, 1, 0, kinds_mask & REDACT_ALL, NULL, 0 };
+	struct out o = { NULL, 0, 0 };
+	scan_run(&s, 0, &o, cnt);
+	return out_take(&o);
+}
+
+char *redact_text_keep(const char *in, unsigned kinds_mask, const char *const *keep, size_t nkeep,
+		       struct redact_counts *cnt)
+{
+	struct scan s = { in, strlen(in), 1, 0, kinds_mask & REDACT_ALL, keep, nkeep };
 	struct out o = { NULL, 0, 0 };
 	scan_run(&s, 0, &o, cnt);
 	return out_take(&o);
@@ -649,7 +672,7 @@ char *redact_stream_feed(struct redact_stream *rs, const char *chunk, size_t len
 		memcpy(rs->buf + rs->len, chunk, len);
 	rs->len += len;
 
-	struct scan s = { rs->buf, rs->len, is_final, 0, rs->mask };
+	struct scan s = { rs->buf, rs->len, is_final, 0, rs->mask, NULL, 0 };
 	struct out o = { NULL, 0, 0 };
 	size_t stop = scan_run(&s, rs->ctx, &o, &rs->counts);
 	if (is_final) {

@@ -42,6 +42,13 @@ const char *redact_placeholder(enum redact_kind k);
  * is added to it (not reset first). */
 char *redact_text(const char *in, unsigned kinds_mask, struct redact_counts *out);
 
+/* redact_text, except that an e-mail address or phone number one of
+ * keep[0..nkeep) states word for word stays (the retailer's own contact
+ * details, in the passage an answer cites). NRIC and card numbers always
+ * go. */
+char *redact_text_keep(const char *in, unsigned kinds_mask, const char *const *keep, size_t nkeep,
+		       struct redact_counts *out);
+
 /* The same on len bytes (may contain no NUL; a NUL is ordinary text). */
 char *redact_buf(const char *in, size_t len, unsigned kinds_mask, struct redact_counts *out);
 

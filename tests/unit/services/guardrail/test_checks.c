@@ -345,3 +345,30 @@ Test(checks, customer_nric_is_redacted_from_the_turn)
 	cr_assert_str_eq(t->text, "my IC is [NRIC], email a@b.co");
 	turn_free(t);
 }
+
+/* The retailer's own contact details, stated word for word by the cited
+ * passage, stay in an answer; anyone else's go, and an NRIC or card number
+ * always goes. */
+Test(checks, contact_details_of_the_cited_passage_stay)
+{
+	struct turn_dests d = { .n = 0 };
+	char err[128] = "";
+	Chat__Turn *t = llm_turn("c1", "contact?",
+				 "Write to help@shop.example or call +60 3-0000 1100. Ali is at ali@example.com, "
+				 "IC 900101-14-5678.",
+				 "kb:contact#1");
+	tu_add_passage(t, "kb:contact#1", "Contact");
+	turn_set_str(&t->passages[t->n_passages - 1]->text,
+		     "Questions? Write to help@shop.example or call +60 3-0000 1100 (9:00-18:00). Test IC 900101-14-5678.");
+	cr_assert_eq(guard_process(&g, t, &d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(t->draft->text, "Write to help@shop.example or call +60 3-0000 1100. Ali is at [EMAIL], IC [NRIC].");
+	turn_free(t);
+	/* the same address from a passage the answer does not cite: goes */
+	t = llm_turn("c2", "contact?", "Write to help@shop.example.", "kb:returns#1");
+	tu_add_passage(t, "kb:contact#1", "Contact");
+	turn_set_str(&t->passages[t->n_passages - 1]->text, "Write to help@shop.example.");
+	d.n = 0;
+	cr_assert_eq(guard_process(&g, t, &d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(t->draft->text, "Write to [EMAIL].");
+	turn_free(t);
+}
