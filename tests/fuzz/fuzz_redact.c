@@ -1,6 +1,7 @@
 /* Guardrail redaction of a draft, whole and as a stream cut at arbitrary
  * places (the first byte picks the cut size): never a crash, a leak or a
- * held-back tail beyond its bound. */
+ * held-back tail beyond its bound; and with the text's own contact details
+ * kept, no e-mail or phone number replaced but every NRIC and card. */
 #include "fuzz.h"
 #include "services/guardrail/redact.h"
 
@@ -22,6 +23,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *twice = redact_text(out, REDACT_ALL, &again);
 	free(twice);
 	free(out);
+
+	/* Kept when the text itself states them: no e-mail or phone number is
+	 * replaced, and NRIC and card numbers go as before. */
+	char *cstr = fuzz_cstr((const uint8_t *)in, len);
+	size_t clen = strlen(cstr);
+	struct redact_counts strict, kept;
+	memset(&strict, 0, sizeof(strict));
+	memset(&kept, 0, sizeof(kept));
+	const char *keep[] = { cstr };
+	char *a = redact_buf(cstr, clen, REDACT_ALL, &strict);
+	char *b = redact_text_keep(cstr, REDACT_ALL, keep, 1, &kept);
+	FUZZ_CHECK(kept.n[REDACT_EMAIL] == 0 && kept.n[REDACT_PHONE] == 0);
+	FUZZ_CHECK(kept.n[REDACT_NRIC] == strict.n[REDACT_NRIC] && kept.n[REDACT_CARD] == strict.n[REDACT_CARD]);
+	free(a);
+	free(b);
+	free(cstr);
 
 	struct redact_stream rs;
 	redact_stream_init(&rs, REDACT_ALL);
