@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expand.h"
 #include "llm-caller.h"
 #include "util.h"
 
@@ -598,7 +599,11 @@ static int on_question_line(const char *t, size_t at)
 int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr[256])
 {
 	struct qterms q = { .n = 0 };
-	terms_of(turn->text ? turn->text : "", add_qterm, &q);
+	/* the question with the documents' words for its phrases, as the
+	 * retriever searched it ("money back": refund) */
+	char *asked = query_expand(turn->text ? turn->text : "", turn->language);
+	terms_of(asked, add_qterm, &q);
+	free(asked);
 	struct sent *s = xcalloc(OFF_MAX_SENT, sizeof(*s));
 	int ns = 0, rc;
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "chunk.h"
+#include "expand.h"
 #include "log.h"
 #include "util.h"
 
@@ -560,6 +561,9 @@ int retr_store_search(void *arg, const char *tenant, const char *language, const
 	*out = NULL;
 	*n = 0;
 	ensure_loaded(st);
+	/* customers' words for what the documents call otherwise */
+	char *expanded = query_expand(query, language);
+	query = expanded;
 	int rc = search_lang(st, tenant, language, query, k, out, n, errstr, errlen);
 	/* A language with no match falls back to English documents. For the
 	 * vector side "no match" means no chunks in that language. */
@@ -572,5 +576,6 @@ int retr_store_search(void *arg, const char *tenant, const char *language, const
 			rc = search_lang(st, tenant, "en", query, k, out, n, errstr, errlen);
 		}
 	}
+	free(expanded);
 	return rc;
 }

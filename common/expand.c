@@ -1,0 +1,102 @@
+/* expand: a small retail thesaurus; see expand.h. */
+#include "expand.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+struct syn {
+	const char *lang;
+	const char *phrase; /* what a customer writes (ASCII: whole words, any case) */
+	const char *adds;   /* what the documents say */
+};
+
+static const struct syn SYN[] = {
+	{ "en", "send back", "return" },
+	{ "en", "send it back", "return" },
+	{ "en", "sent back", "return" },
+	{ "en", "give back", "return" },
+	{ "en", "take back", "return" },
+	{ "en", "bring back", "return" },
+	{ "en", "money back", "refund" },
+	{ "en", "my money", "refund" },
+	{ "en", "reimburse", "refund" },
+	{ "en", "swap", "exchange" },
+	{ "en", "broken", "damaged faulty" },
+	{ "en", "defective", "faulty" },
+	{ "en", "not working", "faulty" },
+	{ "en", "stopped working", "faulty" },
+	{ "en", "guarantee", "warranty" },
+	{ "en", "ship", "delivery" },
+	{ "en", "shipping", "delivery" },
+	{ "en", "postage", "delivery" },
+	{ "en", "courier", "delivery" },
+	{ "en", "arrive", "delivery" },
+	{ "en", "shop", "store" },
+	{ "en", "outlet", "store" },
+	{ "en", "branch", "store" },
+	{ "en", "showroom", "store" },
+	{ "en", "pay later", "instalment" },
+	{ "en", "installment", "instalment" },
+	{ "en", "installments", "instalment" },
+	{ "en", "discount", "promotion" },
+	{ "en", "deal", "promotion" },
+	{ "en", "deals", "promotion" },
+	{ "en", "promo", "promotion" },
+	{ "en", "coupon", "promo code voucher" },
+	{ "en", "rewards", "points" },
+	{ "en", "membership", "points tier" },
+	{ "en", "put together", "assembly" },
+	{ "en", "set up", "assembly" },
+	{ "en", "install", "assembly" },
+	{ "en", "build", "assembly" },
+	{ "en", "my data", "personal data" },
+	{ "en", "my information", "personal data" },
+	{ "en", "cheaper", "price match" },
+	{ "ms", "hantar balik", "pulang" },
+	{ "ms", "pulang balik", "pulang" },
+	{ "ms", "duit balik", "bayaran balik" },
+	{ "ms", "wang balik", "bayaran balik" },
+	{ "ms", "rosak", "rosak waranti" },
+	{ "ms", "kedai", "kedai" },
+	{ "zh", "退钱", "退款" },
+	{ "zh", "寄回", "退货" },
+	{ "zh", "坏了", "损坏 保修" },
+	{ "zh", "运费", "送货" },
+};
+
+/* 1 when phrase occurs in text: ASCII as whole words, any case; other
+ * scripts anywhere. */
+static int has_phrase(const char *text, const char *phrase)
+{
+	size_t n = strlen(phrase);
+	if ((unsigned char)phrase[0] >= 0x80)
+		return strstr(text, phrase) != NULL;
+	for (const char *p = text; (p = strcasestr(p, phrase)) != NULL; p++) {
+		int before = p == text || !isalnum((unsigned char)p[-1]);
+		int after = !isalnum((unsigned char)p[n]);
+		if (before && after)
+			return 1;
+	}
+	return 0;
+}
+
+char *query_expand(const char *query, const char *language)
+{
+	const char *lang = language && *language ? language : "en";
+	size_t cap = strlen(query) + 1, len = strlen(query);
+	char *out = xmalloc(cap);
+	memcpy(out, query, len + 1);
+	for (size_t i = 0; i < ARRAY_LEN(SYN); i++) {
+		if (strcmp(SYN[i].lang, lang) || !has_phrase(query, SYN[i].phrase) || has_phrase(out, SYN[i].adds))
+			continue;
+		size_t an = strlen(SYN[i].adds);
+		out = xrealloc(out, len + an + 2);
+		out[len++] = ' ';
+		memcpy(out + len, SYN[i].adds, an + 1);
+		len += an;
+	}
+	return out;
+}
