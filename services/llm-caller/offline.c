@@ -642,7 +642,9 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 			terms_of(one, match_term, &m);
 			free(one);
 			for (int k = 0; k < q.n; k++)
-				key[i] |= m.hit[k];
+				/* a word, or two Han characters: "巴" of 沙巴 (Sabah)
+				 * in 巴生谷 (Klang Valley) says nothing */
+				key[i] |= m.hit[k] && (q.t[k].len != 3 || (unsigned char)q.t[k].s[0] < 0x80);
 		}
 		one = xstrndup(t + s[i].start, s[i].len);
 		terms_of(one, match_term, &m);
@@ -743,22 +745,39 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 			s[i + 1].score += 0.8 * s[i].score;
 		s[i].score *= 0.3;
 	}
-	/* "How long / how many / berapa / 多久": a sentence with a number
-	 * answers such a question better than one without. */
-	static const char *const QTY[] = { "how long", "how many", "how much", "how soon", "when", "berapa",
-					   "bila", "多少", "多久", "几" };
+	/* "How many / how much / berapa / 多少": a sentence with a number
+	 * answers such a question better than one without; "how long / when /
+	 * berapa lama / 多久" wants a number of days, weeks or hours, not a
+	 * fee. */
+	static const char *const QTY[] = { "how many", "how much", "berapa", "多少", "几" };
+	static const char *const DUR[] = { "how long", "how soon", "when", "berapa lama", "bila", "多久", "什么时候",
+					   "几天" };
+	static const char *const UNIT[] = { "minute", "hour", "day", "week", "month", "year", "minit", "jam", "hari",
+					    "minggu", "bulan", "tahun", "分钟", "小时", "天", "周", "星期", "个月", "年" };
 	char *lq = xstrdup(turn->text ? turn->text : "");
 	for (char *c = lq; *c; c++)
 		*c = (char)tolower((unsigned char)*c);
-	int qty = 0;
-	for (size_t k = 0; k < ARRAY_LEN(QTY); k++)
+	int qty = 0, dur = 0;
+	for (size_t k = 0; k < ARRAY_LEN(DUR); k++)
+		dur |= strstr(lq, DUR[k]) != NULL;
+	for (size_t k = 0; k < ARRAY_LEN(QTY) && !dur; k++)
 		qty |= strstr(lq, QTY[k]) != NULL;
 	free(lq);
-	for (int i = 0; qty && i < ns; i++) {
+	for (int i = 0; (qty || dur) && i < ns; i++) {
 		const char *t = texts[s[i].passage] + s[i].start;
 		int digit = 0;
 		for (size_t k = 0; k < s[i].len && !digit; k++)
 			digit = isdigit((unsigned char)t[k]);
+		if (digit && dur) {
+			char *one = xstrndup(t, s[i].len);
+			for (char *c = one; *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+			int unit = 0;
+			for (size_t k = 0; k < ARRAY_LEN(UNIT) && !unit; k++)
+				unit = strstr(one, UNIT[k]) != NULL;
+			free(one);
+			digit = unit;
+		}
 		if (digit && s[i].score > 0)
 			s[i].score += 0.6;
 	}

@@ -809,6 +809,40 @@ Test(llm, offline_answers_with_what_a_heading_introduces_not_the_heading)
 	free(a);
 }
 
+Test(llm, offline_reads_a_han_row_by_its_words_not_a_shared_character)
+{
+	Chat__Turn *t = tu_turn("s1", "t1", "送货到沙巴要多少钱");
+	turn_set_str(&t->language, "zh");
+	add_passage(t, "zh-del#0", "送货",
+		    "运费\n\n地区 | 小件 | 大件\n东马（沙巴、砂拉越） | RM 25 | 不提供\n");
+	add_passage(t, "zh-del#1", "送货", "送货时间\n\n地区 | 小件 | 大件\n巴生谷 | 1–3 个工作日 | 4–7 个工作日\n");
+	struct llm_acc acc;
+	char err[256] = "";
+	llm_acc_init(&acc, NULL, NULL);
+	cr_assert_eq(llm_offline_compose(t, &acc, err), 0);
+	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	cr_assert_str_eq(t->draft->citations[0], "zh-del#0", "%s", t->draft->text);
+	cr_assert(strstr(t->draft->text, "RM 25"), "%s", t->draft->text);
+	llm_acc_release(&acc);
+	turn_free(t);
+}
+
+Test(llm, offline_answers_how_long_with_a_duration_not_a_fee)
+{
+	Chat__Turn *t = tu_turn("s1", "t1", "berapa lama barang sampai ke Johor");
+	turn_set_str(&t->language, "ms");
+	add_passage(t, "ms-del#0", "Penghantaran",
+		    "Caj\n\nKawasan | Caj\nJohor | RM 15\n\nTempoh\n\nKawasan | Tempoh\nJohor | 2–5 hari bekerja\n");
+	struct llm_acc acc;
+	char err[256] = "";
+	llm_acc_init(&acc, NULL, NULL);
+	cr_assert_eq(llm_offline_compose(t, &acc, err), 0);
+	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	cr_assert_str_eq(t->draft->text, "Johor: 2–5 hari bekerja.", "the duration, not the fee");
+	llm_acc_release(&acc);
+	turn_free(t);
+}
+
 Test(llm, offline_answers_from_passages_in_the_customers_language)
 {
 	Chat__Turn *t = tu_turn("s1", "t1", "Berapa hari untuk pemulangan barang? return 30");
