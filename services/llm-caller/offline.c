@@ -685,6 +685,20 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 			n += m.hit[k];
 		topical[pi] = n ? 1.2 : 1.0;
 	}
+	/* A heading ("Payment methods", "Coming soon") names a topic without
+	 * answering anything: the sentence after it is read with it (a word of
+	 * both counts once), and the heading itself stays below. */
+	unsigned char *heading = xcalloc((size_t)ns + 1, 1);
+	for (int i = 0; i < ns; i++) {
+		const char *t = texts[s[i].passage];
+		size_t ls = line_start(t, s[i].start);
+		if (s[i].row || ls != s[i].start || line_len(t + ls) != s[i].len || !heading_line(t, ls, s[i].len))
+			continue;
+		heading[i] = 1;
+		if (i + 1 < ns && s[i + 1].passage == s[i].passage)
+			for (int k = 0; k < q.n; k++)
+				hits[i + 1][k] |= hits[i][k];
+	}
 	for (int i = 0; i < ns; i++) {
 		double sc = 0;
 		for (int k = 0; k < q.n; k++)
@@ -696,6 +710,13 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 			sc *= topical[s[i].passage] / (1.0 + 0.5 * (double)s[i].passage);
 		s[i].score = sc;
 	}
+	for (int i = 0; i < ns; i++)
+		if (heading[i]) {
+			if (i + 1 < ns && s[i + 1].passage == s[i].passage)
+				s[i + 1].score += 0.3 * s[i].score; /* it leads the section */
+			s[i].score *= 0.3;
+		}
+	free(heading);
 	free(topical);
 	const unsigned char *qhits = (const unsigned char *)hits;
 	/* A question in the passage (an FAQ entry) is not an answer: it hands
@@ -731,19 +752,6 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 			s[i + 1].score += share * s[i].score;
 		s[i].score *= 0.3;
 		memset(carried, 0, sizeof(carried));
-	}
-	/* A heading ("Payment methods", "Coming soon") names a topic without
-	 * answering anything: like a question, it hands most of its weight to
-	 * what follows it. */
-	for (int i = 0; i < ns; i++) {
-		const char *t = texts[s[i].passage];
-		size_t ls = line_start(t, s[i].start);
-		if (s[i].row || s[i].score <= 0 || ls != s[i].start || line_len(t + ls) != s[i].len ||
-		    !heading_line(t, ls, s[i].len))
-			continue;
-		if (i + 1 < ns && s[i + 1].passage == s[i].passage)
-			s[i + 1].score += 0.8 * s[i].score;
-		s[i].score *= 0.3;
 	}
 	/* "How many / how much / berapa / 多少": a sentence with a number
 	 * answers such a question better than one without; "how long / when /
