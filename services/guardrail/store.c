@@ -49,8 +49,9 @@ static int drop_names(void *arg, const char *key, void *value)
 	return 1;
 }
 
-/* The tenant's product names, read again when older than a minute; NULL
- * when PostgreSQL does not answer. */
+/* The tenant's product names, read again when older than a minute (the
+ * ones read before while PostgreSQL does not answer); NULL when it never
+ * did. */
 static const struct guard_catalog *tenant_names(struct guard_store *st, const char *tenant)
 {
 	int64_t now = util_mono_us();
@@ -60,11 +61,11 @@ static const struct guard_catalog *tenant_names(struct guard_store *st, const ch
 	const char *params[] = { tenant };
 	PGresult *res = cpg_exec(st->pg, names_sql, 1, params);
 	if (!res)
-		return NULL;
+		return t ? t->cat : NULL;
 	if (!cpg_ok(res)) {
 		log_write(LOG_ERROR, NULL, NULL, "catalog look-up refused: %s", PQresultErrorMessage(res));
 		PQclear(res);
-		return NULL;
+		return t ? t->cat : NULL;
 	}
 	struct guard_catalog *cat = guard_catalog_new();
 	for (int r = 0; r < PQntuples(res); r++)
