@@ -5,6 +5,7 @@
  * passage speaks to the question. It never writes a fact of its own. */
 #include <ctype.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,13 +51,42 @@ struct term {
 	size_t len;
 };
 
+/* The stop words sorted, and where those with each first two letters
+ * start: a word is compared with the few that share its first two letters
+ * (every word of every passage is looked up). */
+static const char *stop_sorted[ARRAY_LEN(STOP)];
+static unsigned short stop_at[128][128]; /* index + 1 into stop_sorted, 0: none */
+static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void stop_index(void)
+{
+	for (size_t i = 0; i < ARRAY_LEN(STOP); i++)
+		stop_sorted[i] = STOP[i];
+	qsort(stop_sorted, ARRAY_LEN(STOP), sizeof(*stop_sorted), by_str);
+	for (size_t i = ARRAY_LEN(STOP); i-- > 0;)
+		stop_at[(unsigned char)stop_sorted[i][0] & 127][(unsigned char)stop_sorted[i][1] & 127] =
+			(unsigned short)(i + 1);
+}
+
 static int is_stop(const char *w, size_t n)
 {
-	if (n > 9) /* the longest stop word, "bagaimana" */
+	if (n > 9 || n < 2) /* the longest stop word, "bagaimana"; terms have 2 letters or more */
 		return 0;
-	for (size_t i = 0; i < ARRAY_LEN(STOP); i++)
-		if (STOP[i][0] == w[0] && STOP[i][1] == w[1] && !strncmp(STOP[i], w, n) && STOP[i][n] == '\0')
+	if ((unsigned char)w[0] >= 128 || (unsigned char)w[1] >= 128)
+		return 0;
+	pthread_once(&stop_once, stop_index);
+	for (size_t i = stop_at[(unsigned char)w[0]][(unsigned char)w[1]]; i && i <= ARRAY_LEN(STOP); i++) {
+		const char *sw = stop_sorted[i - 1];
+		if (sw[0] != w[0] || sw[1] != w[1])
+			break;
+		if (!strncmp(sw, w, n) && sw[n] == '\0')
 			return 1;
+	}
 	return 0;
 }
 
@@ -150,6 +180,12 @@ static void match_term(void *arg, const char *w, size_t n)
 		if (word_match(m->q->t[i].s, m->q->t[i].len, w, n))
 			m->hit[i] = 1;
 }
+
+/* The question terms a span of a passage holds. */
+struct span_hits {
+	size_t passage, start, end;
+	unsigned char hit[OFF_MAX_TERMS];
+};
 
 struct sent {
 	size_t passage;
@@ -632,6 +668,7 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 	unsigned char *key = xcalloc((size_t)ns + 1, 1);    /* a row's first cell holds a term */
 	unsigned char *own = xcalloc((size_t)ns + 1, 1);    /* its cells do */
 	unsigned char *header = xcalloc((size_t)ns + 1, 1); /* its table's header does */
+	struct span_hits hc = { (size_t)-1, 0, 0, { 0 } }, gc = hc; /* the last header and heading read */
 	for (int i = 0; i < ns; i++) {
 		struct sent_match m = { &q, { 0 } };
 		const char *t = texts[s[i].passage];
@@ -655,19 +692,31 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 		 * values are) and the heading above the table ("Delivery fees":
 		 * what the section is about) */
 		if (s[i].row && s[i].he > s[i].hs) {
-			struct sent_match h = { &q, { 0 } };
-			one = xstrndup(t + s[i].hs, s[i].he - s[i].hs);
-			terms_of(one, match_term, &h);
-			free(one);
+			if (s[i].passage != hc.passage || s[i].hs != hc.start || s[i].he != hc.end) {
+				/* a table's rows share it: read once */
+				struct sent_match h = { &q, { 0 } };
+				one = xstrndup(t + s[i].hs, s[i].he - s[i].hs);
+				terms_of(one, match_term, &h);
+				free(one);
+				hc = (struct span_hits){ s[i].passage, s[i].hs, s[i].he, { 0 } };
+				memcpy(hc.hit, h.hit, sizeof(hc.hit));
+			}
 			for (int k = 0; k < q.n; k++) {
-				header[i] |= h.hit[k];
-				m.hit[k] |= h.hit[k];
+				header[i] |= hc.hit[k];
+				m.hit[k] |= hc.hit[k];
 			}
 		}
 		if (s[i].row && s[i].ge > s[i].gs) {
-			one = xstrndup(t + s[i].gs, s[i].ge - s[i].gs);
-			terms_of(one, match_term, &m);
-			free(one);
+			if (s[i].passage != gc.passage || s[i].gs != gc.start || s[i].ge != gc.end) {
+				struct sent_match h = { &q, { 0 } };
+				one = xstrndup(t + s[i].gs, s[i].ge - s[i].gs);
+				terms_of(one, match_term, &h);
+				free(one);
+				gc = (struct span_hits){ s[i].passage, s[i].gs, s[i].ge, { 0 } };
+				memcpy(gc.hit, h.hit, sizeof(gc.hit));
+			}
+			for (int k = 0; k < q.n; k++)
+				m.hit[k] |= gc.hit[k];
 		}
 		memcpy(hits[i], m.hit, OFF_MAX_TERMS);
 		for (int k = 0; k < q.n; k++)
