@@ -1,9 +1,7 @@
 /* expand: a small retail thesaurus; see expand.h. */
 #include "expand.h"
 
-#include <ctype.h>
 #include <string.h>
-#include <strings.h>
 
 #include "util.h"
 
@@ -67,22 +65,6 @@ static const struct syn SYN[] = {
 	{ "zh", "运费", "送货" },
 };
 
-/* 1 when phrase occurs in text: ASCII as whole words, any case; other
- * scripts anywhere. */
-static int has_phrase(const char *text, const char *phrase)
-{
-	size_t n = strlen(phrase);
-	if ((unsigned char)phrase[0] >= 0x80)
-		return strstr(text, phrase) != NULL;
-	for (const char *p = text; (p = strcasestr(p, phrase)) != NULL; p++) {
-		int before = p == text || !isalnum((unsigned char)p[-1]);
-		int after = !isalnum((unsigned char)p[n]);
-		if (before && after)
-			return 1;
-	}
-	return 0;
-}
-
 char *query_expand(const char *query, const char *language)
 {
 	const char *lang = language && *language ? language : "en";
@@ -90,7 +72,7 @@ char *query_expand(const char *query, const char *language)
 	char *out = xmalloc(cap);
 	memcpy(out, query, len + 1);
 	for (size_t i = 0; i < ARRAY_LEN(SYN); i++) {
-		if (strcmp(SYN[i].lang, lang) || !has_phrase(query, SYN[i].phrase) || has_phrase(out, SYN[i].adds))
+		if (strcmp(SYN[i].lang, lang) || !util_has_word(query, SYN[i].phrase) || util_has_word(out, SYN[i].adds))
 			continue;
 		size_t an = strlen(SYN[i].adds);
 		out = xrealloc(out, len + an + 2);

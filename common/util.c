@@ -1,12 +1,14 @@
 /* util: allocation that aborts on failure, clocks, bounded strings, ids. */
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <sys/random.h>
@@ -178,4 +180,19 @@ int util_valid_id(const char *s, size_t maxlen)
 			return 0;
 	}
 	return n > 0;
+}
+
+int util_has_word(const char *text, const char *word)
+{
+	size_t wl = strlen(word);
+	int ascii = isalnum((unsigned char)word[0]);
+	if (!ascii)
+		return strstr(text, word) != NULL;
+	for (const char *p = text; (p = strcasestr(p, word)) != NULL; p++) {
+		int before = p == text || !isalnum((unsigned char)p[-1]);
+		int after = !isalnum((unsigned char)p[wl]);
+		if (before && after)
+			return 1;
+	}
+	return 0;
 }

@@ -46,4 +46,9 @@ void util_uuid(char out[37]);
  * that arrive from outside and end up in keys and logs. */
 int util_valid_id(const char *s, size_t maxlen);
 
+/* 1 when word (or phrase) occurs in text: one that starts with an ASCII
+ * letter or digit as whole words, in any case; any other (Chinese)
+ * anywhere. */
+int util_has_word(const char *text, const char *word);
+
 #endif

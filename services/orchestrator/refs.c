@@ -9,27 +9,10 @@
 #include "orchestrator.h"
 #include "util.h"
 
-/* 1 when word occurs in text as a whole word (ASCII, any case); words that
- * are not ASCII (Chinese) match anywhere. */
-static int has_word(const char *text, const char *word)
-{
-	size_t wl = strlen(word);
-	int ascii = isalpha((unsigned char)word[0]) || isdigit((unsigned char)word[0]);
-	for (const char *p = text; (p = ascii ? strcasestr(p, word) : strstr(p, word)) != NULL; p++) {
-		if (!ascii)
-			return 1;
-		int before = p == text || !isalnum((unsigned char)p[-1]);
-		int after = !isalnum((unsigned char)p[wl]);
-		if (before && after)
-			return 1;
-	}
-	return 0;
-}
-
 static int has_any(const char *text, const char *const *words, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (has_word(text, words[i]))
+		if (util_has_word(text, words[i]))
 			return 1;
 	return 0;
 }
@@ -49,7 +32,7 @@ static int ordinal(const char *text)
 		{ "最后", ORCH_MAX_ITEMS },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(words); i++)
-		if (has_word(text, words[i].word))
+		if (util_has_word(text, words[i].word))
 			return words[i].pos;
 	/* "number 2", "no. 2", "#2" */
 	static const char *const marks[] = { "number ", "no. ", "no ", "#", "nombor " };
@@ -80,6 +63,14 @@ static int has_stem(const char *text, const char *stem)
 	return 0;
 }
 
+static int has_any_stem(const char *text, const char *const *stems, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (has_stem(text, stems[i]))
+			return 1;
+	return 0;
+}
+
 int orch_asks_service(const char *text)
 {
 	/* Stems: "deliver" also finds "delivery", "assembl" "assembled". */
@@ -91,10 +82,7 @@ int orch_asks_service(const char *text)
 		"hantar", "penghantaran", "pasang", "pemasangan", "caj", "yuran", "pulang", "tukar", "baiki",
 	};
 	static const char *const han[] = { "运费", "送货", "配送", "安装", "保修", "退货", "退款", "费用", "维修" };
-	for (size_t i = 0; i < ARRAY_LEN(stems); i++)
-		if (has_stem(text, stems[i]))
-			return 1;
-	return has_any(text, han, ARRAY_LEN(han));
+	return has_any_stem(text, stems, ARRAY_LEN(stems)) || has_any(text, han, ARRAY_LEN(han));
 }
 
 int orch_asks_product_price(const char *text)
@@ -127,10 +115,7 @@ int orch_asks_programme(const char *text)
 					   "什么时候", "为什么", "退货" };
 	if (has_any(text, own, ARRAY_LEN(own)))
 		return 0;
-	for (size_t i = 0; i < ARRAY_LEN(stems); i++)
-		if (has_stem(text, stems[i]))
-			return 1;
-	return has_any(text, han, ARRAY_LEN(han));
+	return has_any_stem(text, stems, ARRAY_LEN(stems)) || has_any(text, han, ARRAY_LEN(han));
 }
 
 int orch_asks_meaning(const char *text)

@@ -144,3 +144,14 @@ Test(util, parse_long_wants_exactly_a_number)
 	cr_assert_eq(util_parse_long("-3", -5, 5, &v), 0);
 	cr_assert_eq(v, -3);
 }
+
+Test(util, has_word_matches_whole_words_or_han_anywhere)
+{
+	cr_assert(util_has_word("Can I SEND IT BACK?", "send it back"));
+	cr_assert(util_has_word("it", "it"));
+	cr_assert_not(util_has_word("shipment", "ship"));
+	cr_assert_not(util_has_word("bookshop", "shop"));
+	cr_assert(util_has_word("ship-it", "ship"), "a hyphen ends a word");
+	cr_assert(util_has_word("我想退钱", "退钱"));
+	cr_assert_not(util_has_word("", "ship"));
+}

@@ -724,6 +724,20 @@ Test(tools, a_price_question_naming_no_product_goes_to_the_knowledge_base)
 	turn_free(t);
 }
 
+/* A signed-in customer's loyalty_points message takes route, and the
+ * tools are asked calls times. */
+static void loyalty_route(const char *text, enum _Chat__Route route, int calls)
+{
+	struct fake_tools f = { .has_loyalty = 1 };
+	struct orch o = make_orch(&f);
+	Chat__Turn *t = ask("loyalty_points", "en", text);
+	login(t, "CUST-1001");
+	const char *topic;
+	cr_assert_eq(route_of(&o, t, &topic), route, "%s", text);
+	cr_assert_eq(f.calls, calls, "%s", text);
+	turn_free(t);
+}
+
 /* A rewards question about how the programme works is the knowledge
  * base's; one about the customer's own points is the loyalty tool's. */
 Test(tools, a_question_about_the_rewards_programme_goes_to_the_knowledge_base)
@@ -733,26 +747,10 @@ Test(tools, a_question_about_the_rewards_programme_goes_to_the_knowledge_base)
 						 "how many points do I need for a voucher" };
 	static const char *const own[] = { "how many points do I have", "check my loyalty points", "point saya ada berapa",
 					   "我的会员积分有多少", "my points balance is wrong" };
-	for (size_t i = 0; i < ARRAY_LEN(programme); i++) {
-		struct fake_tools f = { .has_loyalty = 1 };
-		struct orch o = make_orch(&f);
-		Chat__Turn *t = ask("loyalty_points", "en", programme[i]);
-		login(t, "CUST-1001");
-		const char *topic;
-		cr_assert_eq(route_of(&o, t, &topic), CHAT__ROUTE__ROUTE_RAG, "%s", programme[i]);
-		cr_assert_eq(f.calls, 0, "%s", programme[i]);
-		turn_free(t);
-	}
-	for (size_t i = 0; i < ARRAY_LEN(own); i++) {
-		struct fake_tools f = { .has_loyalty = 1 };
-		struct orch o = make_orch(&f);
-		Chat__Turn *t = ask("loyalty_points", "en", own[i]);
-		login(t, "CUST-1001");
-		const char *topic;
-		cr_assert_eq(route_of(&o, t, &topic), CHAT__ROUTE__ROUTE_TOOL, "%s", own[i]);
-		cr_assert_eq(f.calls, 1, "%s", own[i]);
-		turn_free(t);
-	}
+	for (size_t i = 0; i < ARRAY_LEN(programme); i++)
+		loyalty_route(programme[i], CHAT__ROUTE__ROUTE_RAG, 0);
+	for (size_t i = 0; i < ARRAY_LEN(own); i++)
+		loyalty_route(own[i], CHAT__ROUTE__ROUTE_TOOL, 1);
 }
 
 Test(tools, what_an_order_status_means_is_the_knowledge_bases)
