@@ -187,6 +187,21 @@ struct span_hits {
 	unsigned char hit[OFF_MAX_TERMS];
 };
 
+/* The question terms in t[start, end) of passage, into c; read again only
+ * when c holds another span (a table's rows share its header and heading). */
+static void span_read(struct span_hits *c, const struct qterms *q, const char *t, size_t passage, size_t start,
+		      size_t end)
+{
+	if (c->passage == passage && c->start == start && c->end == end)
+		return;
+	struct sent_match m = { q, { 0 } };
+	char *one = xstrndup(t + start, end - start);
+	terms_of(one, match_term, &m);
+	free(one);
+	*c = (struct span_hits){ passage, start, end, { 0 } };
+	memcpy(c->hit, m.hit, sizeof(c->hit));
+}
+
 struct sent {
 	size_t passage;
 	size_t start, len; /* into the passage text */
@@ -612,11 +627,7 @@ static const char *text_lang(const char *t)
  * an FAQ entry) or short. Every sentence of it is part of the question. */
 static int on_question_line(const char *t, size_t at)
 {
-	size_t ls = at;
-	while (ls > 0 && t[ls - 1] != '\n')
-		ls--;
-	const char *nl = strchr(t + at, '\n');
-	size_t le = nl ? (size_t)(nl - t) : strlen(t);
+	size_t ls = line_start(t, at), le = ls + line_len(t + ls);
 	while (le > ls && (t[le - 1] == ' ' || t[le - 1] == '*'))
 		le--;
 	int q = (le > ls && t[le - 1] == '?') || (le - ls >= 3 && !memcmp(t + le - 3, "\xef\xbc\x9f", 3));
@@ -692,29 +703,14 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 		 * values are) and the heading above the table ("Delivery fees":
 		 * what the section is about) */
 		if (s[i].row && s[i].he > s[i].hs) {
-			if (s[i].passage != hc.passage || s[i].hs != hc.start || s[i].he != hc.end) {
-				/* a table's rows share it: read once */
-				struct sent_match h = { &q, { 0 } };
-				one = xstrndup(t + s[i].hs, s[i].he - s[i].hs);
-				terms_of(one, match_term, &h);
-				free(one);
-				hc = (struct span_hits){ s[i].passage, s[i].hs, s[i].he, { 0 } };
-				memcpy(hc.hit, h.hit, sizeof(hc.hit));
-			}
+			span_read(&hc, &q, t, s[i].passage, s[i].hs, s[i].he);
 			for (int k = 0; k < q.n; k++) {
 				header[i] |= hc.hit[k];
 				m.hit[k] |= hc.hit[k];
 			}
 		}
 		if (s[i].row && s[i].ge > s[i].gs) {
-			if (s[i].passage != gc.passage || s[i].gs != gc.start || s[i].ge != gc.end) {
-				struct sent_match h = { &q, { 0 } };
-				one = xstrndup(t + s[i].gs, s[i].ge - s[i].gs);
-				terms_of(one, match_term, &h);
-				free(one);
-				gc = (struct span_hits){ s[i].passage, s[i].gs, s[i].ge, { 0 } };
-				memcpy(gc.hit, h.hit, sizeof(gc.hit));
-			}
+			span_read(&gc, &q, t, s[i].passage, s[i].gs, s[i].ge);
 			for (int k = 0; k < q.n; k++)
 				m.hit[k] |= gc.hit[k];
 		}

@@ -324,6 +324,17 @@ static const char RETURNS[] =
 static const char DELIVERY[] = "Delivery\nStandard delivery in the Klang Valley takes 2-4 working days. Bulky "
 			       "furniture is delivered by Halia Fleet.";
 
+/* Run the offline provider on t and apply its tool call to t->draft. */
+static void offline_answer(Chat__Turn *t)
+{
+	struct llm_acc acc;
+	char err[256] = "";
+	llm_acc_init(&acc, NULL, NULL);
+	cr_assert_eq(llm_offline_compose(t, &acc, err), 0, "%s", err);
+	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	llm_acc_release(&acc);
+}
+
 Test(llm, offline_answers_faithfully_with_a_citation)
 {
 	Chat__Turn *t = tu_turn("s1", "t1", "How many days do I have to return an item?");
@@ -350,24 +361,16 @@ Test(llm, offline_clarifies_when_nothing_matches)
 {
 	Chat__Turn *t = tu_turn("s1", "t1", "Do you sell helicopters?");
 	add_passage(t, "delivery#0", "Delivery", DELIVERY);
-	struct llm_acc acc;
-	char err[256] = "";
-	llm_acc_init(&acc, NULL, NULL);
-	cr_assert_eq(llm_offline_compose(t, &acc, err), 0);
-	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	offline_answer(t);
 	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_CLARIFY);
 	cr_assert_eq(t->draft->n_citations, 0);
-	llm_acc_release(&acc);
 	turn_free(t);
 
 	t = tu_turn("s1", "t2", "Boleh pulangkan barang?");
 	turn_set_str(&t->language, "ms");
-	llm_acc_init(&acc, NULL, NULL);
-	cr_assert_eq(llm_offline_compose(t, &acc, err), 0);
-	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	offline_answer(t);
 	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_CLARIFY, "no passages: never an answer");
 	cr_assert(strstr(t->draft->text, "Boleh"), "in Malay: %s", t->draft->text);
-	llm_acc_release(&acc);
 	turn_free(t);
 }
 
@@ -377,15 +380,10 @@ Test(llm, offline_reads_chinese)
 	turn_set_str(&t->language, "zh");
 	add_passage(t, "zh-del#0", "送货", "标准送货需要两到四个工作日。");
 	add_passage(t, "zh-ret#0", "退货和退款", "您可以在收货后30天内退货。白金会员可享45天。");
-	struct llm_acc acc;
-	char err[256] = "";
-	llm_acc_init(&acc, NULL, NULL);
-	cr_assert_eq(llm_offline_compose(t, &acc, err), 0);
-	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	offline_answer(t);
 	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
 	cr_assert_str_eq(t->draft->citations[0], "zh-ret#0");
 	cr_assert(strstr(t->draft->text, "30天内退货"), "%s", t->draft->text);
-	llm_acc_release(&acc);
 	turn_free(t);
 }
 
@@ -737,14 +735,9 @@ Test(llm, offline_joins_wrapped_lines_and_answers_faq_questions_with_their_answe
 		    "Frequently asked questions\n**1. Can I pay by instalments?**\nYes, with Atome and Grab PayLater.\n"
 		    "**2. Do you deliver sofas to Sabah?**\nNot through online checkout. Contact us for a\npartner "
 		    "freight quotation.\n**3. Where are your stores?**\nIn Mid Valley and Penang.");
-	struct llm_acc acc;
-	char err[256] = "";
-	llm_acc_init(&acc, NULL, NULL);
-	cr_assert_eq(llm_offline_compose(t, &acc, err), 0);
-	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	offline_answer(t);
 	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
 	cr_assert_str_eq(t->draft->text, "Not through online checkout. Contact us for a partner freight quotation.");
-	llm_acc_release(&acc);
 	turn_free(t);
 }
 
@@ -764,14 +757,9 @@ static char *offline_text(const char *q, const char *passage)
 {
 	Chat__Turn *t = tu_turn("s1", "t1", q);
 	add_passage(t, "kb#0", "Policy", passage);
-	struct llm_acc acc;
-	char err[256] = "";
-	llm_acc_init(&acc, NULL, NULL);
-	cr_assert_eq(llm_offline_compose(t, &acc, err), 0, "%s", err);
-	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	offline_answer(t);
 	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER, "%s", q);
 	char *text = xstrdup(t->draft->text);
-	llm_acc_release(&acc);
 	turn_free(t);
 	return text;
 }
@@ -816,14 +804,9 @@ Test(llm, offline_reads_a_han_row_by_its_words_not_a_shared_character)
 	add_passage(t, "zh-del#0", "送货",
 		    "运费\n\n地区 | 小件 | 大件\n东马（沙巴、砂拉越） | RM 25 | 不提供\n");
 	add_passage(t, "zh-del#1", "送货", "送货时间\n\n地区 | 小件 | 大件\n巴生谷 | 1–3 个工作日 | 4–7 个工作日\n");
-	struct llm_acc acc;
-	char err[256] = "";
-	llm_acc_init(&acc, NULL, NULL);
-	cr_assert_eq(llm_offline_compose(t, &acc, err), 0);
-	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	offline_answer(t);
 	cr_assert_str_eq(t->draft->citations[0], "zh-del#0", "%s", t->draft->text);
 	cr_assert(strstr(t->draft->text, "RM 25"), "%s", t->draft->text);
-	llm_acc_release(&acc);
 	turn_free(t);
 }
 
@@ -833,13 +816,8 @@ Test(llm, offline_answers_how_long_with_a_duration_not_a_fee)
 	turn_set_str(&t->language, "ms");
 	add_passage(t, "ms-del#0", "Penghantaran",
 		    "Caj\n\nKawasan | Caj\nJohor | RM 15\n\nTempoh\n\nKawasan | Tempoh\nJohor | 2–5 hari bekerja\n");
-	struct llm_acc acc;
-	char err[256] = "";
-	llm_acc_init(&acc, NULL, NULL);
-	cr_assert_eq(llm_offline_compose(t, &acc, err), 0);
-	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	offline_answer(t);
 	cr_assert_str_eq(t->draft->text, "Johor: 2–5 hari bekerja.", "the duration, not the fee");
-	llm_acc_release(&acc);
 	turn_free(t);
 }
 
@@ -850,13 +828,8 @@ Test(llm, offline_answers_from_passages_in_the_customers_language)
 	add_passage(t, "en/returns#0", "Returns", "You can return an item within 30 days of delivery for a return.");
 	add_passage(t, "ms/returns#0", "Pemulangan",
 		    "Anda boleh memulangkan barangan dalam tempoh 30 hari dari tarikh penghantaran untuk pemulangan.");
-	struct llm_acc acc;
-	char err[256] = "";
-	llm_acc_init(&acc, NULL, NULL);
-	cr_assert_eq(llm_offline_compose(t, &acc, err), 0);
-	cr_assert_eq(llm_apply_tool(&acc, t, "x", err), 0, "%s", err);
+	offline_answer(t);
 	cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_ANSWER);
 	cr_assert_str_eq(t->draft->citations[0], "ms/returns#0", "the Malay passage, though the English one ranks first");
-	llm_acc_release(&acc);
 	turn_free(t);
 }
