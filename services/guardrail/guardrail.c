@@ -283,8 +283,9 @@ static const char **cited_texts(const Chat__Turn *turn, size_t *n)
 	return cited;
 }
 
-/* Check the prices of the draft's text. -1 when the catalog is down. */
-static int check_prices(struct guard *g, Chat__Turn *turn)
+/* Check the prices of the draft's text; cited[0..ncited) are the texts of
+ * the passages it cites. -1 when the catalog is down. */
+static int check_prices(struct guard *g, Chat__Turn *turn, const char *const *cited, size_t ncited)
 {
 	Chat__Draft *draft = turn->draft;
 	struct guard_price found[GUARD_PRICE_MAX];
@@ -335,16 +336,13 @@ static int check_prices(struct guard *g, Chat__Turn *turn)
 	}
 	if (distinct != 1)
 		fallback = NULL;
-	/* an amount about no product that the cited passages state (a fee, a
+	/* the orchestrator's amounts come from records (totals, refunds):
+	 * corrected when they name a product, never removed for want of one;
+	 * an amount about no product that the cited passages state (a fee, a
 	 * voucher, a threshold) is the retailer's own figure, not a price the
 	 * model made up */
-	size_t ncited;
-	const char **cited = cited_texts(turn, &ncited);
 	struct guard_price_result res;
-	/* the orchestrator's amounts come from records (totals, refunds):
-	 * corrected when they name a product, never removed for want of one */
 	char *fixed = guard_price_check(draft->text, prods, np2, fallback, !from_llm(draft), cited, ncited, &res);
-	free(cited);
 	if (res.corrected)
 		add_flag(turn->verdict, "price_corrected");
 	if (res.removed)
@@ -446,16 +444,16 @@ int guard_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errst
 			changed = 1;
 		}
 	}
+	/* the passages the draft still cites (steps 3 and 5 read them) */
+	size_t ncited;
+	const char **cited = cited_texts(turn, &ncited);
 	/* 3. personal data; an e-mail address or phone number the cited
 	 * passage states word for word is the retailer's own ("write to
 	 * help@..."), not a person's, and stays in the final text (a streamed
 	 * chunk, replaced by it, keeps the placeholder) */
 	if (draft->text[0]) {
 		struct redact_counts rc = { { 0 } };
-		size_t ncited;
-		const char **cited = cited_texts(turn, &ncited);
 		char *red = redact_text_keep(draft->text, guard_redact_mask(draft), cited, ncited, &rc);
-		free(cited);
 		int any = 0;
 		for (int k = 0; k < REDACT_NKINDS; k++)
 			if (rc.n[k]) {
@@ -486,13 +484,15 @@ int guard_process(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errst
 	/* 5. prices against the live catalog */
 	if (g->io.products && draft->text[0] && draft->action != CHAT__ACTION__ACTION_HAND_OFF) {
 		size_t before = turn->verdict->n_flags;
-		if (check_prices(g, turn) < 0) {
+		if (check_prices(g, turn, cited, ncited) < 0) {
 			snprintf(errstr, errlen, "catalog unreachable: cannot check the prices of the draft");
+			free(cited);
 			return KSTAGE_EBLOCKED;
 		}
 		if (turn->verdict->n_flags != before)
 			changed = 1;
 	}
+	free(cited);
 	redact_customer_text(turn);
 	remember(g, turn, !changed && (draft->action == CHAT__ACTION__ACTION_ANSWER ||
 				       draft->action == CHAT__ACTION__ACTION_CLARIFY));

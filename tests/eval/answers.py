@@ -49,16 +49,12 @@ def main():
         half, lang, docs, q = line.rstrip("\n").split("\t", 3)
         rows.append((half, lang, set(docs.split(",")), q))
 
-    host, port = GATEWAY.split("://", 1)[1].rstrip("/").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    conn = connect()
     tally = collections.defaultdict(collections.Counter)
     for n, (half, lang, docs, q) in enumerate(rows, 1):
-        st, s = call(conn, "POST", "/v1/sessions", {"locale": {"en": "en-MY", "ms": "ms-MY", "zh": "zh-MY"}[lang]})
-        if st != 201:
-            print("eval-answers: POST /v1/sessions: HTTP %d %s" % (st, s), file=sys.stderr)
+        st, ev = ask(conn, lang, q)
+        if st is None:
             return 1
-        st, ev = call(conn, "POST", "/v1/sessions/%s/messages?wait=20000" % s["session_id"], {"text": q},
-                      s["token"])
         if st != 200:
             kind = "no reply"
         else:
@@ -91,6 +87,21 @@ def main():
     return 0
 
 
+def connect():
+    host, port = GATEWAY.split("://", 1)[1].rstrip("/").split(":")
+    return http.client.HTTPConnection(host, int(port), timeout=60)
+
+
+def ask(conn, lang, q):
+    """q in a new session of the language's locale: (HTTP status, reply),
+    or (None, None) when no session could be opened."""
+    st, s = call(conn, "POST", "/v1/sessions", {"locale": {"en": "en-MY", "ms": "ms-MY", "zh": "zh-MY"}[lang]})
+    if st != 201:
+        print("eval-answers: POST /v1/sessions: HTTP %d %s" % (st, s), file=sys.stderr)
+        return None, None
+    return call(conn, "POST", "/v1/sessions/%s/messages?wait=20000" % s["session_id"], {"text": q}, s["token"])
+
+
 def norm(text):
     return text.lower().replace("\u2013", "-").replace("\u2014", "-").replace("**", "")
 
@@ -102,16 +113,12 @@ def facts(path, show_wrong):
             continue
         lang, doc, fact, q = line.rstrip("\n").split("\t", 3)
         rows.append((lang, doc, [norm(f) for f in fact.split(";;")], q))
-    host, port = GATEWAY.split("://", 1)[1].rstrip("/").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    conn = connect()
     stated = cited_doc = 0
     for lang, doc, alts, q in rows:
-        st, s = call(conn, "POST", "/v1/sessions", {"locale": {"en": "en-MY", "ms": "ms-MY", "zh": "zh-MY"}[lang]})
-        if st != 201:
-            print("eval-answers: POST /v1/sessions: HTTP %d %s" % (st, s), file=sys.stderr)
+        st, ev = ask(conn, lang, q)
+        if st is None:
             return 1
-        st, ev = call(conn, "POST", "/v1/sessions/%s/messages?wait=20000" % s["session_id"], {"text": q},
-                      s["token"])
         text = ev.get("text", "") if st == 200 else ""
         cited = {c.get("id", "").split("#")[0] for c in ev.get("citations", [])} if st == 200 else set()
         ok = any(a in norm(text) for a in alts)
