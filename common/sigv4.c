@@ -143,7 +143,9 @@ static int is_s3(const struct sigv4_request *req)
  * cases expect); a trailing slash is kept. */
 static void normalize_path(const char *in, char *out, size_t outlen, int *overflow)
 {
-	size_t starts[512];
+	/* One start per segment: a segment and its '/' take two bytes, and the
+	 * path (encoded, at most SIGV4_MAX_FIELD) is held to that length. */
+	size_t starts[SIGV4_MAX_FIELD / 2 + 1];
 	size_t nseg = 0, len = 0;
 	size_t n = strlen(in);
 	int trailing = n > 1 && in[n - 1] == '/';
