@@ -6,7 +6,8 @@
  *   retriever-bench load   --tenant T DIR
  *   retriever-bench gen    --tenant T --chunks N --from DIR
  *   retriever-bench eval   --tenant T QUESTIONS.tsv
- *   retriever-bench latency --tenant T --lang L --queries QUESTIONS.tsv [--rounds R]
+ *   retriever-bench latency --tenant T --lang L --queries QUESTIONS.tsv [--rounds R] [--slowest N]
+ *                           (--slowest: the N slowest questions per ranking, by median)
  *   retriever-bench clean  --tenant T
  *
  * DATABASE_URL and the EMBED_* variables as for the services. */
@@ -550,8 +551,37 @@ static void vector_agreement(struct retr_store *st, const char *tenant, const ch
 	free(v);
 }
 
+/* The slow questions of one ranking: each question's median over the
+ * rounds (t[r * nq + i]), the `show` slowest printed. */
+static void print_slowest(const char *mode, const struct question *q, size_t nq, const int64_t *t, int rounds,
+			  size_t show)
+{
+	struct slow {
+		int64_t med;
+		size_t i;
+	} *s = xmalloc((nq + 1) * sizeof(*s));
+	int64_t *one = xmalloc((size_t)rounds * sizeof(*one) + 1);
+	for (size_t i = 0; i < nq; i++) {
+		for (int r = 0; r < rounds; r++)
+			one[r] = t[(size_t)r * nq + i];
+		qsort(one, (size_t)rounds, sizeof(*one), cmp_i64);
+		s[i] = (struct slow){ one[rounds / 2], i };
+	}
+	for (size_t a = 0; a < nq && a < show; a++) /* selection: show is small */
+		for (size_t b = a + 1; b < nq; b++)
+			if (s[b].med > s[a].med) {
+				struct slow x = s[a];
+				s[a] = s[b];
+				s[b] = x;
+			}
+	for (size_t a = 0; a < nq && a < show; a++)
+		printf("  slow %s: %.2f ms median: %s\n", mode, (double)s[a].med / 1000.0, q[s[a].i].text);
+	free(one);
+	free(s);
+}
+
 static int cmd_latency(const char *url, struct embedder *e, const char *tenant, const char *lang, const char *path,
-		       int rounds)
+		       int rounds, size_t slowest)
 {
 	static struct question q[MAX_Q];
 	size_t nq = read_questions(path, q, MAX_Q), use = 0;
@@ -588,6 +618,8 @@ static int cmd_latency(const char *url, struct embedder *e, const char *tenant, 
 		}
 		if (m == 1 && st->vx)
 			vector_agreement(st, tenant, lang, q, use, agree, sizeof(agree));
+		if (slowest && rounds > 0)
+			print_slowest(modes[m], q, use, t, rounds, slowest);
 		qsort(t, n, sizeof(*t), cmp_i64);
 		printf("| %s | %s | %zu | %.2f | %.2f |\n", tenant, modes[m], n, n ? (double)t[n / 2] / 1000.0 : 0,
 		       n ? (double)t[(n * 99) / 100] / 1000.0 : 0);
@@ -626,7 +658,8 @@ int main(int argc, char **argv)
 		rc = cmd_sweep(url, e, tenant, last);
 	} else if (!strcmp(argv[1], "latency")) {
 		rc = cmd_latency(url, e, tenant, opt(argc, argv, "--lang", "en"), opt(argc, argv, "--queries", last),
-				 (int)strtol(opt(argc, argv, "--rounds", "20"), NULL, 10));
+				 (int)strtol(opt(argc, argv, "--rounds", "20"), NULL, 10),
+				 (size_t)strtoul(opt(argc, argv, "--slowest", "0"), NULL, 10));
 	} else if (!strcmp(argv[1], "clean")) {
 		clean(pg, tenant);
 	} else {

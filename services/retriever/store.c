@@ -86,13 +86,15 @@ static const char search_sql[] =
     "q AS (SELECT string_agg(ql, ' | ')::tsquery AS anyq, string_agg(ql, ' & ')::tsquery AS allq, "
     "    (string_agg(ql, ' | ') FILTER (WHERE r = 1 OR run <= " RETR_STR(RETR_OR_BUDGET) "))::tsquery AS rareq "
     "  FROM cum), "
-    "m AS ((SELECT c.ctid AS id, ts_rank_cd(c.tsv, q.anyq, 1) AS score FROM kb_chunks c, q "
+    "m AS ((SELECT c.ctid AS id, ts_rank(c.tsv, q.anyq, 1) AS pre FROM kb_chunks c, q "
     "    WHERE q.allq IS NOT NULL AND c.tenant_id = $1 AND c.language = $2 AND c.tsv @@ q.allq "
     "    LIMIT " RETR_STR(RETR_MATCH_MAX) ") "
-    "  UNION (SELECT c.ctid, ts_rank_cd(c.tsv, q.anyq, 1) FROM kb_chunks c, q "
+    "  UNION (SELECT c.ctid, ts_rank(c.tsv, q.anyq, 1) FROM kb_chunks c, q "
     "    WHERE q.rareq IS NOT NULL AND c.tenant_id = $1 AND c.language = $2 AND c.tsv @@ q.rareq "
     "    LIMIT " RETR_STR(RETR_MATCH_MAX) ")), "
-    "top AS (SELECT id, score FROM m ORDER BY score DESC LIMIT $5::int) "
+    "pre AS (SELECT id FROM m ORDER BY pre DESC LIMIT " RETR_STR(RETR_RERANK) "), "
+    "top AS (SELECT pre.id, ts_rank_cd(c.tsv, q.anyq, 1) AS score FROM pre JOIN kb_chunks c ON c.ctid = pre.id, q "
+    "  ORDER BY score DESC LIMIT $5::int) "
     "SELECT c.chunk_id, c.doc_id, c.title, top.score, c.text FROM top JOIN kb_chunks c ON c.ctid = top.id "
     "ORDER BY top.score DESC, c.chunk_id";
 

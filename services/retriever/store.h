@@ -13,6 +13,7 @@
 
 #define RETR_CANDIDATES 50 /* full-text matches ranked per query, and vector candidates fused */
 #define RETR_MATCH_MAX 300   /* full-text matches ranked per query (each of two sets) */
+#define RETR_RERANK 100      /* of those, the best by ts_rank ranked again by ts_rank_cd */
 #define RETR_OR_BUDGET 5000 /* estimated matches of the words OR-ed (the rarest word always) */
 #define RETR_EST_MIN 50     /* words estimated to match fewer chunks count as rare (0) */
 #define RETR_STATS_US (60 * 1000000LL) /* planner statistics re-read at most this often */

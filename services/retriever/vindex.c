@@ -29,6 +29,7 @@ struct vindex {
 	int32_t *qsum; /* n: sum of the row's int8 values (for the AVX2 path) */
 	float *scale;  /* n */
 	int8_t *sk;    /* n * VX_SKETCH_DIM: the rows' sketches (see sketch()) */
+	int32_t *sksum; /* n: sum of each sketch's int8 values (for the AVX2 path) */
 	float *skscale; /* n */
 	size_t prefilter_min; /* groups larger than this are searched in two stages */
 	char **groups; /* "tenant\x1flanguage" */
@@ -190,6 +191,7 @@ void vindex_free(struct vindex *vx)
 	free(vx->qsum);
 	free(vx->sk);
 	free(vx->skscale);
+	free(vx->sksum);
 	for (int i = 0; i < vx->ngroups; i++)
 		free(vx->groups[i]);
 	free(vx->groups);
@@ -234,14 +236,28 @@ static float quantize(const float *v, int dim, int8_t *q)
  * goes to bucket i mod VX_SKETCH_DIM with a fixed pseudo-random sign), so
  * the sketches' dot product estimates the vectors' without bias whatever
  * the provider. Quantized like the rows; the scale is returned. */
-static float sketch(const float *v, int dim, int8_t *out)
+static void sketch_f(const float *v, int dim, float s[VX_SKETCH_DIM])
 {
-	float s[VX_SKETCH_DIM] = { 0 };
+	memset(s, 0, VX_SKETCH_DIM * sizeof(*s));
 	for (int i = 0; i < dim; i++) {
 		uint32_t h = (uint32_t)i * 2654435761u;
 		s[i % VX_SKETCH_DIM] += (h >> 16 & 1) ? -v[i] : v[i];
 	}
+}
+
+static float sketch(const float *v, int dim, int8_t *out)
+{
+	float s[VX_SKETCH_DIM];
+	sketch_f(v, dim, s);
 	return quantize(s, VX_SKETCH_DIM, out);
+}
+
+static int32_t sum_i8(const int8_t *v, int dim)
+{
+	int32_t sum = 0;
+	for (int i = 0; i < dim; i++)
+		sum += v[i];
+	return sum;
 }
 
 void vindex_add(struct vindex *vx, const char *tenant, const char *language, const char *doc_id,
@@ -256,6 +272,7 @@ void vindex_add(struct vindex *vx, const char *tenant, const char *language, con
 		vx->qsum = xrealloc(vx->qsum, vx->cap * sizeof(*vx->qsum));
 		vx->sk = xrealloc(vx->sk, vx->cap * VX_SKETCH_DIM);
 		vx->skscale = xrealloc(vx->skscale, vx->cap * sizeof(*vx->skscale));
+		vx->sksum = xrealloc(vx->sksum, vx->cap * sizeof(*vx->sksum));
 	}
 	struct vrow *r = &vx->rows[vx->n];
 	r->tenant = xstrdup(tenant);
@@ -268,11 +285,9 @@ void vindex_add(struct vindex *vx, const char *tenant, const char *language, con
 	vx->grp[vx->n] = r->group;
 	vx->gcount[r->group]++;
 	vx->scale[vx->n] = quantize(v, vx->dim, vx->q + vx->n * (size_t)vx->dim);
-	int32_t sum = 0;
-	for (int i = 0; i < vx->dim; i++)
-		sum += vx->q[vx->n * (size_t)vx->dim + (size_t)i];
-	vx->qsum[vx->n] = sum;
+	vx->qsum[vx->n] = sum_i8(vx->q + vx->n * (size_t)vx->dim, vx->dim);
 	vx->skscale[vx->n] = sketch(v, vx->dim, vx->sk + vx->n * VX_SKETCH_DIM);
+	vx->sksum[vx->n] = sum_i8(vx->sk + vx->n * VX_SKETCH_DIM, VX_SKETCH_DIM);
 	df_update(vx, r, +1);
 	vx->n++;
 }
@@ -292,6 +307,7 @@ static void remove_row(struct vindex *vx, size_t i)
 		vx->qsum[i] = vx->qsum[last];
 		memcpy(vx->sk + i * VX_SKETCH_DIM, vx->sk + last * VX_SKETCH_DIM, VX_SKETCH_DIM);
 		vx->skscale[i] = vx->skscale[last];
+		vx->sksum[i] = vx->sksum[last];
 	}
 	vx->n--;
 }
@@ -532,25 +548,24 @@ struct qprep {
 	float qs;
 };
 
-static void qprep_init(struct qprep *p, const struct vindex *vx, const float *q)
+static void qprep_init(struct qprep *p, int dim, const float *q)
 {
-	size_t dim = (size_t)vx->dim;
 	memset(p, 0, sizeof(*p));
 #ifdef VX_HAVE_AVX2_PATH
-	p->avx2 = vx->dim % 32 == 0 && __builtin_cpu_supports("avx2");
+	p->avx2 = dim % 32 == 0 && __builtin_cpu_supports("avx2");
 #endif
 	if (p->avx2) {
-		p->qu = xmalloc(dim);
+		p->qu = xmalloc((size_t)dim);
 		float mx = 0;
-		for (size_t i = 0; i < dim; i++)
+		for (int i = 0; i < dim; i++)
 			mx = fabsf(q[i]) > mx ? fabsf(q[i]) : mx;
 		float inv = mx > 0 ? 63.0f / mx : 0;
 		p->qs = mx > 0 ? mx / 63.0f : 0;
-		for (size_t i = 0; i < dim; i++)
+		for (int i = 0; i < dim; i++)
 			p->qu[i] = (uint8_t)(lrintf(q[i] * inv) + 64);
 	} else {
-		p->qq = xmalloc(dim);
-		p->qs = quantize(q, vx->dim, p->qq);
+		p->qq = xmalloc((size_t)dim);
+		p->qs = quantize(q, dim, p->qq);
 	}
 }
 
@@ -560,14 +575,21 @@ static void qprep_release(struct qprep *p)
 	free(p->qu);
 }
 
-static inline float score_row(const struct vindex *vx, const struct qprep *p, size_t i)
+/* The prepared query's dot product with the int8 vector d (dim values
+ * summing to dsum, scale ds). */
+static inline float score_i8(const struct qprep *p, const int8_t *d, int dim, int32_t dsum, float ds)
 {
-	const int8_t *d = vx->q + i * (size_t)vx->dim;
 #ifdef VX_HAVE_AVX2_PATH
 	if (p->avx2)
-		return (float)(dot_u7_avx2(p->qu, d, vx->dim) - 64 * vx->qsum[i]) * p->qs * vx->scale[i];
+		return (float)(dot_u7_avx2(p->qu, d, dim) - 64 * dsum) * p->qs * ds;
 #endif
-	return (float)dot_i8(p->qq, d, vx->dim) * p->qs * vx->scale[i];
+	(void)dsum;
+	return (float)dot_i8(p->qq, d, dim) * p->qs * ds;
+}
+
+static inline float score_row(const struct vindex *vx, const struct qprep *p, size_t i)
+{
+	return score_i8(p, vx->q + i * (size_t)vx->dim, vx->dim, vx->qsum[i], vx->scale[i]);
 }
 
 /* Keep out[0..*n) (at most k) best first with (row, s) offered. */
@@ -629,14 +651,17 @@ static size_t scan_exact(const struct vindex *vx, int g, const struct qprep *p, 
 static size_t scan_two_stage(const struct vindex *vx, int g, const float *q, const struct qprep *p, size_t k,
 			     struct vhit *out)
 {
-	int8_t qsk[VX_SKETCH_DIM];
-	float qss = sketch(q, vx->dim, qsk);
+	float qsk[VX_SKETCH_DIM];
+	sketch_f(q, vx->dim, qsk);
+	struct qprep ps;
+	qprep_init(&ps, VX_SKETCH_DIM, qsk);
 	size_t cap = k * VX_SHORTLIST_PER_HIT > VX_SHORTLIST ? k * VX_SHORTLIST_PER_HIT : VX_SHORTLIST, m = 0;
 	struct vhit *sl = xmalloc(cap * sizeof(*sl));
 	for (size_t i = 0; i < vx->n; i++)
 		if (vx->grp[i] == g)
 			heap_offer(sl, &m, cap, i,
-				   (float)dot_i8(qsk, vx->sk + i * VX_SKETCH_DIM, VX_SKETCH_DIM) * qss * vx->skscale[i]);
+				   score_i8(&ps, vx->sk + i * VX_SKETCH_DIM, VX_SKETCH_DIM, vx->sksum[i], vx->skscale[i]));
+	qprep_release(&ps);
 	size_t n = 0;
 	for (size_t j = 0; j < m; j++)
 		topk_offer(out, &n, k, sl[j].row, score_row(vx, p, sl[j].row));
@@ -651,7 +676,7 @@ size_t vindex_search(const struct vindex *vx, const char *tenant, const char *la
 	if (g < 0 || k <= 0 || !vx->dim)
 		return 0;
 	struct qprep p;
-	qprep_init(&p, vx, q);
+	qprep_init(&p, vx->dim, q);
 	size_t n = vx->gcount[g] > vx->prefilter_min && vx->dim > VX_SKETCH_DIM
 			   ? scan_two_stage(vx, g, q, &p, (size_t)k, out)
 			   : scan_exact(vx, g, &p, (size_t)k, out);
