@@ -6,8 +6,8 @@ retriever_LIBS := -lcurl
 # generated KB (make bench-retrieval).
 EXTRA_BINS += retriever-bench
 retriever-bench_MAIN := services/retriever/bench.c
-retriever-bench_SRCS := $(retriever_SRCS) services/ingestion/ingestion.c
-retriever-bench_LIBS := -lcurl -lcrypto
+retriever-bench_SRCS := $(retriever_SRCS) services/ingestion/ingestion.c tools/chatctl/pdf.c
+retriever-bench_LIBS := -lcurl -lcrypto $(shell pkg-config --libs poppler-glib 2>/dev/null)
 
 .PHONY: eval-retrieval bench-retrieval
 eval-retrieval: $(BUILD)/bin/retriever $(BUILD)/bin/chatctl $(BUILD)/bin/ingestion

@@ -6,7 +6,8 @@ one of the question's expected documents. Also counted: clarifying
 questions, hand-offs, declines, answers citing another document, and
 answers from a tool or template (they cite no passage: a store's hours come
 from the store records, a points balance needs a signed-in customer). Reported per
-half (A: used while tuning, B: held out) and language.
+half (A-C: tuned on, D: held out; see the set's header) and language;
+--show-wrong never prints half D's replies, so it stays held out.
 
 The answer provider is whatever the stack runs (LLM_PROVIDER, default the
 offline one). Needs the stack (make run).
@@ -71,7 +72,7 @@ def main():
         for key in ("all", "half " + half, "lang " + lang):
             tally[key][kind] += 1
             tally[key]["n"] += 1
-        if args.show_wrong and kind != "correct":
+        if args.show_wrong and kind != "correct" and half != "D":
             print("%-22s %s\n    -> %s %s" % (kind, q, ",".join(sorted(cited)) if st == 200 else "",
                                            (ev.get("text", "") if st == 200 else "")[:160]), file=sys.stderr)
         if n % 20 == 0:

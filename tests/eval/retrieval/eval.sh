@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make eval-retrieval: recall@5 and MRR of full text alone, vectors alone
-# and both fused, on tests/eval/retrieval/questions.tsv (half A was used
-# while tuning, half B held out). Loads deploy/demo/kb straight into the
+# and both fused, on tests/eval/retrieval/questions.tsv (halves A-C tuned
+# on, D held out; see the set's header). Loads deploy/demo/kb straight into the
 # stack's PostgreSQL under a tenant of its own ("eval-retrieval"), the way
 # the ingestion service stores it, and removes it afterwards. Starts the
 # local infrastructure when PostgreSQL is not up (with PORT_OFFSET honoured).
