@@ -205,9 +205,21 @@ int orch_asks_service(const char *text);
 int orch_asks_product_price(const char *text);
 
 /* 1 when a rewards question asks how the programme works (earning,
- * redeeming, expiry, joining, tiers: the knowledge base's) rather than for
- * the customer's own balance or tier (the loyalty tool's). */
+ * redeeming, expiry, joining, tiers, moving or losing points: the
+ * knowledge base's) rather than for the customer's own balance or tier
+ * (the loyalty tool's). A question of three words or more that names
+ * neither is taken as one on the rules; "points" or "my tier" alone asks
+ * for the balance. */
 int orch_asks_programme(const char *text);
+
+/* 1 when a store question asks beyond hours, address and phone (public
+ * holidays, getting there, facilities, services): the knowledge base's. */
+int orch_asks_store_rules(const char *text);
+
+/* 1 when a promotions question asks beyond the list running now (coming or
+ * ended promotions, named events, codes, how one applies): the knowledge
+ * base's. */
+int orch_asks_promo_rules(const char *text);
 
 /* 1 when text asks what something means or what happens next ("my order
  * says packed, what does that mean?"): without an order id, a question

@@ -94,6 +94,47 @@ int orch_asks_product_price(const char *text)
 	return has_any(text, words, ARRAY_LEN(words)) && !orch_asks_service(text);
 }
 
+static int word_count(const char *text)
+{
+	int n = 0, in = 0;
+	for (const char *p = text; *p; p++) {
+		if (isspace((unsigned char)*p)) {
+			in = 0;
+		} else if (!in) {
+			in = 1;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* 1 when text is a question of three words or more: a question mark or
+ * a question word first ("can", "do", "boleh", "adakah") or a Chinese
+ * question particle. */
+static int is_question(const char *text)
+{
+	static const char *const first[] = { "can",	"could", "do",	 "does",  "did",   "will",  "would", "is",
+					     "are",	"was",	 "should", "if",  "what",  "when",  "why",	 "how",
+					     "where", "which", "who",	 "may",	  "boleh", "adakah", "bila",  "kenapa",
+					     "mengapa", "macam", "bagaimana", "apa", "camne" };
+	static const char *const han[] = { "吗", "呢", "能不能", "可不可以", "可以", "怎么", "为什么", "是否", "？" };
+	if (has_any(text, han, ARRAY_LEN(han)))
+		return 1;
+	if (word_count(text) < 3)
+		return 0;
+	if (strchr(text, '?'))
+		return 1;
+	const char *p = text;
+	while (*p && !isalnum((unsigned char)*p))
+		p++;
+	for (size_t i = 0; i < ARRAY_LEN(first); i++) {
+		size_t n = strlen(first[i]);
+		if (!strncasecmp(p, first[i], n) && !isalnum((unsigned char)p[n]))
+			return 1;
+	}
+	return 0;
+}
+
 int orch_asks_programme(const char *text)
 {
 	/* The customer's own balance or tier: the tool's. */
@@ -101,20 +142,69 @@ int orch_asks_programme(const char *text)
 					   "how many points have i", "how many points i got", "what tier am i",
 					   "which tier am i", "check my", "baki", "ada berapa", "berapa mata saya",
 					   "berapa point saya", "semak", "余额", "我有多少", "查询积分", "查积分" };
-	/* How the programme works: earning, spending, expiry, joining, tiers. */
+	/* How the programme works: earning, spending, expiry, joining, tiers,
+	 * moving or losing points. */
 	static const char *const stems[] = {
 		"earn", "expir", "redeem", "redemption", "per ", "every", "worth", "how do", "how to", "how can",
 		"use ", "using", "join", "sign up", "register", "membership", "free", "benefit", "perk", "upgrade",
 		"double", "credited", "valid", "transfer", "convert", "combine", "gift", "carry", "need", "get for",
-		"when", "why", "missing", "return", "refund", "cancel", "dapat", "luput", "tebus", "guna", "setiap",
+		"when", "why", "missing", "return", "refund", "cancel", "run out", "pay", "spend", "move", "share",
+		"lose", "lost", "still get", "claim", "family", "dapat", "luput", "tebus", "guna", "setiap",
 		"daftar", "macam mana", "camne", "cara", "naik", "sah ", "faedah", "kelebihan", "tamat", "perlu",
-		"bila", "kenapa", "pulang",
+		"bila", "kenapa", "pulang", "bayar", "belanja", "pindah", "kongsi", "hilang",
 	};
 	static const char *const han[] = { "怎么", "如何", "过期", "有效", "兑换", "换", "赚", "每", "用", "升级",
 					   "注册", "加入", "福利", "好处", "到期", "需要", "消费", "付", "抵", "转",
-					   "什么时候", "为什么", "退货" };
+					   "什么时候", "为什么", "退货", "家人", "共享" };
+	/* The customer's own points, said without a question of the rules. */
+	static const char *const mine[] = { "my points", "my point", "my tier", "my status", "my rewards",
+					    "my membership", "mata saya", "point saya", "mata ganjaran saya", "我的积分",
+					    "我的会员", "我的等级" };
 	if (has_any(text, own, ARRAY_LEN(own)))
 		return 0;
+	if (has_any_stem(text, stems, ARRAY_LEN(stems)) || has_any(text, han, ARRAY_LEN(han)))
+		return 1;
+	if (has_any(text, mine, ARRAY_LEN(mine)))
+		return 0;
+	/* Any other question ("can I still get the points for last week's
+	 * purchase?") is about the rules; "points" alone asks for a balance. */
+	return is_question(text);
+}
+
+int orch_asks_store_rules(const char *text)
+{
+	/* Beyond a store's hours, address and phone (the tool's): holidays,
+	 * getting there, facilities and services. */
+	static const char *const stems[] = {
+		"holiday", "raya", "deepavali", "christmas", "new year", "cny", "train", "mrt", "lrt", "monorail",
+		"transport", "get there", "get to", "parking", "car park", "park my", "play", "kid", "children",
+		"facilit", "wifi", "toilet", "restroom", "prayer", "surau", "wheelchair", "accessib", "design",
+		"consult", "swatch", "sample", "cafe", "food", "restaurant", "service", "counter", "warehouse",
+		"cuti", "tren", "letak kereta", "parkir", "kemudahan", "kanak",
+	};
+	/* Short ones as whole words ("bus" is no "business", "pet" no "Petaling"). */
+	static const char *const words[] = { "bus", "pet", "pets", "dog", "dogs", "lift", "lifts" };
+	static const char *const han[] = { "假期", "假日", "节日", "停车", "地铁", "轻快铁", "巴士", "交通",
+					   "设施", "儿童", "游乐", "宠物", "设计", "服务", "仓库" };
+	return has_any_stem(text, stems, ARRAY_LEN(stems)) || has_any(text, words, ARRAY_LEN(words)) ||
+	       has_any(text, han, ARRAY_LEN(han));
+}
+
+int orch_asks_promo_rules(const char *text)
+{
+	/* Beyond the list of promotions running now (the tool's): coming and
+	 * ended ones, named events, codes and how a promotion applies. */
+	static const char *const stems[] = {
+		"coming", "upcoming", "next", "soon", "later", "ended", "expired", "finished", "previous", "last ",
+		"black friday", "cny", "chinese new year", "ang pow", "raya", "deepavali", "christmas", "merdeka",
+		"12.12", "11.11", "year-end", "year end", "deliver", "shipping", "combine", "stack", "together",
+		"two code", "two promo", "both", "apply", "exclude", "price drop", "point", "member", "gold",
+		"platinum", "silver", "bronze", "early access", "code", "voucher", "first time", "first order",
+		"new customer", "birthday", "how do", "how to", "how can", "terms", "condition", "valid", "until",
+		"akan datang", "seterusnya", "tamat", "kod", "baucar", "ahli", "penghantaran", "gabung",
+	};
+	static const char *const han[] = { "即将", "下个", "下次", "结束", "过期", "优惠码", "代码", "会员",
+					   "运费", "叠加", "同时", "春节", "新年", "黑色星期五", "双十二", "生日" };
 	return has_any_stem(text, stems, ARRAY_LEN(stems)) || has_any(text, han, ARRAY_LEN(han));
 }
 
@@ -133,20 +223,6 @@ static int refers_back(const char *text)
 	static const char *const words[] = { "it", "its", "this", "that", "this one", "that one", "one", "them",
 					     "itu", "ini", "tu", "dia", "它", "这个", "那个", "这款", "那款" };
 	return has_any(text, words, ARRAY_LEN(words));
-}
-
-static int word_count(const char *text)
-{
-	int n = 0, in = 0;
-	for (const char *p = text; *p; p++) {
-		if (isspace((unsigned char)*p)) {
-			in = 0;
-		} else if (!in) {
-			in = 1;
-			n++;
-		}
-	}
-	return n;
 }
 
 static const char *entity_of(const Chat__Turn *turn, const char *type)

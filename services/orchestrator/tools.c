@@ -782,6 +782,10 @@ const char *orch_tool_for(const Chat__Turn *turn)
 		return ""; /* "do my points expire?": the programme's rules, not a balance */
 	if (!strcmp(intent, "order_status") && !entity(turn, "order_id") && orch_asks_meaning(turn->text))
 		return ""; /* "it says packed, what does that mean?": the status's meaning */
+	if (!strcmp(intent, "store_info") && orch_asks_store_rules(turn->text))
+		return ""; /* "are you open on public holidays?": the stores page */
+	if (!strcmp(intent, "promotions") && orch_asks_promo_rules(turn->text))
+		return ""; /* "is there a Chinese New Year sale?": the promotions page */
 	if (orch_is_tool_intent(intent))
 		return intent;
 	if (!strcmp(intent, "product_search") && !entity(turn, "sku")) {

@@ -753,6 +753,60 @@ Test(tools, a_question_about_the_rewards_programme_goes_to_the_knowledge_base)
 		loyalty_route(own[i], CHAT__ROUTE__ROUTE_TOOL, 1);
 }
 
+/* Spending, moving or losing points, and any other question on them that
+ * asks no balance, are the rules; a bare "points" or "my tier" is the
+ * balance. */
+Test(tools, other_questions_on_points_are_the_rules)
+{
+	static const char *const rules[] = { "do my reward points run out", "can I pay with my points",
+					     "can i move my rewards points to my wife's account",
+					     "forgot to give my phone number at the cashier, can I still get the points",
+					     "are points shared with my family", "boleh bayar guna mata ganjaran?",
+					     "积分可以和家人共享吗" };
+	static const char *const balance[] = { "points", "my points?", "what's my tier", "my rewards points",
+					       "how many points have I got" };
+	for (size_t i = 0; i < ARRAY_LEN(rules); i++)
+		loyalty_route(rules[i], CHAT__ROUTE__ROUTE_RAG, 0);
+	for (size_t i = 0; i < ARRAY_LEN(balance); i++)
+		loyalty_route(balance[i], CHAT__ROUTE__ROUTE_TOOL, 1);
+}
+
+/* A store or promotions question beyond what the tool's records hold
+ * (holidays, getting there, facilities; coming promotions, codes, how one
+ * applies) goes to the knowledge base; hours, addresses and what is on
+ * now stay with the tools. */
+Test(tools, store_and_promotion_rules_are_the_knowledge_bases)
+{
+	static const struct {
+		const char *intent, *text;
+		int tool;
+	} cases[] = {
+		{ "store_info", "are you open on public holidays", 0 },
+		{ "store_info", "can I get to the KL showroom by train", 0 },
+		{ "store_info", "which outlet has a play area for kids", 0 },
+		{ "store_info", "kedai buka masa cuti umum?", 0 },
+		{ "store_info", "门市附近有停车场吗", 0 },
+		{ "store_info", "what time does the Mid Valley shop close", 1 },
+		{ "store_info", "is there a branch in Penang", 1 },
+		{ "store_info", "alamat kedai Johor Bahru", 1 },
+		{ "store_info", "business hours of the Petaling Jaya store", 1 },
+		{ "store_info", "can I take the bus there", 0 },
+		{ "promotions", "deals for chinese new year", 0 },
+		{ "promotions", "first time buyer voucher", 0 },
+		{ "promotions", "does the sale discount also come off the delivery charge", 0 },
+		{ "promotions", "can I use two promo codes on one order", 0 },
+		{ "promotions", "什么时候有双十二优惠", 0 },
+		{ "promotions", "any promotions?", 1 },
+		{ "promotions", "any discount on mattresses this month", 1 },
+		{ "promotions", "ada promosi sekarang?", 1 },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		Chat__Turn *t = ask(cases[i].intent, "en", cases[i].text);
+		cr_assert_str_eq(orch_tool_for(t), cases[i].tool ? cases[i].intent : "", "%s", cases[i].text);
+		turn_free(t);
+	}
+}
+
 Test(tools, what_an_order_status_means_is_the_knowledge_bases)
 {
 	struct fake_tools f = { 0 };
