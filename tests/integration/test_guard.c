@@ -378,11 +378,13 @@ Test(guard, nric_typed_by_the_customer_never_appears_in_a_reply_transcript_or_lo
 }
 
 /* The questions customers ask most are not attacks, however they are
- * worded: "your" and "policy" are not what the injection check looks for. */
+ * worded: "your", "policy", "now" and "company" are not what the injection
+ * check looks for. */
 Test(guard, everyday_policy_questions_are_answered_not_declined, .timeout = 120)
 {
 	static const char *const qs[] = { "What's your return policy?", "what is your return policy",
-					  "What is your exchange policy?", "Apakah polisi pemulangan anda?" };
+					  "What is your exchange policy?", "Apakah polisi pemulangan anda?",
+					  "buy now pay later options", "which courier company is delivering my parcel" };
 	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
 		char sid[64];
 		it_open_session(sid, sizeof(sid));

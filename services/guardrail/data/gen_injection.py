@@ -261,6 +261,24 @@ benign = [
     "你们的退货政策是什么？", "安装说明书不见了，可以再给我一份吗？", "积分兑换有什么规则？",
 ]
 
+# Shop words an attack also uses: "now" (buy now pay later, in stock
+# now), "company", "starting", "options".
+benign += [
+    "Do you have buy now pay later?", "Is Atome buy now pay later available for sofas?",
+    "Can I use Grab PayLater, the buy now pay later one?", "What BNPL options are there for a bed frame?",
+    "What payment options do you have?", "Can I buy now and pay over three months?", "Is this sofa available now?",
+    "If I order now, will it arrive by Friday?", "I want to buy now, which store has it in stock?",
+    "Is it in stock right now at Mid Valley?", "I'm at the store right now, where is the returns counter?",
+    "What is on sale now?", "It shows out of stock now, when will it be back?", "Buy now or wait for the sale?",
+    "I got an SMS from a courier, which company is delivering my parcel?",
+    "My tracking number starts with JTMY, which courier is that?", "Which company is Ninja Van?",
+    "The tracking no. starts with ER and ends with MY, is that Pos Laju?",
+    "Which company handles your bulky deliveries?", "Got a call from a delivery company, is it yours?",
+    "Ada bayar kemudian (buy now pay later)?", "Boleh beli sekarang bayar kemudian?",
+    "Saya dapat SMS nombor tracking, syarikat mana yang hantar?", "Stok ada sekarang tak?",
+    "现在买可以分期付款吗？", "可以先买后付吗？", "追踪号码以NVMY开头是哪家快递公司？", "现在有货吗？",
+]
+
 # The questions the attacks hide behind are benign on their own: without
 # them the model learns "return policy" as a sign of an attack.
 HOSTS = ["Do you deliver to Penang?", "What is the return policy?", "Is the sofa in stock?",
