@@ -383,10 +383,12 @@ int orch_route(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, 
 	int max_failures = o->max_failures > 0 ? o->max_failures : ORCH_MAX_FAILURES_DEFAULT;
 	int low = !social && turn->confidence < o->min_confidence;
 	/* A message the classifier was unsure of, but not of it being off
-	 * topic: the retailer's knowledge decides (the answer provider asks
-	 * back when no passage covers it) rather than the customer being asked
-	 * to say it again. Unsure labels never run a tool or hand off. */
-	int unsure_rag = low && !is(intent, "out_of_scope");
+	 * topic, or unsure that it is while the message talks of the shop's
+	 * things ("you sent me the wrong item"): the retailer's knowledge
+	 * decides (the answer provider asks back when no passage covers it)
+	 * rather than the customer being asked to say it again. Unsure labels
+	 * never run a tool or hand off. */
+	int unsure_rag = low && (!is(intent, "out_of_scope") || orch_shop_words(turn->text));
 	if (unsure_rag)
 		low = 0;
 	int failed = 0;

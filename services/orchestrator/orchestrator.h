@@ -212,6 +212,12 @@ int orch_asks_product_price(const char *text);
  * for the balance. */
 int orch_asks_programme(const char *text);
 
+/* 1 when text uses the shop's vocabulary (an item, an order, delivery,
+ * returns, a store, a price, points, furniture and household goods; en, ms,
+ * zh): a message the classifier guessed off topic without being sure of
+ * it is then the knowledge base's to answer. */
+int orch_shop_words(const char *text);
+
 /* 1 when a store question asks beyond hours, address and phone (public
  * holidays, getting there, facilities, services): the knowledge base's. */
 int orch_asks_store_rules(const char *text);

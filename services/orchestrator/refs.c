@@ -171,6 +171,30 @@ int orch_asks_programme(const char *text)
 	return is_question(text);
 }
 
+int orch_shop_words(const char *text)
+{
+	/* Word starts, so "deliv" also finds "delivery" and "delivry". Words
+	 * common outside a shop ("light", "point", "account") are left out. */
+	static const char *const stems[] = {
+		"item", "order", "parcel", "package", "deliv", "shipp", "courier", "tracking", "return", "refund",
+		"exchange", "replace", "warrant", "guarantee", "store", "shop", "outlet", "branch", "showroom",
+		"price", "cheaper", "discount", "sale", "promo", "voucher", "coupon", "points", "member", "reward",
+		"assembl", "install", "technician", "repair", "furniture", "sofa", "couch", "bed", "mattress",
+		"pillow", "table", "chair", "wardrobe", "cabinet", "drawer", "desk", "shel", "bookshel", "lamp",
+		"kitchen", "cookware", "pan", "wok", "cushion", "curtain", "rug", "quilt", "bedsheet", "towel",
+		"fabric", "stock", "payment", "instalment", "installment", "receipt", "invoice", "my account",
+		"my data", "personal data", "my info", "privacy", "checkout", "basket", "cancel", "fee",
+		"barang", "pesanan", "hantar", "penghantaran", "pulang", "bayaran balik", "jaminan", "waranti",
+		"kedai", "cawangan", "harga", "murah", "diskaun", "jualan", "promosi", "baucar", "ahli", "pasang",
+		"perabot", "katil", "tilam", "meja", "kerusi", "almari", "stok", "bayar", "resit", "invois",
+		"batal", "caj",
+	};
+	static const char *const han[] = { "订单", "商品", "货", "送", "快递", "退", "换", "保修", "门市", "门店",
+					   "分店", "价格", "便宜", "折扣", "优惠", "积分", "会员", "安装", "家具", "沙发",
+					   "床", "桌", "椅", "衣柜", "库存", "付款", "发票", "取消", "运费" };
+	return has_any_stem(text, stems, ARRAY_LEN(stems)) || has_any(text, han, ARRAY_LEN(han));
+}
+
 int orch_asks_store_rules(const char *text)
 {
 	/* Beyond a store's hours, address and phone (the tool's): holidays,

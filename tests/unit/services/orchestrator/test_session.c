@@ -286,6 +286,40 @@ Test(session, low_confidence_twice_hands_off)
 	turn_free(t);
 }
 
+/* Unsure that a message is off topic while it talks of the shop's things:
+ * the knowledge base answers (and asks back when nothing covers it); an
+ * unsure guess on anything else is still a clarifying question, and a
+ * confident off-topic label keeps its template. */
+Test(session, an_unsure_off_topic_guess_about_the_shop_goes_to_the_knowledge_base)
+{
+	struct fake f = { 0 };
+	struct orch o = make(&f);
+	struct turn_dests d;
+	static const char *const shop[] = { "you sent me the wrong item", "how do I book a technician to build my furniture",
+					    "delivry time to east malaysia", "barang yang sampai salah",
+					    "收到的商品不对" };
+	for (size_t i = 0; i < ARRAY_LEN(shop); i++) {
+		Chat__Turn *t = turn_of("out_of_scope", 0.2f, shop[i], NULL);
+		route(&o, t, &d);
+		cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_RAG, "%s", shop[i]);
+		cr_assert(has_dest(&d, TOPIC_RETRIEVE), "%s", shop[i]);
+		cr_assert_eq(f.st.low_conf, 0, "%s: no low-confidence strike", shop[i]);
+		turn_free(t);
+	}
+	static const char *const other[] = { "how to fix my car engine", "what is the capital of France" };
+	for (size_t i = 0; i < ARRAY_LEN(other); i++) {
+		Chat__Turn *t = turn_of("out_of_scope", 0.2f, other[i], NULL);
+		route(&o, t, &d);
+		cr_assert_eq(t->draft->action, CHAT__ACTION__ACTION_CLARIFY, "%s", other[i]);
+		turn_free(t);
+		f.st.low_conf = 0;
+	}
+	Chat__Turn *t = turn_of("out_of_scope", 0.9f, "tell me a joke about my order", NULL);
+	route(&o, t, &d);
+	cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_TEMPLATE, "a confident label is kept");
+	turn_free(t);
+}
+
 Test(session, repeated_failure_hands_off)
 {
 	struct fake f = { .order_found = 0 };
