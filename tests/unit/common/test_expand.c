@@ -21,6 +21,9 @@ Test(expand, phrases_get_the_documents_words)
 	/* several phrases, each word added once */
 	expands_to("send back for my money back", "en", "send back for my money back return refund");
 	expands_to("send back the return", "en", "send back the return");
+	/* abbreviations and the shop's other words for a promotion */
+	expands_to("do you accept amex", "en", "do you accept amex american express");
+	expands_to("what sales are on", "en", "what sales are on promotion");
 }
 
 Test(expand, whole_words_and_the_right_language_only)
