@@ -389,6 +389,12 @@ int orch_route(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, 
 	 * rather than the customer being asked to say it again. Unsure labels
 	 * never run a tool or hand off. */
 	int unsure_rag = low && (!is(intent, "out_of_scope") || orch_shop_words(turn->text));
+	/* Off topic is a refusal: with the shop's words in the message it
+	 * needs more than the usual confidence ("delivry time to east
+	 * malaysia" was out_of_scope at 0.52). */
+	if (!social && is(intent, "out_of_scope") && turn->confidence < ORCH_OFF_TOPIC_SURE &&
+	    orch_shop_words(turn->text))
+		unsure_rag = 1;
 	if (unsure_rag)
 		low = 0;
 	int failed = 0;

@@ -217,6 +217,9 @@ int orch_asks_programme(const char *text);
  * zh): a message the classifier guessed off topic without being sure of
  * it is then the knowledge base's to answer. */
 int orch_shop_words(const char *text);
+/* An out_of_scope label on a message with the shop's words is kept only
+ * from this confidence up (below, the knowledge base answers). */
+#define ORCH_OFF_TOPIC_SURE 0.75
 
 /* 1 when a store question asks beyond hours, address and phone (public
  * holidays, getting there, facilities, services): the knowledge base's. */

@@ -124,6 +124,13 @@ static int is_question(const char *text)
 		return 0;
 	if (strchr(text, '?'))
 		return 1;
+	/* "for the price drop thing, can I take it as points": a modal and a
+	 * person anywhere */
+	static const char *const asks[] = { "can i", "could i", "do i", "will i", "would i", "should i", "may i",
+					    "can we", "do we", "can you", "could you", "will you", "do you", "is it",
+					    "are they", "does it" };
+	if (has_any(text, asks, ARRAY_LEN(asks)))
+		return 1;
 	const char *p = text;
 	while (*p && !isalnum((unsigned char)*p))
 		p++;
@@ -204,12 +211,14 @@ int orch_asks_store_rules(const char *text)
 		"transport", "get there", "get to", "parking", "car park", "park my", "play", "kid", "children",
 		"facilit", "wifi", "toilet", "restroom", "prayer", "surau", "wheelchair", "accessib", "design",
 		"consult", "swatch", "sample", "cafe", "food", "restaurant", "service", "counter", "warehouse",
-		"cuti", "tren", "letak kereta", "parkir", "kemudahan", "kanak",
+		"cuti", "tren", "letak kereta", "parkir", "kemudahan", "kanak", "pick up", "pickup", "collect",
+		"click", "ambil",
 	};
 	/* Short ones as whole words ("bus" is no "business", "pet" no "Petaling"). */
 	static const char *const words[] = { "bus", "pet", "pets", "dog", "dogs", "lift", "lifts" };
 	static const char *const han[] = { "假期", "假日", "节日", "停车", "地铁", "轻快铁", "巴士", "交通",
-					   "设施", "儿童", "游乐", "宠物", "设计", "服务", "仓库" };
+					   "设施", "儿童", "游乐", "宠物", "设计", "服务", "仓库", "自取", "取货", "提货",
+					   "店取" };
 	return has_any_stem(text, stems, ARRAY_LEN(stems)) || has_any(text, words, ARRAY_LEN(words)) ||
 	       has_any(text, han, ARRAY_LEN(han));
 }

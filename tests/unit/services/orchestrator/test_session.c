@@ -318,6 +318,15 @@ Test(session, an_unsure_off_topic_guess_about_the_shop_goes_to_the_knowledge_bas
 	route(&o, t, &d);
 	cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_TEMPLATE, "a confident label is kept");
 	turn_free(t);
+	/* above the usual threshold but not sure enough to refuse */
+	t = turn_of("out_of_scope", 0.6f, "are kitchen things cheaper right now", NULL);
+	route(&o, t, &d);
+	cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_RAG);
+	turn_free(t);
+	t = turn_of("out_of_scope", 0.6f, "what is the capital of France", NULL);
+	route(&o, t, &d);
+	cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_TEMPLATE, "no shop words: the template");
+	turn_free(t);
 }
 
 Test(session, repeated_failure_hands_off)

@@ -762,7 +762,8 @@ Test(tools, other_questions_on_points_are_the_rules)
 					     "can i move my rewards points to my wife's account",
 					     "forgot to give my phone number at the cashier, can I still get the points",
 					     "are points shared with my family", "boleh bayar guna mata ganjaran?",
-					     "积分可以和家人共享吗" };
+					     "积分可以和家人共享吗",
+					     "for the price drop thing can I take the difference as reward points" };
 	static const char *const balance[] = { "points", "my points?", "what's my tier", "my rewards points",
 					       "how many points have I got" };
 	for (size_t i = 0; i < ARRAY_LEN(rules); i++)
@@ -791,6 +792,8 @@ Test(tools, store_and_promotion_rules_are_the_knowledge_bases)
 		{ "store_info", "alamat kedai Johor Bahru", 1 },
 		{ "store_info", "business hours of the Petaling Jaya store", 1 },
 		{ "store_info", "can I take the bus there", 0 },
+		{ "store_info", "can I pick up my online order at a shop", 0 },
+		{ "store_info", "可以去门店自取吗", 0 },
 		{ "promotions", "deals for chinese new year", 0 },
 		{ "promotions", "first time buyer voucher", 0 },
 		{ "promotions", "does the sale discount also come off the delivery charge", 0 },
