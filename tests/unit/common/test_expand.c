@@ -24,6 +24,7 @@ Test(expand, phrases_get_the_documents_words)
 	/* abbreviations and the shop's other words for a promotion */
 	expands_to("do you accept amex", "en", "do you accept amex american express");
 	expands_to("what sales are on", "en", "what sales are on promotion");
+	expands_to("the lamp arrived cracked", "en", "the lamp arrived cracked damaged");
 }
 
 Test(expand, whole_words_and_the_right_language_only)
