@@ -378,6 +378,15 @@ int orch_route(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, 
 		turn_set_str(&turn->intent, "product_question");
 		turn->confidence = (float)o->min_confidence;
 	}
+	/* "Do you have any 3 seater sofas?" (product_search at 0.47): a
+	 * message that looks for products and finds some in the catalogue
+	 * lists them; otherwise it stays unsure and goes to the knowledge base
+	 * ("my office chair gas lift broke" names a product but looks for
+	 * none). */
+	if (turn->confidence < o->min_confidence && is(turn->intent, "product_search") &&
+	    orch_asks_for_products(turn->text) && !strcmp(orch_tool_for(turn), "product_search") &&
+	    orch_catalogue_has(o, turn))
+		turn->confidence = (float)o->min_confidence;
 	const char *intent = turn->intent;
 	int social = is(intent, "greeting") || is(intent, "goodbye_thanks");
 	int max_failures = o->max_failures > 0 ? o->max_failures : ORCH_MAX_FAILURES_DEFAULT;

@@ -177,6 +177,10 @@ int orch_tool_run(const struct orch *o, Chat__Turn *turn);
  * return with an order id and a price question about a SKU, or about a
  * product by name when it asks no service's fee. */
 const char *orch_tool_for(const Chat__Turn *turn);
+
+/* 1 when the words of a product search find something in the catalogue
+ * (0 also when the catalogue cannot be read). */
+int orch_catalogue_has(const struct orch *o, const Chat__Turn *turn);
 /* 1 when intent is answered by a tool. */
 int orch_is_tool_intent(const char *intent);
 
@@ -211,6 +215,10 @@ int orch_asks_product_price(const char *text);
  * neither is taken as one on the rules; "points" or "my tier" alone asks
  * for the balance. */
 int orch_asks_programme(const char *text);
+
+/* 1 when text looks for products ("do you have", "any", "looking for",
+ * "ada jual", "有没有") and names no service or fee. */
+int orch_asks_for_products(const char *text);
 
 /* 1 when text uses the shop's vocabulary (an item, an order, delivery,
  * returns, a store, a price, points, furniture and household goods; en, ms,

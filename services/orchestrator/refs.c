@@ -178,6 +178,14 @@ int orch_asks_programme(const char *text)
 	return is_question(text);
 }
 
+int orch_asks_for_products(const char *text)
+{
+	static const char *const asks[] = { "do you have", "do you sell", "do you carry", "do you stock", "looking for",
+					    "show me", "any", "got any", "i need a", "i want a", "ada jual", "ada tak",
+					    "ada ke", "nak cari", "cari", "jual", "有没有", "有卖", "想找", "想买" };
+	return has_any(text, asks, ARRAY_LEN(asks)) && !orch_asks_service(text);
+}
+
 int orch_shop_words(const char *text)
 {
 	/* Word starts, so "deliv" also finds "delivery" and "delivry". Words

@@ -775,6 +775,18 @@ static void tool_product_search(const struct orch *o, Chat__Turn *turn)
 	add_result(turn, tool, 1, json_pack("{s:b,s:o}", "found", 1, "candidates", cands), NULL);
 }
 
+int orch_catalogue_has(const struct orch *o, const Chat__Turn *turn)
+{
+	char words[WORDS_MAX];
+	search_words(turn, words, sizeof(words));
+	if (!*words)
+		return 0;
+	struct orch_product prods[SEARCH_MAX];
+	memset(prods, 0, sizeof(prods));
+	int n = o->tools.find_products(o->tools.arg, turn_tenant(turn->tenant_id), NULL, words, prods, SEARCH_MAX);
+	return n > 0;
+}
+
 const char *orch_tool_for(const Chat__Turn *turn)
 {
 	const char *intent = turn->intent;

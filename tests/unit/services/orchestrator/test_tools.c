@@ -858,3 +858,29 @@ Test(tools, a_price_word_about_a_service_or_a_duration_is_no_product_price)
 	for (size_t i = 0; i < sizeof(product) / sizeof(product[0]); i++)
 		cr_assert_eq(orch_asks_product_price(product[i]), 1, "%s", product[i]);
 }
+
+/* An unsure product search that finds something in the catalogue lists
+ * it; one that finds nothing goes to the knowledge base. */
+Test(tools, an_unsure_product_search_lists_what_the_catalogue_has)
+{
+	struct fake_tools f = { 0 };
+	demo_bed(&f);
+	struct orch o = make_orch(&f);
+	Chat__Turn *t = ask("product_search", "en", "do you have any queen bed frames");
+	t->confidence = 0.47f;
+	const char *topic;
+	cr_assert_eq(route_of(&o, t, &topic), CHAT__ROUTE__ROUTE_TOOL);
+	cr_assert(strstr(t->draft->text, "Damai Queen Bed Frame"), "%s", t->draft->text);
+	turn_free(t);
+	/* it names a product but looks for none */
+	t = ask("product_search", "en", "my bed frame broke after a year, is it covered");
+	t->confidence = 0.47f;
+	cr_assert_eq(route_of(&o, t, &topic), CHAT__ROUTE__ROUTE_RAG);
+	turn_free(t);
+	f.n_prods = 0;
+	t = ask("product_search", "en", "do you have any hammocks");
+	t->confidence = 0.47f;
+	cr_assert_eq(route_of(&o, t, &topic), CHAT__ROUTE__ROUTE_RAG);
+	cr_assert_str_eq(topic, TOPIC_RETRIEVE);
+	turn_free(t);
+}
