@@ -18,6 +18,7 @@
 #define OFF_MAX_SENT 512
 #define OFF_LANG_BYTES 1024 /* bytes of a passage its language is guessed from */
 #define OFF_MAX_ANSWER 600   /* bytes of answer text we aim under */
+#define OFF_ADDED_WEIGHT 0.5 /* weight of a term the thesaurus added (common/expand.c) */
 /* Bytes of arguments fed per stream step. The composed answer exists whole
  * at once, so it goes out as one text chunk: smaller pieces would only cost
  * Kafka messages and stage work per turn, with nothing to show sooner. */
@@ -49,6 +50,7 @@ static int is_stop_han(const char *w, size_t n)
 struct term {
 	char s[48];
 	size_t len;
+	double weight; /* 1 for the customer's own words, less for the thesaurus's */
 };
 
 /* The stop words sorted, and where those with each first two letters
@@ -152,6 +154,7 @@ static void terms_of(const char *text, void (*fn)(void *arg, const char *w, size
 struct qterms {
 	struct term t[OFF_MAX_TERMS];
 	int n;
+	double weight; /* of the terms being added */
 };
 
 static void add_qterm(void *arg, const char *w, size_t n)
@@ -164,6 +167,7 @@ static void add_qterm(void *arg, const char *w, size_t n)
 		memcpy(q->t[q->n].s, w, n);
 		q->t[q->n].s[n] = '\0';
 		q->t[q->n].len = n;
+		q->t[q->n].weight = q->weight;
 		q->n++;
 	}
 }
@@ -645,11 +649,16 @@ static int on_question_line(const char *t, size_t at)
 
 int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr[256])
 {
-	struct qterms q = { .n = 0 };
+	struct qterms q = { .n = 0, .weight = 1.0 };
 	/* the question with the documents' words for its phrases, as the
-	 * retriever searched it ("money back": refund) */
-	char *asked = query_expand(turn->text ? turn->text : "", turn->language);
-	terms_of(asked, add_qterm, &q);
+	 * retriever searched it ("money back": refund); the added words weigh
+	 * half, so that "assemble in Kota Kinabalu" stays about assembly when
+	 * the town adds "Sabah East Malaysia" */
+	const char *text = turn->text ? turn->text : "";
+	char *asked = query_expand(text, turn->language);
+	terms_of(text, add_qterm, &q);
+	q.weight = OFF_ADDED_WEIGHT;
+	terms_of(asked + strlen(text), add_qterm, &q);
 	free(asked);
 	struct sent *s = xcalloc(OFF_MAX_SENT, sizeof(*s));
 	int ns = 0, rc;
@@ -748,7 +757,7 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 		double sc = 0;
 		for (int k = 0; k < q.n; k++)
 			if (hits[i][k])
-				sc += 1.0 + 1.0 / (1.0 + df[k]);
+				sc += q.t[k].weight * (1.0 + 1.0 / (1.0 + df[k]));
 		/* The retriever's rank counts: the same words in a better-ranked
 		 * passage weigh more (by rank: fused scores are close together). */
 		if (sc > 0)

@@ -25,6 +25,10 @@ Test(expand, phrases_get_the_documents_words)
 	expands_to("do you accept amex", "en", "do you accept amex american express");
 	expands_to("what sales are on", "en", "what sales are on promotion");
 	expands_to("the lamp arrived cracked", "en", "the lamp arrived cracked damaged");
+	/* a town to the region the delivery tables name */
+	expands_to("delivery to Kuching for a sofa", "en", "delivery to Kuching for a sofa Sarawak East Malaysia");
+	expands_to("hantar ke Kuching", "ms", "hantar ke Kuching Sarawak Malaysia Timur");
+	expands_to("送到古晋要几天", "zh", "送到古晋要几天 砂拉越 东马");
 }
 
 Test(expand, whole_words_and_the_right_language_only)

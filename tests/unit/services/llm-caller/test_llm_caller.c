@@ -788,6 +788,22 @@ Test(llm, offline_answers_a_table_row_with_its_header)
 	free(a);
 }
 
+/* The thesaurus's words help but weigh less than the customer's own:
+ * Kota Kinabalu adds "Sabah East Malaysia", and the question is still
+ * about assembly. */
+Test(llm, offline_weighs_the_customers_words_over_the_thesauruss)
+{
+	Chat__Turn *t = tu_turn("s1", "t1", "do you assemble in Kota Kinabalu?");
+	add_passage(t, "asm#0", "Assembly",
+		    "We assemble in Klang Valley, Penang and Johor. Outside these areas we recommend a partner.");
+	add_passage(t, "del#0", "Delivery",
+		    "Delivery fees\n\nWhere | Parcels\nEast Malaysia (Sabah, Sarawak) | RM 25\n\n"
+		    "Parcels to East Malaysia take 4 to 9 days. Bulky items to Sabah go by partner freight.");
+	offline_answer(t);
+	cr_assert_str_eq(t->draft->citations[0], "asm#0", "%s", t->draft->text);
+	turn_free(t);
+}
+
 Test(llm, offline_answers_with_what_a_heading_introduces_not_the_heading)
 {
 	char *a = offline_text("what payment options do you have?",
