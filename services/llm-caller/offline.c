@@ -213,8 +213,11 @@ struct sent {
 	int order;
 	int para_end; /* the sentence ends its line or paragraph */
 	int row;      /* a table row (header rows are not sentences) */
-	size_t hs, he; /* a row's table header line in the passage (hs == he: none) */
-	size_t gs, ge; /* the heading above a row's table ("## Delivery fees"; gs == ge: none) */
+	int item;     /* a line that a line ending in ':' leads into (a list) */
+	size_t hs, he; /* a row's table header line, or an item's lead-in line ("These can only be
+			* returned if faulty:") in the passage (hs == he: none) */
+	size_t gs, ge; /* the heading above a row's table or an item's lead-in ("## Delivery fees";
+			* gs == ge: none) */
 };
 
 /* The start of the line that holds byte at. */
@@ -301,6 +304,53 @@ static int table_row(const char *t, size_t ls, struct sent *x)
 			break;
 		}
 		bs = ps;
+	}
+	return 1;
+}
+
+/* 1 when the line at l starts a list item ("- ", "* ", "+ ", "1. "). */
+static int item_line(const char *l)
+{
+	while (*l == ' ')
+		l++;
+	if ((l[0] == '-' || l[0] == '*' || l[0] == '+') && l[1] == ' ')
+		return 1;
+	const char *d = l;
+	while (isdigit((unsigned char)*d))
+		d++;
+	return d > l && (*d == '.' || *d == ')') && d[1] == ' ';
+}
+
+/* For a line starting at ls that a line ending in ':' leads into (a list,
+ * joined into one line by unwrap() or still as "- " items): that line into
+ * x->hs, x->he and the heading above it into x->gs, x->ge. 0 when no such
+ * line comes right before (blank lines and earlier items between). */
+static int lead_in(const char *t, size_t ls, struct sent *x)
+{
+	size_t bs = ls;
+	for (int k = 0; bs > 0 && k < 64; k++) {
+		size_t ps = line_start(t, bs - 1), pl = bs - 1 - ps;
+		bs = ps;
+		if (!pl || (item_line(t + ps) && t[ps + pl - 1] != ':'))
+			continue;
+		if (t[ps + pl - 1] != ':')
+			return 0;
+		x->hs = ps;
+		x->he = ps + pl;
+		break;
+	}
+	if (x->he == x->hs)
+		return 0;
+	for (int k = 0; k < 3 && bs > 0; k++) {
+		size_t ps = line_start(t, bs - 1), pl = bs - 1 - ps;
+		bs = ps;
+		if (!pl)
+			continue;
+		if (heading_line(t, ps, pl)) {
+			x->gs = ps;
+			x->ge = ps + pl;
+		}
+		break;
 	}
 	return 1;
 }
@@ -405,8 +455,11 @@ static int split(const char *t, size_t pi, struct sent *out, int n, int max)
 				out[n].order = n;
 				out[n].para_end = t[i] == '\n' || i == len;
 				out[n].row = row;
+				out[n].item = 0;
 				if (!row)
 					out[n].hs = out[n].he = out[n].gs = out[n].ge = 0;
+				if (!row && line_start(t, start) == start)
+					out[n].item = lead_in(t, start, &out[n]);
 				n++;
 			}
 			if (i < len && t[i] == '\n')
@@ -711,14 +764,14 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 		/* a row is read with its table's header ("Warranty": what its
 		 * values are) and the heading above the table ("Delivery fees":
 		 * what the section is about) */
-		if (s[i].row && s[i].he > s[i].hs) {
+		if ((s[i].row || s[i].item) && s[i].he > s[i].hs) {
 			span_read(&hc, &q, t, s[i].passage, s[i].hs, s[i].he);
 			for (int k = 0; k < q.n; k++) {
 				header[i] |= hc.hit[k];
 				m.hit[k] |= hc.hit[k];
 			}
 		}
-		if (s[i].row && s[i].ge > s[i].gs) {
+		if ((s[i].row || s[i].item) && s[i].ge > s[i].gs) {
 			span_read(&gc, &q, t, s[i].passage, s[i].gs, s[i].ge);
 			for (int k = 0; k < q.n; k++)
 				m.hit[k] |= gc.hit[k];
@@ -910,6 +963,10 @@ int llm_offline_compose(const Chat__Turn *turn, struct llm_acc *acc, char errstr
 			const char *t = texts[pi];
 			struct obuf b = { xmalloc(bytes + 8), 0, bytes + 8 };
 			b.s[0] = '\0';
+			/* a list says what it is only with the line that leads into
+			 * it ("These can only be returned if faulty:") */
+			if (pick[0].item && pick[0].he > pick[0].hs)
+				clean_append(&b, t + pick[0].hs, pick[0].he - pick[0].hs);
 			for (int i = 0; i < np; i++)
 				if (pick[i].row)
 					row_append(&b, t, &pick[i]);

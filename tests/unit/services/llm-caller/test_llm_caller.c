@@ -804,6 +804,20 @@ Test(llm, offline_weighs_the_customers_words_over_the_thesauruss)
 	turn_free(t);
 }
 
+/* A list says what it is only with the line that leads into it: the
+ * answer starts with that line, and the list is read with it (and with
+ * the heading above it). */
+Test(llm, offline_answers_a_list_with_its_lead_in)
+{
+	char *a = offline_text("can I return a gift card?",
+			       "Returns\n\nYou can return most items within 30 days.\n\n"
+			       "What you cannot return\n\nThese items can only be returned if they are faulty:\n\n"
+			       "mattresses once the seal is opened,\nclearance items,\ngift cards and e-vouchers.");
+	cr_assert_str_eq(a, "These items can only be returned if they are faulty: mattresses once the seal is opened, "
+			    "clearance items, gift cards and e-vouchers.");
+	free(a);
+}
+
 Test(llm, offline_answers_with_what_a_heading_introduces_not_the_heading)
 {
 	char *a = offline_text("what payment options do you have?",
