@@ -404,6 +404,10 @@ int orch_route(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, 
 	if (!social && is(intent, "out_of_scope") && turn->confidence < ORCH_OFF_TOPIC_SURE &&
 	    orch_shop_words(turn->text))
 		unsure_rag = 1;
+	/* A question the classifier only just took for a complaint is asked
+	 * of the knowledge base; the customer can still ask for a person. */
+	if (!low && is(intent, "complaint") && turn->confidence < ORCH_COMPLAINT_SURE && orch_is_question(turn->text))
+		unsure_rag = 1;
 	if (unsure_rag)
 		low = 0;
 	int failed = 0;

@@ -216,6 +216,16 @@ int orch_asks_product_price(const char *text);
  * for the balance. */
 int orch_asks_programme(const char *text);
 
+/* 1 when text is a question of three words or more: a question mark, a
+ * question word first ("can", "how", "boleh", "adakah"), a modal and a
+ * person anywhere ("..., can I"), or a Chinese question particle. */
+int orch_is_question(const char *text);
+
+/* A complaint label below this on a question goes to the knowledge base
+ * rather than to a person ("nobody was home when the furniture guys came,
+ * will they try again?" was a complaint at 0.52). */
+#define ORCH_COMPLAINT_SURE 0.6
+
 /* 1 when text looks for products ("do you have", "any", "looking for",
  * "ada jual", "有没有") and names no service or fee. */
 int orch_asks_for_products(const char *text);

@@ -111,7 +111,7 @@ static int word_count(const char *text)
 /* 1 when text is a question of three words or more: a question mark or
  * a question word first ("can", "do", "boleh", "adakah") or a Chinese
  * question particle. */
-static int is_question(const char *text)
+int orch_is_question(const char *text)
 {
 	static const char *const first[] = { "can",	"could", "do",	 "does",  "did",   "will",  "would", "is",
 					     "are",	"was",	 "should", "if",  "what",  "when",  "why",	 "how",
@@ -128,7 +128,8 @@ static int is_question(const char *text)
 	 * person anywhere */
 	static const char *const asks[] = { "can i", "could i", "do i", "will i", "would i", "should i", "may i",
 					    "can we", "do we", "can you", "could you", "will you", "do you", "is it",
-					    "are they", "does it" };
+					    "are they", "does it", "will they", "can they", "do they", "is there",
+					    "are there" };
 	if (has_any(text, asks, ARRAY_LEN(asks)))
 		return 1;
 	const char *p = text;
@@ -175,7 +176,7 @@ int orch_asks_programme(const char *text)
 		return 0;
 	/* Any other question ("can I still get the points for last week's
 	 * purchase?") is about the rules; "points" alone asks for a balance. */
-	return is_question(text);
+	return orch_is_question(text);
 }
 
 int orch_asks_for_products(const char *text)

@@ -329,6 +329,27 @@ Test(session, an_unsure_off_topic_guess_about_the_shop_goes_to_the_knowledge_bas
 	turn_free(t);
 }
 
+/* A question only just taken for a complaint is the knowledge base's; a
+ * sure complaint, or one that asks nothing, goes to a person. */
+Test(session, a_question_barely_taken_for_a_complaint_is_answered)
+{
+	struct fake f = { 0 };
+	struct orch o = make(&f);
+	struct turn_dests d;
+	Chat__Turn *t = turn_of("complaint", 0.52f, "nobody was home when the guys came, will they try again?", NULL);
+	route(&o, t, &d);
+	cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_RAG);
+	turn_free(t);
+	t = turn_of("complaint", 0.9f, "why is nobody answering, will you refund me?", NULL);
+	route(&o, t, &d);
+	cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_HANDOFF, "a sure complaint");
+	turn_free(t);
+	t = turn_of("complaint", 0.55f, "your driver was rude to me", NULL);
+	route(&o, t, &d);
+	cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_HANDOFF, "no question asked");
+	turn_free(t);
+}
+
 Test(session, repeated_failure_hands_off)
 {
 	struct fake f = { .order_found = 0 };
