@@ -359,20 +359,13 @@ static int structural_line(const char *l)
 {
 	while (*l == ' ')
 		l++;
-	if (*l == '\n' || *l == '\0' || *l == '#' || *l == '|' || *l == '>')
-		return 1;
-	if ((l[0] == '-' || l[0] == '*' || l[0] == '+') && l[1] == ' ')
+	if (*l == '\n' || *l == '\0' || *l == '#' || *l == '|' || *l == '>' || item_line(l))
 		return 1;
 	if (l[0] == '*' && l[1] == '*')
 		return 1; /* a bold line: a question or a heading */
 	const char *nl = strchr(l, '\n');
 	size_t ll = nl ? (size_t)(nl - l) : strlen(l);
-	if (memmem(l, ll, " | ", 3))
-		return 1; /* a table row whose outer pipes were dropped */
-	const char *d = l;
-	while (isdigit((unsigned char)*d))
-		d++;
-	return d > l && (*d == '.' || *d == ')') && d[1] == ' ';
+	return memmem(l, ll, " | ", 3) != NULL; /* a table row whose outer pipes were dropped */
 }
 
 /* A heap copy of a passage with hard-wrapped lines joined: a line break

@@ -397,12 +397,12 @@ int orch_route(void *ctx, Chat__Turn *turn, struct turn_dests *d, char *errstr, 
 	 * decides (the answer provider asks back when no passage covers it)
 	 * rather than the customer being asked to say it again. Unsure labels
 	 * never run a tool or hand off. */
-	int unsure_rag = low && (!is(intent, "out_of_scope") || orch_shop_words(turn->text));
+	int off_topic = is(intent, "out_of_scope");
+	int unsure_rag = low && !off_topic;
 	/* Off topic is a refusal: with the shop's words in the message it
 	 * needs more than the usual confidence ("delivry time to east
 	 * malaysia" was out_of_scope at 0.52). */
-	if (!social && is(intent, "out_of_scope") && turn->confidence < ORCH_OFF_TOPIC_SURE &&
-	    orch_shop_words(turn->text))
+	if (off_topic && (low || turn->confidence < ORCH_OFF_TOPIC_SURE) && orch_shop_words(turn->text))
 		unsure_rag = 1;
 	/* A question the classifier only just took for a complaint is asked
 	 * of the knowledge base; the customer can still ask for a person. */

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include "chunk.h"
@@ -151,24 +150,16 @@ static char *slurp(const char *path, size_t *len)
 /* Every document under dir (one level of language folders), chunked. */
 typedef void (*doc_fn)(void *arg, const char *doc_id, const struct fm *fm, const struct chunk_list *cl);
 
-static int is_pdf(const char *name)
-{
-	size_t n = strlen(name);
-	return n > 4 && !strcasecmp(name + n - 4, ".pdf");
-}
-
-/* Replace a PDF's bytes by its text, its title metadata into fm. -1 (and
- * a message) when it does not parse. */
+/* A PDF's bytes replaced by its text, its title metadata into fm, as
+ * chatctl kb ingest publishes it. -1 (and a message) when it does not
+ * parse. */
 static int pdf_body(const char *path, char **body, size_t *len, struct fm *fm)
 {
-	char *text = NULL, *title = NULL, errstr[256];
-	if (pdf_text(*body, *len, 64u << 20, &text, &title, errstr, sizeof(errstr))) {
+	char *title = NULL, errstr[256];
+	if (pdf_to_text(body, len, 64u << 20, &title, errstr, sizeof(errstr))) {
 		fprintf(stderr, "retriever-bench: %s: %s\n", path, errstr);
 		return -1;
 	}
-	free(*body);
-	*body = text;
-	*len = strlen(text);
 	snprintf(fm->title, sizeof(fm->title), "%s", title);
 	free(title);
 	return 0;
@@ -188,7 +179,7 @@ static void walk(const char *dir, const char *rel, doc_fn fn, void *arg)
 		char *path = xasprintf("%s/%s", dir, de->d_name);
 		char *id = *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
 		struct stat sb;
-		int pdf = is_pdf(de->d_name);
+		int pdf = pdf_path(de->d_name);
 		int fmt = pdf ? CHUNK_TEXT : chunk_format_of_path(de->d_name);
 		if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 			walk(path, id, fn, arg);

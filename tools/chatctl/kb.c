@@ -141,35 +141,15 @@ static int read_file(const char *path, char **data, size_t *len, char *why, size
 	return 0;
 }
 
-static int is_pdf_path(const char *path)
-{
-	size_t n = strlen(path);
-	return n > 4 && !strcasecmp(path + n - 4, ".pdf");
-}
-
 /* A file chatctl can publish: a chunker format or a PDF. */
 static int supported(const char *path)
 {
-	return chunk_format_of_path(path) >= 0 || is_pdf_path(path);
-}
-
-/* Replace a PDF's bytes by its text (plain text from here on); the PDF's
- * title metadata fills an empty title. -1 with why when it does not parse. */
-static int pdf_to_text(char **data, size_t *len, char **title, char *why, size_t whylen)
-{
-	char *text = NULL, *ti = NULL;
-	if (pdf_text(*data, *len, KB_MAX_FILE_BYTES, &text, &ti, why, whylen))
-		return -1;
-	free(*data);
-	*data = text;
-	*len = strlen(text);
-	*title = ti;
-	return 0;
+	return chunk_format_of_path(path) >= 0 || pdf_path(path);
 }
 
 static void ingest_file(struct kb_run *run, const char *path, const char *doc_id)
 {
-	int pdf = is_pdf_path(path);
+	int pdf = pdf_path(path);
 	int fmt = pdf ? CHUNK_TEXT : chunk_format_of_path(path);
 	char *pdf_title = NULL;
 	char why[256];
@@ -185,7 +165,8 @@ static void ingest_file(struct kb_run *run, const char *path, const char *doc_id
 		run->skipped++;
 		return;
 	}
-	if (pdf && len && pdf_to_text(&data, &len, &pdf_title, why, sizeof(why))) {
+	/* the PDF's title metadata fills an empty title */
+	if (pdf && len && pdf_to_text(&data, &len, KB_MAX_FILE_BYTES, &pdf_title, why, sizeof(why))) {
 		printf("FAILED   %s: %s\n", path, why);
 		run->failed++;
 		free(data);

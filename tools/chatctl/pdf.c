@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -63,5 +64,22 @@ int pdf_text(const void *data, size_t len, size_t max_text, char **text, char **
 	*text = out;
 	*title = xstrdup(ti ? ti : "");
 	g_free(ti);
+	return 0;
+}
+
+int pdf_path(const char *path)
+{
+	size_t n = strlen(path);
+	return n > 4 && !strcasecmp(path + n - 4, ".pdf");
+}
+
+int pdf_to_text(char **data, size_t *len, size_t max_text, char **title, char *errstr, size_t errlen)
+{
+	char *text = NULL;
+	if (pdf_text(*data, *len, max_text, &text, title, errstr, errlen))
+		return -1;
+	free(*data);
+	*data = text;
+	*len = strlen(text);
 	return 0;
 }

@@ -10,4 +10,12 @@
  * -1 with errstr (not a PDF, damaged, encrypted, too much text). */
 int pdf_text(const void *data, size_t len, size_t max_text, char **text, char **title, char *errstr, size_t errlen);
 
+/* 1 when path names a PDF (".pdf", any case). */
+int pdf_path(const char *path);
+
+/* Replace the PDF bytes in *data[0..*len) by its text (plain text from
+ * here on; the old buffer is freed), its title metadata into *title (heap,
+ * "" when none). 0, or -1 with errstr and *data untouched, as pdf_text. */
+int pdf_to_text(char **data, size_t *len, size_t max_text, char **title, char *errstr, size_t errlen);
+
 #endif

@@ -286,6 +286,17 @@ Test(session, low_confidence_twice_hands_off)
 	turn_free(t);
 }
 
+/* The route a guest's message labelled intent at conf takes. */
+static enum _Chat__Route route_text(struct orch *o, const char *intent, float conf, const char *text)
+{
+	struct turn_dests d;
+	Chat__Turn *t = turn_of(intent, conf, text, NULL);
+	route(o, t, &d);
+	enum _Chat__Route r = t->route;
+	turn_free(t);
+	return r;
+}
+
 /* Unsure that a message is off topic while it talks of the shop's things:
  * the knowledge base answers (and asks back when nothing covers it); an
  * unsure guess on anything else is still a clarifying question, and a
@@ -314,19 +325,12 @@ Test(session, an_unsure_off_topic_guess_about_the_shop_goes_to_the_knowledge_bas
 		turn_free(t);
 		f.st.low_conf = 0;
 	}
-	Chat__Turn *t = turn_of("out_of_scope", 0.9f, "tell me a joke about my order", NULL);
-	route(&o, t, &d);
-	cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_TEMPLATE, "a confident label is kept");
-	turn_free(t);
+	cr_assert_eq(route_text(&o, "out_of_scope", 0.9f, "tell me a joke about my order"), CHAT__ROUTE__ROUTE_TEMPLATE,
+		     "a confident label is kept");
 	/* above the usual threshold but not sure enough to refuse */
-	t = turn_of("out_of_scope", 0.6f, "are kitchen things cheaper right now", NULL);
-	route(&o, t, &d);
-	cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_RAG);
-	turn_free(t);
-	t = turn_of("out_of_scope", 0.6f, "what is the capital of France", NULL);
-	route(&o, t, &d);
-	cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_TEMPLATE, "no shop words: the template");
-	turn_free(t);
+	cr_assert_eq(route_text(&o, "out_of_scope", 0.6f, "are kitchen things cheaper right now"), CHAT__ROUTE__ROUTE_RAG);
+	cr_assert_eq(route_text(&o, "out_of_scope", 0.6f, "what is the capital of France"), CHAT__ROUTE__ROUTE_TEMPLATE,
+		     "no shop words: the template");
 }
 
 /* A question only just taken for a complaint is the knowledge base's; a
@@ -335,19 +339,12 @@ Test(session, a_question_barely_taken_for_a_complaint_is_answered)
 {
 	struct fake f = { 0 };
 	struct orch o = make(&f);
-	struct turn_dests d;
-	Chat__Turn *t = turn_of("complaint", 0.52f, "nobody was home when the guys came, will they try again?", NULL);
-	route(&o, t, &d);
-	cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_RAG);
-	turn_free(t);
-	t = turn_of("complaint", 0.9f, "why is nobody answering, will you refund me?", NULL);
-	route(&o, t, &d);
-	cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_HANDOFF, "a sure complaint");
-	turn_free(t);
-	t = turn_of("complaint", 0.55f, "your driver was rude to me", NULL);
-	route(&o, t, &d);
-	cr_assert_eq(t->route, CHAT__ROUTE__ROUTE_HANDOFF, "no question asked");
-	turn_free(t);
+	cr_assert_eq(route_text(&o, "complaint", 0.52f, "nobody was home when the guys came, will they try again?"),
+		     CHAT__ROUTE__ROUTE_RAG);
+	cr_assert_eq(route_text(&o, "complaint", 0.9f, "why is nobody answering, will you refund me?"),
+		     CHAT__ROUTE__ROUTE_HANDOFF, "a sure complaint");
+	cr_assert_eq(route_text(&o, "complaint", 0.55f, "your driver was rude to me"), CHAT__ROUTE__ROUTE_HANDOFF,
+		     "no question asked");
 }
 
 Test(session, repeated_failure_hands_off)
